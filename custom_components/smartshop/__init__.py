@@ -1,0 +1,151 @@
+"""SmartShop: recognise watchlisted people at the door and let Home Assistant act."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Final
+
+from homeassistant.components.image_processing import DATA_COMPONENT as IMAGE_PROCESSING
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.typing import ConfigType
+
+from .compliance import async_sync_issue, missing_confirmations
+from .const import (
+    CONF_ALERT_COOLDOWN,
+    CONF_DEFAULT_EXPIRY_DAYS,
+    CONF_MATCH_THRESHOLD,
+    CONF_MAX_EXPIRY_DAYS,
+    CONF_MAX_FACES,
+    DEFAULT_ALERT_COOLDOWN_MINUTES,
+    DEFAULT_EXPIRY_DAYS,
+    DEFAULT_MATCH_THRESHOLD,
+    DEFAULT_MAX_EXPIRY_DAYS,
+    DEFAULT_MAX_FACES,
+    DOMAIN,
+    LOGGER,
+)
+from .data import SmartShopConfigEntry, SmartShopData, backend_config
+from .people import PersonStore
+from .recognition import (
+    AccessDeniedError,
+    AuthenticationError,
+    BackendUnavailableError,
+    RateLimiter,
+    RecognitionClient,
+    RecognitionError,
+    WrongRegionError,
+)
+from .services import async_setup_services
+from .watchlist import WatchlistManager
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+# One client-side limit per store, shared by all its cameras (AWS's default is 5 TPS for search).
+SEARCH_RATE_PER_SECOND: Final = 5.0
+PURGE_INTERVAL: Final = timedelta(days=1)
+HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, once for every store."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> bool:
+    """Connect to the store's backend, sync its watchlists and start its cameras."""
+    options = entry.options
+    client = RecognitionClient(
+        backend_config(entry.data),
+        rate_limiter=RateLimiter(rate=SEARCH_RATE_PER_SECOND, burst=int(SEARCH_RATE_PER_SECOND)),
+        max_faces_per_frame=int(options.get(CONF_MAX_FACES, DEFAULT_MAX_FACES)),
+    )
+    store = PersonStore(hass, entry.entry_id)
+    manager = WatchlistManager(
+        client,
+        store,
+        entry.subentries,
+        default_expiry_days=int(options.get(CONF_DEFAULT_EXPIRY_DAYS, DEFAULT_EXPIRY_DAYS)),
+        max_expiry_days=int(options.get(CONF_MAX_EXPIRY_DAYS, DEFAULT_MAX_EXPIRY_DAYS)),
+    )
+    try:
+        await client.validate()
+        await store.async_load()
+        await manager.async_sync()
+        await manager.async_purge_expired()
+    except AuthenticationError as err:
+        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth") from err
+    except AccessDeniedError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key="access_denied",
+            translation_placeholders={"action": err.action},
+        ) from err
+    except WrongRegionError as err:
+        raise ConfigEntryError(translation_domain=DOMAIN, translation_key="wrong_region") from err
+    except BackendUnavailableError as err:
+        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="cannot_connect") from err
+    except RecognitionError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="backend_error",
+            translation_placeholders={"error": str(err)},
+        ) from err
+
+    missing = missing_confirmations(entry.data, options)
+    async_sync_issue(hass, entry.entry_id, entry.title, missing)
+    if missing:
+        LOGGER.warning(
+            "Recognition is off for %s until the owner confirms: %s", entry.title, ", ".join(missing)
+        )
+    entry.runtime_data = SmartShopData(
+        client=client,
+        watchlists=manager,
+        recognition_enabled=not missing,
+        match_threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
+        alert_cooldown_s=60.0 * float(options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)),
+    )
+
+    async def _async_purge(_now: datetime) -> None:
+        try:
+            await manager.async_purge_expired()
+        except RecognitionError as err:
+            LOGGER.warning("Expired entries not purged yet (will retry): %s", err)
+
+    async def _async_probe(_now: datetime) -> None:
+        data = entry.runtime_data
+        if data.health.available or data.health.auth_failed:
+            return
+        try:
+            await client.validate()
+        except AuthenticationError:
+            data.health.mark_auth_failed()
+            entry.async_start_reauth(hass)
+        except RecognitionError:
+            return
+        else:
+            data.health.mark_available()
+
+    entry.async_on_unload(async_track_time_interval(hass, _async_purge, PURGE_INTERVAL))
+    entry.async_on_unload(async_track_time_interval(hass, _async_probe, HEALTH_PROBE_INTERVAL))
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    await hass.data[IMAGE_PROCESSING].async_setup_entry(entry)
+    return True
+
+
+async def _async_reload(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
+    """Options or subentries changed: apply them."""
+    hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> bool:
+    """Stop the store's cameras."""
+    return await hass.data[IMAGE_PROCESSING].async_unload_entry(entry)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
+    """Forget the store's people when the store is removed."""
+    await PersonStore(hass, entry.entry_id).async_remove_file()

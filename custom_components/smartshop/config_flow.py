@@ -1,0 +1,583 @@
+"""Config flow for SmartShop: a store, its backend, its watchlists and its cameras."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import re
+from typing import Any, Final
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlow,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+    SubentryFlowResult,
+)
+from homeassistant.core import callback
+from homeassistant.helpers import selector
+from homeassistant.util import slugify
+import voluptuous as vol
+
+from .compliance import required_confirmations
+from .const import (
+    CONF_ACCESS_KEY_ID,
+    CONF_AI_OPT_OUT,
+    CONF_ALERT_COOLDOWN,
+    CONF_BACKEND,
+    CONF_CAMERA_ENTITY,
+    CONF_CATEGORY,
+    CONF_COLLECTION_ID,
+    CONF_CONFIRMED_RETENTION_DAYS,
+    CONF_DEFAULT_EXPIRY_DAYS,
+    CONF_DPIA_DONE,
+    CONF_ENDPOINT_URL,
+    CONF_INCIDENT_RETENTION_DAYS,
+    CONF_LOCATION,
+    CONF_MATCH_THRESHOLD,
+    CONF_MAX_EXPIRY_DAYS,
+    CONF_MAX_FACES,
+    CONF_NAME,
+    CONF_OWNED,
+    CONF_REGION,
+    CONF_SCAN_INTERVAL,
+    CONF_SECRET_ACCESS_KEY,
+    CONF_SIGNAGE_UP,
+    CONF_STORE_NAME,
+    DEFAULT_ALERT_COOLDOWN_MINUTES,
+    DEFAULT_CONFIRMED_RETENTION_DAYS,
+    DEFAULT_EXPIRY_DAYS,
+    DEFAULT_INCIDENT_RETENTION_DAYS,
+    DEFAULT_MATCH_THRESHOLD,
+    DEFAULT_MAX_EXPIRY_DAYS,
+    DEFAULT_MAX_FACES,
+    DEFAULT_REGION,
+    DEFAULT_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MIN_MATCH_THRESHOLD,
+    PRICE_PER_1000_IMAGES,
+    SUBENTRY_CAMERA,
+    SUBENTRY_WATCHLIST,
+    Backend,
+    Category,
+)
+from .data import SmartShopConfigEntry, backend_config
+from .recognition import (
+    AccessDeniedError,
+    AuthenticationError,
+    BackendUnavailableError,
+    CollectionNotFoundError,
+    RecognitionClient,
+    RecognitionError,
+    WrongRegionError,
+)
+
+COLLECTION_ID_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
+MIN_SCAN_INTERVAL: Final = 10
+# Each scheduled scan is one DetectFaces call plus, when a face is found, one search per face.
+CALLS_PER_SCAN_ESTIMATE: Final = 2
+
+_PASSWORD = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
+_URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
+
+
+def _days(maximum: int) -> selector.NumberSelector:
+    return selector.NumberSelector(
+        selector.NumberSelectorConfig(
+            min=1, max=maximum, step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="d"
+        )
+    )
+
+
+async def validate_backend(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Try the credentials; return (errors, description placeholders) for the form."""
+    client = RecognitionClient(backend_config(data))
+    try:
+        await client.validate()
+    except AuthenticationError:
+        return {"base": "invalid_auth"}, {}
+    except AccessDeniedError as err:
+        return {"base": "access_denied"}, {"action": err.action}
+    except WrongRegionError:
+        return {CONF_REGION: "wrong_region"}, {}
+    except BackendUnavailableError:
+        return {"base": "cannot_connect"}, {}
+    except RecognitionError:
+        LOGGER.exception("Unexpected answer while checking the recognition backend")
+        return {"base": "unknown"}, {}
+    return {}, {}
+
+
+def _credentials_schema(backend: Backend, defaults: Mapping[str, Any]) -> vol.Schema:
+    fields: dict[Any, Any] = {}
+    if backend is Backend.ENGINE:
+        fields[vol.Required(CONF_ENDPOINT_URL, default=defaults.get(CONF_ENDPOINT_URL, vol.UNDEFINED))] = _URL
+    fields[vol.Required(CONF_ACCESS_KEY_ID, default=defaults.get(CONF_ACCESS_KEY_ID, vol.UNDEFINED))] = str
+    fields[vol.Required(CONF_SECRET_ACCESS_KEY)] = _PASSWORD
+    if backend is Backend.AWS:
+        fields[vol.Required(CONF_REGION, default=defaults.get(CONF_REGION, DEFAULT_REGION))] = str
+    return vol.Schema(fields)
+
+
+def _clean_credentials(backend: Backend, user_input: Mapping[str, Any]) -> dict[str, Any]:
+    data = {key: str(value).strip() for key, value in user_input.items()}
+    if backend is Backend.ENGINE:
+        data[CONF_ENDPOINT_URL] = data[CONF_ENDPOINT_URL].rstrip("/")
+        data.setdefault(CONF_REGION, DEFAULT_REGION)
+    return data
+
+
+def _url_ok(url: str) -> bool:
+    return re.match(r"^https?://[^\s/]+(:\d+)?(/.*)?$", url) is not None
+
+
+def _compliance_schema(backend: Backend, defaults: Mapping[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {vol.Required(key, default=bool(defaults.get(key, False))): bool for key in required_confirmations(backend)}
+    )
+
+
+class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up one store."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._store_name = ""
+        self._backend = Backend.AWS
+        self._credentials: dict[str, Any] = {}
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> SmartShopOptionsFlow:
+        """Thresholds, retention, polling and compliance."""
+        return SmartShopOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """Watchlists and cameras belong to a store."""
+        return {SUBENTRY_WATCHLIST: WatchlistSubentryFlow, SUBENTRY_CAMERA: CameraSubentryFlow}
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Name the store and choose where recognition runs."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = user_input[CONF_STORE_NAME].strip()
+            if not slugify(name):
+                errors[CONF_STORE_NAME] = "invalid_store_name"
+            else:
+                await self.async_set_unique_id(slugify(name))
+                self._abort_if_unique_id_configured()
+                self._store_name = name
+                self._backend = Backend(user_input[CONF_BACKEND])
+                return await self.async_step_credentials()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_STORE_NAME): str,
+                    vol.Required(CONF_BACKEND, default=Backend.AWS.value): selector.SelectSelector(
+                        selector.SelectSelectorConfig(
+                            options=[backend.value for backend in Backend],
+                            translation_key=CONF_BACKEND,
+                            mode=selector.SelectSelectorMode.LIST,
+                        )
+                    ),
+                }
+            ),
+            errors=errors,
+        )
+
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Keys for AWS Rekognition or for a SmartShop engine; tested before going on."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"action": ""}
+        if user_input is not None:
+            data = {CONF_BACKEND: self._backend.value} | _clean_credentials(self._backend, user_input)
+            if self._backend is Backend.ENGINE and not _url_ok(data[CONF_ENDPOINT_URL]):
+                errors[CONF_ENDPOINT_URL] = "invalid_url"
+            else:
+                errors, found = await validate_backend(data)
+                placeholders |= found
+            if not errors:
+                self._credentials = data
+                return await self.async_step_compliance()
+        return self.async_show_form(
+            step_id=f"credentials_{self._backend.value}",
+            data_schema=self.add_suggested_values_to_schema(
+                _credentials_schema(self._backend, {}), user_input or {}
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async_step_credentials_aws = async_step_credentials
+    async_step_credentials_engine = async_step_credentials
+
+    async def async_step_compliance(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The owner's confirmations; recognition stays off until all are given."""
+        if user_input is not None:
+            options = {
+                CONF_MATCH_THRESHOLD: DEFAULT_MATCH_THRESHOLD,
+                CONF_ALERT_COOLDOWN: DEFAULT_ALERT_COOLDOWN_MINUTES,
+                CONF_DEFAULT_EXPIRY_DAYS: DEFAULT_EXPIRY_DAYS,
+                CONF_MAX_EXPIRY_DAYS: DEFAULT_MAX_EXPIRY_DAYS,
+                CONF_INCIDENT_RETENTION_DAYS: DEFAULT_INCIDENT_RETENTION_DAYS,
+                CONF_CONFIRMED_RETENTION_DAYS: DEFAULT_CONFIRMED_RETENTION_DAYS,
+                CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
+                CONF_MAX_FACES: DEFAULT_MAX_FACES,
+            } | user_input
+            return self.async_create_entry(
+                title=self._store_name,
+                data={CONF_STORE_NAME: self._store_name} | self._credentials,
+                options=options,
+            )
+        return self.async_show_form(
+            step_id="compliance", data_schema=_compliance_schema(self._backend, {})
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """The backend refused the keys."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a working key pair."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        placeholders = {"store": entry.title, "action": ""}
+        if user_input is not None:
+            data = {**entry.data, **{key: str(value).strip() for key, value in user_input.items()}}
+            errors, found = await validate_backend(data)
+            placeholders |= found
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_ACCESS_KEY_ID, default=entry.data[CONF_ACCESS_KEY_ID]): str,
+                    vol.Required(CONF_SECRET_ACCESS_KEY): _PASSWORD,
+                }
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the region, the engine's address or the keys."""
+        entry = self._get_reconfigure_entry()
+        backend = Backend(entry.data[CONF_BACKEND])
+        errors: dict[str, str] = {}
+        placeholders = {"action": ""}
+        if user_input is not None:
+            data = {**entry.data, **_clean_credentials(backend, user_input)}
+            if backend is Backend.ENGINE and not _url_ok(data[CONF_ENDPOINT_URL]):
+                errors[CONF_ENDPOINT_URL] = "invalid_url"
+            else:
+                errors, found = await validate_backend(data)
+                placeholders |= found
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_credentials_schema(backend, entry.data),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+class SmartShopOptionsFlow(OptionsFlow):
+    """Matching, alerting, retention, polling and compliance settings of a store."""
+
+    def __init__(self) -> None:
+        """Nothing pending yet."""
+        self._pending: dict[str, Any] = {}
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form with every setting."""
+        errors: dict[str, str] = {}
+        options = self.config_entry.options
+        backend = Backend(self.config_entry.data[CONF_BACKEND])
+        if user_input is not None:
+            cleaned = _numbers(user_input)
+            interval = cleaned[CONF_SCAN_INTERVAL]
+            if cleaned[CONF_DEFAULT_EXPIRY_DAYS] > cleaned[CONF_MAX_EXPIRY_DAYS]:
+                errors[CONF_DEFAULT_EXPIRY_DAYS] = "expiry_above_maximum"
+            elif 0 < interval < MIN_SCAN_INTERVAL:
+                errors[CONF_SCAN_INTERVAL] = "interval_too_short"
+            else:
+                self._pending = dict(options) | cleaned
+                if interval > 0 and interval != options.get(CONF_SCAN_INTERVAL, 0):
+                    return await self.async_step_confirm_cost()
+                return self.async_create_entry(data=self._pending)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_MATCH_THRESHOLD): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=MIN_MATCH_THRESHOLD, max=100, step=0.5, mode=selector.NumberSelectorMode.SLIDER
+                    )
+                ),
+                vol.Required(CONF_ALERT_COOLDOWN): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0, max=1440, step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="min"
+                    )
+                ),
+                vol.Required(CONF_DEFAULT_EXPIRY_DAYS): _days(1095),
+                vol.Required(CONF_MAX_EXPIRY_DAYS): _days(1095),
+                vol.Required(CONF_INCIDENT_RETENTION_DAYS): _days(365),
+                vol.Required(CONF_CONFIRMED_RETENTION_DAYS): _days(2190),
+                vol.Required(CONF_MAX_FACES): selector.NumberSelector(
+                    selector.NumberSelectorConfig(min=1, max=20, step=1, mode=selector.NumberSelectorMode.BOX)
+                ),
+                vol.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0, max=86400, step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="s"
+                    )
+                ),
+                **_compliance_schema(backend, options).schema,
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input or options),
+            errors=errors,
+        )
+
+    async def async_step_confirm_cost(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show what polling every camera costs per day before turning it on."""
+        if user_input is not None:
+            return self.async_create_entry(data=self._pending)
+        cameras = sum(
+            1 for sub in self.config_entry.subentries.values() if sub.subentry_type == SUBENTRY_CAMERA
+        )
+        scans = polling_scans_per_day(self._pending[CONF_SCAN_INTERVAL], max(cameras, 1))
+        return self.async_show_form(
+            step_id="confirm_cost",
+            data_schema=vol.Schema({}),
+            description_placeholders={
+                "interval": str(self._pending[CONF_SCAN_INTERVAL]),
+                "cameras": str(max(cameras, 1)),
+                "scans": f"{scans:,}",
+                "cost": f"{polling_cost_per_day(scans):.2f}",
+            },
+        )
+
+
+def polling_scans_per_day(interval_s: int, cameras: int) -> int:
+    """Scans a day when every camera is polled at the interval."""
+    return (86400 // interval_s) * cameras
+
+
+def polling_cost_per_day(scans: int) -> float:
+    """Estimated USD a day at list price, assuming a face in most frames."""
+    return scans * CALLS_PER_SCAN_ESTIMATE * PRICE_PER_1000_IMAGES / 1000
+
+
+def _numbers(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """Number selectors return floats; whole-number settings are stored as int."""
+    cleaned = dict(user_input)
+    for key in (
+        CONF_ALERT_COOLDOWN,
+        CONF_DEFAULT_EXPIRY_DAYS,
+        CONF_MAX_EXPIRY_DAYS,
+        CONF_INCIDENT_RETENTION_DAYS,
+        CONF_CONFIRMED_RETENTION_DAYS,
+        CONF_MAX_FACES,
+        CONF_SCAN_INTERVAL,
+    ):
+        cleaned[key] = int(cleaned[key])
+    cleaned[CONF_MATCH_THRESHOLD] = float(cleaned[CONF_MATCH_THRESHOLD])
+    return cleaned
+
+
+class _StoreSubentryFlow(ConfigSubentryFlow):
+    """A subentry flow that needs the store to be running."""
+
+    def _loaded_entry(self) -> SmartShopConfigEntry | None:
+        entry: SmartShopConfigEntry = self._get_entry()
+        return entry if entry.state is ConfigEntryState.LOADED else None
+
+
+class WatchlistSubentryFlow(_StoreSubentryFlow):
+    """Add or edit a watchlist (one face collection on the backend)."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Name, category, and optionally an existing collection shared with other stores."""
+        entry = self._loaded_entry()
+        if entry is None:
+            return self.async_abort(reason="store_not_loaded")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = user_input[CONF_NAME].strip()
+            shared = (user_input.get(CONF_COLLECTION_ID) or "").strip()
+            collection_id = shared or f"smartshop-{entry.unique_id or slugify(entry.title)}-{slugify(name)}"
+            collection_id = collection_id.replace("_", "-")
+            if not slugify(name):
+                errors[CONF_NAME] = "invalid_name"
+            elif not COLLECTION_ID_PATTERN.match(collection_id):
+                errors[CONF_COLLECTION_ID] = "invalid_collection_id"
+            elif any(
+                sub.unique_id == collection_id for sub in entry.subentries.values()
+            ):
+                return self.async_abort(reason="already_configured")
+            else:
+                owned, error = await _async_prepare_collection(entry.runtime_data.client, collection_id, bool(shared))
+                if error:
+                    errors["base"] = error
+                else:
+                    return self.async_create_entry(
+                        title=name,
+                        data={
+                            CONF_NAME: name,
+                            CONF_CATEGORY: user_input[CONF_CATEGORY],
+                            CONF_COLLECTION_ID: collection_id,
+                            CONF_OWNED: owned,
+                        },
+                        unique_id=collection_id,
+                    )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_NAME): str,
+                        vol.Required(CONF_CATEGORY, default=Category.THEFT.value): _category_selector(),
+                        vol.Optional(CONF_COLLECTION_ID): str,
+                    }
+                ),
+                user_input or {},
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Rename a watchlist or change its category (the collection stays)."""
+        subentry = self._get_reconfigure_subentry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = user_input[CONF_NAME].strip()
+            if not slugify(name):
+                errors[CONF_NAME] = "invalid_name"
+            else:
+                return self.async_update_and_abort(
+                    self._get_entry(),
+                    subentry,
+                    title=name,
+                    data_updates={CONF_NAME: name, CONF_CATEGORY: user_input[CONF_CATEGORY]},
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema({vol.Required(CONF_NAME): str, vol.Required(CONF_CATEGORY): _category_selector()}),
+                user_input or subentry.data,
+            ),
+            errors=errors,
+            description_placeholders={"collection": subentry.data[CONF_COLLECTION_ID]},
+        )
+
+
+async def _async_prepare_collection(
+    client: RecognitionClient, collection_id: str, shared: bool
+) -> tuple[bool, str | None]:
+    """Create the collection, or join an existing one when the owner named it. (owned, error)."""
+    try:
+        try:
+            await client.describe_collection(collection_id)
+            exists = True
+        except CollectionNotFoundError:
+            exists = False
+        if not exists:
+            await client.ensure_collection(collection_id)
+    except AuthenticationError:
+        return False, "invalid_auth"
+    except AccessDeniedError:
+        return False, "access_denied"
+    except BackendUnavailableError:
+        return False, "cannot_connect"
+    except RecognitionError:
+        LOGGER.exception("Unexpected answer while creating collection %s", collection_id)
+        return False, "unknown"
+    return not (exists and shared), None
+
+
+def _category_selector() -> selector.SelectSelector:
+    return selector.SelectSelector(
+        selector.SelectSelectorConfig(
+            options=[category.value for category in Category],
+            translation_key=CONF_CATEGORY,
+            mode=selector.SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
+class CameraSubentryFlow(_StoreSubentryFlow):
+    """Pick a Home Assistant camera to watch, and say where it is."""
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Camera and location."""
+        return await self._async_camera_form(user_input)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> SubentryFlowResult:
+        """Change the camera or its location."""
+        return await self._async_camera_form(user_input)
+
+    async def _async_camera_form(self, user_input: dict[str, Any] | None) -> SubentryFlowResult:
+        reconfiguring = self.source == SOURCE_RECONFIGURE
+        subentry = self._get_reconfigure_subentry() if reconfiguring else None
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            camera = user_input[CONF_CAMERA_ENTITY]
+            location = (user_input.get(CONF_LOCATION) or "").strip()
+            if self.hass.states.get(camera) is None:
+                errors[CONF_CAMERA_ENTITY] = "camera_not_found"
+            elif any(
+                sub.unique_id == camera and sub is not subentry
+                for sub in self._get_entry().subentries.values()
+            ):
+                return self.async_abort(reason="already_configured")
+            else:
+                state = self.hass.states.get(camera)
+                title = location or (state.name if state else camera)
+                data = {CONF_CAMERA_ENTITY: camera, CONF_LOCATION: title}
+                if subentry is not None:
+                    return self.async_update_and_abort(
+                        self._get_entry(), subentry, title=title, data=data, unique_id=camera
+                    )
+                return self.async_create_entry(title=title, data=data, unique_id=camera)
+        return self.async_show_form(
+            step_id="reconfigure" if reconfiguring else "user",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(
+                    {
+                        vol.Required(CONF_CAMERA_ENTITY): selector.EntitySelector(
+                            selector.EntitySelectorConfig(domain="camera")
+                        ),
+                        vol.Optional(CONF_LOCATION): str,
+                    }
+                ),
+                user_input or (subentry.data if subentry else {}),
+            ),
+            errors=errors,
+        )

@@ -1,0 +1,80 @@
+"""Constants for the SmartShop integration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "smartshop"
+LOGGER = logging.getLogger(__package__)
+
+# Config entry data
+CONF_STORE_NAME: Final = "store_name"
+CONF_BACKEND: Final = "backend"
+CONF_ACCESS_KEY_ID: Final = "access_key_id"
+CONF_SECRET_ACCESS_KEY: Final = "secret_access_key"
+CONF_REGION: Final = "region"
+CONF_ENDPOINT_URL: Final = "endpoint_url"
+
+# Options
+CONF_MATCH_THRESHOLD: Final = "match_threshold"
+CONF_ALERT_COOLDOWN: Final = "alert_cooldown_minutes"
+CONF_DEFAULT_EXPIRY_DAYS: Final = "default_expiry_days"
+CONF_MAX_EXPIRY_DAYS: Final = "max_expiry_days"
+CONF_INCIDENT_RETENTION_DAYS: Final = "incident_retention_days"
+CONF_CONFIRMED_RETENTION_DAYS: Final = "confirmed_retention_days"
+CONF_SCAN_INTERVAL: Final = "scan_interval_seconds"
+CONF_MAX_FACES: Final = "max_faces_per_frame"
+CONF_DPIA_DONE: Final = "dpia_done"
+CONF_SIGNAGE_UP: Final = "signage_up"
+CONF_AI_OPT_OUT: Final = "aws_ai_opt_out"
+
+# Subentries
+SUBENTRY_WATCHLIST: Final = "watchlist"
+SUBENTRY_CAMERA: Final = "camera"
+CONF_NAME: Final = "name"
+CONF_CATEGORY: Final = "category"
+CONF_COLLECTION_ID: Final = "collection_id"
+CONF_OWNED: Final = "owned"  # this store created the collection (vs joined a shared one)
+CONF_CAMERA_ENTITY: Final = "camera_entity_id"
+CONF_LOCATION: Final = "location"
+CONF_CONFIRM_DELETE: Final = "confirm_delete"
+
+DEFAULT_REGION: Final = "eu-west-2"
+# Rekognition's own default FaceMatchThreshold is 80. At 80 a watchlist of a few hundred people
+# produces false matches in a busy shop; a false "shoplifter" alert harms an innocent customer, so
+# SmartShop asks for 95 and lets the owner lower it knowingly.
+DEFAULT_MATCH_THRESHOLD: Final = 95.0
+MIN_MATCH_THRESHOLD: Final = 80.0
+DEFAULT_ALERT_COOLDOWN_MINUTES: Final = 10
+DEFAULT_EXPIRY_DAYS: Final = 365
+DEFAULT_MAX_EXPIRY_DAYS: Final = 730
+DEFAULT_REVIEW_DAYS: Final = 90
+DEFAULT_INCIDENT_RETENTION_DAYS: Final = 30
+DEFAULT_CONFIRMED_RETENTION_DAYS: Final = 365
+DEFAULT_SCAN_INTERVAL: Final = 0  # 0 = scan only on image_processing.scan (no paid polling)
+DEFAULT_MAX_FACES: Final = 5
+# Rekognition list price per 1,000 images (Group 1 APIs, first tier) in USD, used to show what an
+# optional polling interval would cost. Each scan is one DetectFaces plus one search per face.
+PRICE_PER_1000_IMAGES: Final = 1.0
+
+EVENT_MATCH: Final = "smartshop_match"
+
+ISSUE_RECOGNITION_DISABLED: Final = "recognition_disabled"
+
+
+class Backend(StrEnum):
+    """Where recognition runs."""
+
+    AWS = "aws"
+    ENGINE = "engine"
+
+
+class Category(StrEnum):
+    """Why a person is on a watchlist."""
+
+    THEFT = "theft"
+    BANNED = "banned"
+    VIOLENCE = "violence"
+    OTHER = "other"

@@ -1,0 +1,103 @@
+"""Runtime data of a SmartShop store (config entry)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+
+from .const import (
+    CONF_ACCESS_KEY_ID,
+    CONF_BACKEND,
+    CONF_ENDPOINT_URL,
+    CONF_REGION,
+    CONF_SECRET_ACCESS_KEY,
+    DEFAULT_REGION,
+    LOGGER,
+    Backend,
+)
+from .recognition import BackendConfig, RecognitionClient
+from .watchlist import WatchlistManager
+
+
+@dataclass(slots=True)
+class BackendHealth:
+    """Whether the recognition backend answers; logs once when it goes and once when it returns."""
+
+    available: bool = True
+    auth_failed: bool = False
+    listeners: list[Callable[[], None]] = field(default_factory=list)
+
+    def mark_unavailable(self, reason: str) -> None:
+        """Record a failed call (transient: network, throttling, server error)."""
+        if self.available:
+            LOGGER.warning("Recognition backend is unavailable: %s", reason)
+            self.available = False
+            self._notify()
+
+    def mark_available(self) -> None:
+        """Record a successful call."""
+        if not self.available:
+            LOGGER.info("Recognition backend is available again")
+            self.available = True
+            self._notify()
+
+    def mark_auth_failed(self) -> None:
+        """Stop all calls until the owner fixes the credentials (reauth)."""
+        if not self.auth_failed:
+            LOGGER.error("Recognition backend refused the credentials; re-authentication needed")
+            self.auth_failed = True
+            self._notify()
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener on every change; returns a function that removes it."""
+        self.listeners.append(listener)
+        return lambda: self.listeners.remove(listener)
+
+    def _notify(self) -> None:
+        for listener in list(self.listeners):
+            listener()
+
+
+@dataclass(slots=True)
+class SmartShopData:
+    """Everything a store's platforms and actions share."""
+
+    client: RecognitionClient
+    watchlists: WatchlistManager
+    recognition_enabled: bool
+    match_threshold: float
+    alert_cooldown_s: float
+    health: BackendHealth = field(default_factory=BackendHealth)
+    last_alert: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def can_search(self) -> bool:
+        """True when searches may be sent: compliance confirmed and credentials good."""
+        return self.recognition_enabled and not self.health.auth_failed
+
+    def cooldown_allows(self, person_key: str, now: float | None = None) -> bool:
+        """True if an alert for this person may fire now (and start its cooldown)."""
+        now = time.monotonic() if now is None else now
+        last = self.last_alert.get(person_key)
+        if last is not None and now - last < self.alert_cooldown_s:
+            return False
+        self.last_alert[person_key] = now
+        return True
+
+
+type SmartShopConfigEntry = ConfigEntry[SmartShopData]
+
+
+def backend_config(data: Mapping[str, Any]) -> BackendConfig:
+    """The recognition backend described by a config entry's data."""
+    engine = Backend(data[CONF_BACKEND]) is Backend.ENGINE
+    return BackendConfig(
+        access_key_id=data[CONF_ACCESS_KEY_ID],
+        secret_access_key=data[CONF_SECRET_ACCESS_KEY],
+        region=data.get(CONF_REGION) or DEFAULT_REGION,
+        endpoint_url=data[CONF_ENDPOINT_URL] if engine else None,
+    )

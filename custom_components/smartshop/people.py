@@ -1,0 +1,180 @@
+"""Watchlist entries (people) and their storage.
+
+Rekognition only ever sees a person's UUID (as ``ExternalImageId``); everything that identifies a
+person to staff lives here, in Home Assistant's storage (written atomically).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN, Category
+
+STORAGE_VERSION: Final = 1
+
+MANDATORY_TEXT_FIELDS: Final = ("display_name", "reason", "incident_reference", "added_by")
+
+
+class EntryValidationError(ValueError):
+    """A watchlist entry is missing something or has impossible dates."""
+
+    def __init__(self, translation_key: str, **placeholders: str) -> None:
+        """Remember which rule failed, for a translated error."""
+        super().__init__(translation_key)
+        self.translation_key = translation_key
+        self.placeholders = placeholders
+
+
+@dataclass(slots=True, kw_only=True)
+class Person:
+    """One watchlist entry."""
+
+    person_id: str
+    watchlist_id: str
+    display_name: str
+    category: Category
+    reason: str
+    incident_reference: str
+    added_by: str
+    added_at: datetime
+    expires_at: datetime
+    review_at: datetime
+    updated_at: datetime
+    face_ids: list[str] = field(default_factory=list)
+
+    def is_expired(self, now: datetime) -> bool:
+        """Return True once the entry's expiry has passed."""
+        return now >= self.expires_at
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for storage and for responses to staff."""
+        data = asdict(self)
+        for key in ("added_at", "expires_at", "review_at", "updated_at"):
+            data[key] = data[key].isoformat()
+        data["category"] = str(self.category)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Person:
+        """Load from storage."""
+
+        def when(key: str) -> datetime:
+            value = dt_util.parse_datetime(data[key])
+            if value is None:
+                raise ValueError(f"bad {key} in stored person {data.get('person_id')}")
+            return value
+
+        return cls(
+            person_id=data["person_id"],
+            watchlist_id=data["watchlist_id"],
+            display_name=data["display_name"],
+            category=Category(data["category"]),
+            reason=data["reason"],
+            incident_reference=data["incident_reference"],
+            added_by=data["added_by"],
+            added_at=when("added_at"),
+            expires_at=when("expires_at"),
+            review_at=when("review_at"),
+            updated_at=when("updated_at"),
+            face_ids=list(data.get("face_ids", [])),
+        )
+
+
+def validate_entry(person: Person, *, now: datetime, max_expiry_days: int) -> None:
+    """Refuse an entry that lacks mandatory metadata or has impossible dates."""
+    for name in MANDATORY_TEXT_FIELDS:
+        if not str(getattr(person, name)).strip():
+            raise EntryValidationError("missing_field", field=name)
+    if person.expires_at <= now:
+        raise EntryValidationError("expiry_in_past")
+    latest = now + timedelta(days=max_expiry_days)
+    if person.expires_at > latest:
+        raise EntryValidationError(
+            "expiry_too_far", max_days=str(max_expiry_days), latest=latest.date().isoformat()
+        )
+    if person.review_at <= now:
+        raise EntryValidationError("review_in_past")
+    if person.review_at > person.expires_at:
+        raise EntryValidationError("review_after_expiry")
+
+
+@dataclass(slots=True, kw_only=True)
+class KnownWatchlist:
+    """What this store remembers about a watchlist, to clean up after it is removed."""
+
+    collection_id: str
+    owned: bool
+
+
+class PersonStore:
+    """People and known watchlists of one store (config entry)."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Attach to the store file of one config entry."""
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.people", private=True, atomic_writes=True
+        )
+        self._people: dict[str, Person] = {}
+        self._by_face: dict[str, str] = {}
+        self.watchlists: dict[str, KnownWatchlist] = {}
+
+    async def async_load(self) -> None:
+        """Read the store from disk."""
+        data = await self._store.async_load() or {}
+        self._people = {
+            item["person_id"]: Person.from_dict(item) for item in data.get("people", [])
+        }
+        self.watchlists = {
+            key: KnownWatchlist(**value) for key, value in data.get("watchlists", {}).items()
+        }
+        self._reindex()
+
+    async def async_save(self) -> None:
+        """Write the store to disk now (atomically)."""
+        self._reindex()
+        await self._store.async_save(
+            {
+                "people": [person.as_dict() for person in self._people.values()],
+                "watchlists": {key: asdict(value) for key, value in self.watchlists.items()},
+            }
+        )
+
+    async def async_remove_file(self) -> None:
+        """Delete the store file (the config entry is being removed)."""
+        await self._store.async_remove()
+
+    def _reindex(self) -> None:
+        self._by_face = {
+            face_id: person.person_id
+            for person in self._people.values()
+            for face_id in person.face_ids
+        }
+
+    def get(self, person_id: str) -> Person | None:
+        """Return a person by UUID."""
+        return self._people.get(person_id)
+
+    def put(self, person: Person) -> None:
+        """Add or replace a person (call async_save afterwards)."""
+        self._people[person.person_id] = person
+
+    def pop(self, person_id: str) -> Person | None:
+        """Forget a person (call async_save afterwards)."""
+        return self._people.pop(person_id, None)
+
+    def people(self, watchlist_id: str | None = None) -> Iterator[Person]:
+        """Iterate over people, optionally of one watchlist."""
+        for person in self._people.values():
+            if watchlist_id is None or person.watchlist_id == watchlist_id:
+                yield person
+
+    def count(self, watchlist_id: str | None = None) -> int:
+        """Number of people, optionally of one watchlist."""
+        return sum(1 for _ in self.people(watchlist_id))

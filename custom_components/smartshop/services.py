@@ -1,0 +1,276 @@
+"""Actions: enrol, update, remove and list watchlist entries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from homeassistant.components.camera import async_get_image
+from homeassistant.const import ATTR_CONFIG_ENTRY_ID
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import config_validation as cv, service
+from homeassistant.util import dt as dt_util
+import voluptuous as vol
+
+from .const import DOMAIN, Category
+from .data import SmartShopConfigEntry
+from .people import EntryValidationError, Person
+from .recognition import (
+    AccessDeniedError,
+    AuthenticationError,
+    BackendUnavailableError,
+    InvalidImageError,
+    MultipleFacesError,
+    NoFaceError,
+    RecognitionError,
+)
+from .watchlist import NewEntry
+
+SERVICE_ENROLL: Final = "enroll_person"
+SERVICE_UPDATE: Final = "update_person"
+SERVICE_REMOVE: Final = "remove_person"
+SERVICE_LIST: Final = "list_people"
+
+ATTR_WATCHLIST: Final = "watchlist"
+ATTR_PERSON_ID: Final = "person_id"
+ATTR_NAME: Final = "name"
+ATTR_CATEGORY: Final = "category"
+ATTR_REASON: Final = "reason"
+ATTR_INCIDENT_REFERENCE: Final = "incident_reference"
+ATTR_ADDED_BY: Final = "added_by"
+ATTR_EXPIRES: Final = "expires"
+ATTR_REVIEW_DATE: Final = "review_date"
+ATTR_CAMERA: Final = "camera_entity_id"
+ATTR_IMAGE_PATH: Final = "image_path"
+
+MAX_IMAGE_FILE_BYTES: Final = 25 * 1024 * 1024
+
+_ENTRY = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+_CATEGORY = vol.In([str(category) for category in Category])
+
+ENROLL_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_WATCHLIST): cv.string,
+        vol.Required(ATTR_NAME): cv.string,
+        vol.Required(ATTR_REASON): cv.string,
+        vol.Required(ATTR_INCIDENT_REFERENCE): cv.string,
+        vol.Optional(ATTR_CATEGORY): _CATEGORY,
+        vol.Optional(ATTR_ADDED_BY): cv.string,
+        vol.Optional(ATTR_EXPIRES): cv.date,
+        vol.Optional(ATTR_REVIEW_DATE): cv.date,
+        vol.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
+        vol.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
+    }
+)
+UPDATE_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required(ATTR_PERSON_ID): cv.string,
+        vol.Optional(ATTR_CATEGORY): _CATEGORY,
+        vol.Optional(ATTR_REASON): cv.string,
+        vol.Optional(ATTR_INCIDENT_REFERENCE): cv.string,
+        vol.Optional(ATTR_EXPIRES): cv.date,
+        vol.Optional(ATTR_REVIEW_DATE): cv.date,
+    }
+)
+REMOVE_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_PERSON_ID): cv.string})
+LIST_SCHEMA = vol.Schema({**_ENTRY, vol.Optional(ATTR_WATCHLIST): cv.string})
+
+
+def _error(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+    )
+
+
+def _as_datetime(value: date | None) -> datetime | None:
+    """A date chosen by staff means the start of that day, local time."""
+    return None if value is None else dt_util.start_of_local_day(value)
+
+
+def _entry(hass: HomeAssistant, call: ServiceCall) -> SmartShopConfigEntry:
+    entry: SmartShopConfigEntry = service.async_get_config_entry(
+        hass, DOMAIN, call.data.get(ATTR_CONFIG_ENTRY_ID)
+    )
+    return entry
+
+
+def _person(entry: SmartShopConfigEntry, person_id: str) -> Person:
+    person = entry.runtime_data.watchlists.store.get(person_id)
+    if person is None:
+        raise _error("person_not_found", person_id=person_id)
+    return person
+
+
+def _backend_error(err: RecognitionError) -> HomeAssistantError:
+    """Map a recognition error to what the person calling the action sees."""
+    if isinstance(err, NoFaceError):
+        return _error("no_face")
+    if isinstance(err, MultipleFacesError):
+        return _error("multiple_faces", count=str(err.count))
+    if isinstance(err, InvalidImageError):
+        return _error("invalid_image", reason=str(err))
+    if isinstance(err, AccessDeniedError):
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="access_denied",
+            translation_placeholders={"action": err.action},
+        )
+    if isinstance(err, AuthenticationError):
+        return HomeAssistantError(translation_domain=DOMAIN, translation_key="invalid_auth")
+    if isinstance(err, BackendUnavailableError):
+        return HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key="backend_error", translation_placeholders={"error": str(err)}
+    )
+
+
+async def _added_by(hass: HomeAssistant, call: ServiceCall) -> str:
+    if explicit := call.data.get(ATTR_ADDED_BY, "").strip():
+        return str(explicit)
+    if call.context.user_id and (user := await hass.auth.async_get_user(call.context.user_id)):
+        if user.name:
+            return user.name
+    raise _error("added_by_required")
+
+
+async def _read_image(hass: HomeAssistant, call: ServiceCall) -> bytes:
+    if camera := call.data.get(ATTR_CAMERA):
+        try:
+            return (await async_get_image(hass, camera)).content
+        except HomeAssistantError as err:
+            raise _error("camera_unavailable", camera=camera) from err
+    if (path := call.data.get(ATTR_IMAGE_PATH)) is None:
+        raise _error("image_source_required")
+    return await hass.async_add_executor_job(_read_allowed_file, hass, path)
+
+
+def _read_allowed_file(hass: HomeAssistant, path: str) -> bytes:
+    """Read an image file from a directory the owner allowed (allowlist_external_dirs)."""
+    file = Path(path)
+    if not file.is_absolute() or not hass.config.is_allowed_path(str(file)):
+        raise _error("path_not_allowed", path=path)
+    if not file.is_file():
+        raise _error("file_not_found", path=path)
+    if file.stat().st_size > MAX_IMAGE_FILE_BYTES:
+        raise _error("file_too_large", path=path, max_mb=str(MAX_IMAGE_FILE_BYTES // 2**20))
+    return file.read_bytes()
+
+
+def _require_recognition(entry: SmartShopConfigEntry) -> None:
+    if not entry.runtime_data.can_search:
+        raise _error("recognition_disabled")
+
+
+async def _async_enroll(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = _entry(hass, call)
+    _require_recognition(entry)
+    manager = entry.runtime_data.watchlists
+    watchlist = manager.find_watchlist(call.data[ATTR_WATCHLIST])
+    if watchlist is None:
+        raise _error("watchlist_not_found", watchlist=call.data[ATTR_WATCHLIST])
+    new = NewEntry(
+        display_name=call.data[ATTR_NAME],
+        reason=call.data[ATTR_REASON],
+        incident_reference=call.data[ATTR_INCIDENT_REFERENCE],
+        added_by=await _added_by(hass, call),
+        category=Category(call.data[ATTR_CATEGORY]) if ATTR_CATEGORY in call.data else None,
+        expires_at=_as_datetime(call.data.get(ATTR_EXPIRES)),
+        review_at=_as_datetime(call.data.get(ATTR_REVIEW_DATE)),
+    )
+    try:
+        manager.build_person(watchlist, new, dt_util.utcnow())  # refuse bad metadata first
+    except EntryValidationError as err:
+        raise _error(err.translation_key, **err.placeholders) from err
+    image = await _read_image(hass, call)
+    try:
+        person = await manager.async_enroll(watchlist, new, image)
+    except EntryValidationError as err:
+        raise _error(err.translation_key, **err.placeholders) from err
+    except RecognitionError as err:
+        raise _backend_error(err) from err
+    return {
+        "person_id": person.person_id,
+        "watchlist": watchlist.name,
+        "face_ids": list(person.face_ids),
+        "expires": person.expires_at.isoformat(),
+        "review_date": person.review_at.isoformat(),
+    }
+
+
+async def _async_update(call: ServiceCall) -> ServiceResponse:
+    entry = _entry(call.hass, call)
+    person = _person(entry, call.data[ATTR_PERSON_ID])
+    try:
+        updated = await entry.runtime_data.watchlists.async_update(
+            person,
+            category=Category(call.data[ATTR_CATEGORY]) if ATTR_CATEGORY in call.data else None,
+            reason=call.data.get(ATTR_REASON),
+            incident_reference=call.data.get(ATTR_INCIDENT_REFERENCE),
+            expires_at=_as_datetime(call.data.get(ATTR_EXPIRES)),
+            review_at=_as_datetime(call.data.get(ATTR_REVIEW_DATE)),
+        )
+    except EntryValidationError as err:
+        raise _error(err.translation_key, **err.placeholders) from err
+    return {"person": _public(updated)}
+
+
+async def _async_remove(call: ServiceCall) -> ServiceResponse:
+    entry = _entry(call.hass, call)
+    person = _person(entry, call.data[ATTR_PERSON_ID])
+    try:
+        deleted = await entry.runtime_data.watchlists.async_remove(person)
+    except RecognitionError as err:
+        raise _backend_error(err) from err
+    return {
+        "person_id": person.person_id,
+        "faces_deleted": deleted,
+        "removed_at": dt_util.utcnow().isoformat(),
+    }
+
+
+async def _async_list(call: ServiceCall) -> ServiceResponse:
+    entry = _entry(call.hass, call)
+    manager = entry.runtime_data.watchlists
+    watchlist_id: str | None = None
+    if wanted := call.data.get(ATTR_WATCHLIST):
+        watchlist = manager.find_watchlist(wanted)
+        if watchlist is None:
+            raise _error("watchlist_not_found", watchlist=wanted)
+        watchlist_id = watchlist.watchlist_id
+    people = sorted(manager.store.people(watchlist_id), key=lambda p: p.added_at)
+    return {"people": [_public(person) for person in people]}
+
+
+def _public(person: Person) -> dict[str, Any]:
+    data = person.as_dict()
+    data.pop("face_ids")
+    data["faces"] = len(person.face_ids)
+    return data
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the SmartShop actions (once, for all stores)."""
+    hass.services.async_register(
+        DOMAIN, SERVICE_ENROLL, _async_enroll, ENROLL_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_REMOVE, _async_remove, REMOVE_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_LIST, _async_list, LIST_SCHEMA, SupportsResponse.ONLY
+    )

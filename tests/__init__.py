@@ -1,0 +1,1 @@
+"""SmartShop tests."""

@@ -1,0 +1,234 @@
+"""Fixtures for the Home Assistant integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+from unittest.mock import patch
+
+import boto3
+from botocore.stub import ANY, Stubber
+from homeassistant.components.camera import Camera
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    setup_test_component_platform,
+)
+
+from custom_components.smartshop.const import (
+    CONF_ACCESS_KEY_ID,
+    CONF_AI_OPT_OUT,
+    CONF_BACKEND,
+    CONF_CAMERA_ENTITY,
+    CONF_CATEGORY,
+    CONF_COLLECTION_ID,
+    CONF_DPIA_DONE,
+    CONF_LOCATION,
+    CONF_NAME,
+    CONF_OWNED,
+    CONF_REGION,
+    CONF_SECRET_ACCESS_KEY,
+    CONF_SIGNAGE_UP,
+    CONF_STORE_NAME,
+    DOMAIN,
+    SUBENTRY_CAMERA,
+    SUBENTRY_WATCHLIST,
+)
+from homeassistant.config_entries import ConfigSubentryData
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+ACCESS_KEY = "AKIATESTSMARTSHOP01"
+SECRET_KEY = "s3cr3t/SmartShop+TestSecretKey0000000000"
+COLLECTION = "smartshop-high-street-theft"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/smartshop."""
+
+
+@pytest.fixture
+def face_jpeg() -> bytes:
+    """A public-domain photo with exactly one face."""
+    return (FIXTURES / "faces" / "astronaut.jpg").read_bytes()
+
+
+class Rekognition:
+    """A real boto3 Rekognition client whose answers are scripted with botocore's Stubber.
+
+    Stubber checks every request against the real service model, so request shapes and error
+    codes are AWS's own; only the network is left out.
+    """
+
+    def __init__(self) -> None:
+        self.client = boto3.client(
+            "rekognition",
+            region_name="eu-west-2",
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
+        self.stub = Stubber(self.client)
+        self.stub.activate()
+
+    def ok(self, method: str, response: dict[str, Any], params: dict[str, Any] | None = None) -> None:
+        self.stub.add_response(method, response, params)
+
+    def error(self, method: str, code: str, message: str = "", status: int = 400) -> None:
+        self.stub.add_client_error(method, code, message or code, http_status_code=status)
+
+    def credentials_ok(self) -> None:
+        """The DescribeCollection probe that proves keys work (the probe collection never exists)."""
+        self.error("describe_collection", "ResourceNotFoundException")
+
+    def collection_exists(self, collection_id: str = COLLECTION) -> None:
+        self.ok("create_collection", {"StatusCode": 200, "CollectionArn": f"aws:rekognition:eu-west-2:1:collection/{collection_id}", "FaceModelVersion": "7.0"}, {"CollectionId": collection_id})
+
+    def detect(self, *boxes: tuple[float, float, float, float]) -> None:
+        self.ok(
+            "detect_faces",
+            {
+                "FaceDetails": [
+                    {"BoundingBox": {"Left": x, "Top": y, "Width": w, "Height": h}, "Confidence": 99.9}
+                    for x, y, w, h in boxes
+                ]
+            },
+            {"Image": {"Bytes": ANY}, "Attributes": ["DEFAULT"]},
+        )
+
+    def index(self, collection_id: str = COLLECTION, face_id: str = "11111111-1111-1111-1111-111111111111") -> None:
+        self.ok(
+            "index_faces",
+            {
+                "FaceRecords": [
+                    {
+                        "Face": {
+                            "FaceId": face_id,
+                            "BoundingBox": {"Left": 0.3, "Top": 0.1, "Width": 0.3, "Height": 0.4},
+                            "ImageId": "22222222-2222-2222-2222-222222222222",
+                            "ExternalImageId": "x",
+                            "Confidence": 99.9,
+                        },
+                        "FaceDetail": {"Confidence": 99.9},
+                    }
+                ],
+                "UnindexedFaces": [],
+                "FaceModelVersion": "7.0",
+            },
+        )
+
+    def search(self, matches: list[tuple[str, float]], collection_id: str = COLLECTION) -> None:
+        self.ok(
+            "search_faces_by_image",
+            {
+                "SearchedFaceBoundingBox": {"Left": 0.3, "Top": 0.1, "Width": 0.3, "Height": 0.4},
+                "SearchedFaceConfidence": 99.9,
+                "FaceMatches": [
+                    {
+                        "Similarity": similarity,
+                        "Face": {
+                            "FaceId": f"face-of-{external_id}"[:36],
+                            "ExternalImageId": external_id,
+                            "Confidence": 99.9,
+                            "BoundingBox": {"Left": 0.3, "Top": 0.1, "Width": 0.3, "Height": 0.4},
+                        },
+                    }
+                    for external_id, similarity in matches
+                ],
+                "FaceModelVersion": "7.0",
+            },
+        )
+
+    def assert_done(self) -> None:
+        self.stub.assert_no_pending_responses()
+
+
+@pytest.fixture
+def rekognition() -> Iterator[Rekognition]:
+    """Every RecognitionClient the integration builds talks to this stubbed client."""
+    stubbed = Rekognition()
+    with patch(
+        "custom_components.smartshop.recognition.create_boto3_client", return_value=stubbed.client
+    ):
+        yield stubbed
+
+
+def store_entry(
+    *,
+    confirmed: bool = True,
+    watchlist: bool = True,
+    camera: str | None = "camera.front_door",
+    options: dict[str, Any] | None = None,
+) -> MockConfigEntry:
+    """A store on AWS with (optionally) one watchlist and one camera."""
+    subentries: list[ConfigSubentryData] = []
+    if watchlist:
+        subentries.append(
+            ConfigSubentryData(
+                subentry_type=SUBENTRY_WATCHLIST,
+                title="Theft",
+                unique_id=COLLECTION,
+                data={CONF_NAME: "Theft", CONF_CATEGORY: "theft", CONF_COLLECTION_ID: COLLECTION, CONF_OWNED: True},
+            )
+        )
+    if camera:
+        subentries.append(
+            ConfigSubentryData(
+                subentry_type=SUBENTRY_CAMERA,
+                title="Front door",
+                unique_id=camera,
+                data={CONF_CAMERA_ENTITY: camera, CONF_LOCATION: "Front door"},
+            )
+        )
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="High Street",
+        unique_id="high_street",
+        data={
+            CONF_STORE_NAME: "High Street",
+            CONF_BACKEND: "aws",
+            CONF_ACCESS_KEY_ID: ACCESS_KEY,
+            CONF_SECRET_ACCESS_KEY: SECRET_KEY,
+            CONF_REGION: "eu-west-2",
+        },
+        options={CONF_DPIA_DONE: confirmed, CONF_SIGNAGE_UP: confirmed, CONF_AI_OPT_OUT: confirmed}
+        | (options or {}),
+        subentries_data=subentries,
+    )
+
+
+class StillCamera(Camera):
+    """A real camera entity that serves whatever image the test gives it."""
+
+    _attr_name = "Front door"
+    _attr_unique_id = "front_door_camera"
+
+    def __init__(self, image: bytes) -> None:
+        super().__init__()
+        self.image = image
+
+    async def async_camera_image(self, width: int | None = None, height: int | None = None) -> bytes | None:
+        return self.image
+
+
+@pytest.fixture
+def still_camera(hass: HomeAssistant, face_jpeg: bytes) -> Generator[StillCamera]:
+    """camera.front_door, set up through Home Assistant's camera component."""
+    camera = StillCamera(face_jpeg)
+    setup_test_component_platform(hass, "camera", [camera])
+    yield camera
+
+
+async def setup_store(hass: HomeAssistant, rekognition: Rekognition, entry: MockConfigEntry) -> None:
+    """Add the entry and load it with the calls set-up makes (probe + one collection)."""
+    from homeassistant.setup import async_setup_component
+
+    entry.add_to_hass(hass)
+    await async_setup_component(hass, "camera", {})
+    rekognition.credentials_ok()
+    for sub in entry.subentries.values():
+        if sub.subentry_type == SUBENTRY_WATCHLIST:
+            rekognition.collection_exists(sub.data[CONF_COLLECTION_ID])
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
