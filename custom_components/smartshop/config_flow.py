@@ -130,6 +130,11 @@ def _clean_credentials(backend: Backend, user_input: Mapping[str, Any]) -> dict[
     return data
 
 
+def _has_word(text: str) -> bool:
+    """A name must have at least one letter or digit (slugify turns '!!' into 'unknown')."""
+    return re.search(r"[^\W_]", text) is not None
+
+
 def _url_ok(url: str) -> bool:
     return re.match(r"^https?://[^\s/]+(:\d+)?(/.*)?$", url) is not None
 
@@ -171,7 +176,7 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             name = user_input[CONF_STORE_NAME].strip()
-            if not slugify(name):
+            if not _has_word(name):
                 errors[CONF_STORE_NAME] = "invalid_store_name"
             else:
                 await self.async_set_unique_id(slugify(name))
@@ -430,7 +435,7 @@ class WatchlistSubentryFlow(_StoreSubentryFlow):
             shared = (user_input.get(CONF_COLLECTION_ID) or "").strip()
             collection_id = shared or f"smartshop-{entry.unique_id or slugify(entry.title)}-{slugify(name)}"
             collection_id = collection_id.replace("_", "-")
-            if not slugify(name):
+            if not _has_word(name):
                 errors[CONF_NAME] = "invalid_name"
             elif not COLLECTION_ID_PATTERN.match(collection_id):
                 errors[CONF_COLLECTION_ID] = "invalid_collection_id"
@@ -476,7 +481,7 @@ class WatchlistSubentryFlow(_StoreSubentryFlow):
         errors: dict[str, str] = {}
         if user_input is not None:
             name = user_input[CONF_NAME].strip()
-            if not slugify(name):
+            if not _has_word(name):
                 errors[CONF_NAME] = "invalid_name"
             else:
                 return self.async_update_and_abort(

@@ -195,6 +195,8 @@ class WatchlistManager:
             updated.incident_reference = incident_reference.strip()
         if expires_at is not None:
             updated.expires_at = expires_at
+            # A shortened expiry pulls the review date in with it, unless a new one is given.
+            updated.review_at = min(updated.review_at, expires_at)
         if review_at is not None:
             updated.review_at = review_at
         updated.updated_at = now

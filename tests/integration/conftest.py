@@ -72,7 +72,9 @@ class Rekognition:
         self.stub = Stubber(self.client)
         self.stub.activate()
 
-    def ok(self, method: str, response: dict[str, Any], params: dict[str, Any] | None = None) -> None:
+    def ok(
+        self, method: str, response: dict[str, Any], params: dict[str, Any] | None = None
+    ) -> None:
         self.stub.add_response(method, response, params)
 
     def error(self, method: str, code: str, message: str = "", status: int = 400) -> None:
@@ -83,21 +85,34 @@ class Rekognition:
         self.error("describe_collection", "ResourceNotFoundException")
 
     def collection_exists(self, collection_id: str = COLLECTION) -> None:
-        self.ok("create_collection", {"StatusCode": 200, "CollectionArn": f"aws:rekognition:eu-west-2:1:collection/{collection_id}", "FaceModelVersion": "7.0"}, {"CollectionId": collection_id})
+        self.ok(
+            "create_collection",
+            {
+                "StatusCode": 200,
+                "CollectionArn": f"aws:rekognition:eu-west-2:1:collection/{collection_id}",
+                "FaceModelVersion": "7.0",
+            },
+            {"CollectionId": collection_id},
+        )
 
     def detect(self, *boxes: tuple[float, float, float, float]) -> None:
         self.ok(
             "detect_faces",
             {
                 "FaceDetails": [
-                    {"BoundingBox": {"Left": x, "Top": y, "Width": w, "Height": h}, "Confidence": 99.9}
+                    {
+                        "BoundingBox": {"Left": x, "Top": y, "Width": w, "Height": h},
+                        "Confidence": 99.9,
+                    }
                     for x, y, w, h in boxes
                 ]
             },
             {"Image": {"Bytes": ANY}, "Attributes": ["DEFAULT"]},
         )
 
-    def index(self, collection_id: str = COLLECTION, face_id: str = "11111111-1111-1111-1111-111111111111") -> None:
+    def index(
+        self, collection_id: str = COLLECTION, face_id: str = "11111111-1111-1111-1111-111111111111"
+    ) -> None:
         self.ok(
             "index_faces",
             {
@@ -169,7 +184,12 @@ def store_entry(
                 subentry_type=SUBENTRY_WATCHLIST,
                 title="Theft",
                 unique_id=COLLECTION,
-                data={CONF_NAME: "Theft", CONF_CATEGORY: "theft", CONF_COLLECTION_ID: COLLECTION, CONF_OWNED: True},
+                data={
+                    CONF_NAME: "Theft",
+                    CONF_CATEGORY: "theft",
+                    CONF_COLLECTION_ID: COLLECTION,
+                    CONF_OWNED: True,
+                },
             )
         )
     if camera:
@@ -208,7 +228,9 @@ class StillCamera(Camera):
         super().__init__()
         self.image = image
 
-    async def async_camera_image(self, width: int | None = None, height: int | None = None) -> bytes | None:
+    async def async_camera_image(
+        self, width: int | None = None, height: int | None = None
+    ) -> bytes | None:
         return self.image
 
 
@@ -220,12 +242,14 @@ def still_camera(hass: HomeAssistant, face_jpeg: bytes) -> Generator[StillCamera
     yield camera
 
 
-async def setup_store(hass: HomeAssistant, rekognition: Rekognition, entry: MockConfigEntry) -> None:
+async def setup_store(
+    hass: HomeAssistant, rekognition: Rekognition, entry: MockConfigEntry
+) -> None:
     """Add the entry and load it with the calls set-up makes (probe + one collection)."""
     from homeassistant.setup import async_setup_component
 
     entry.add_to_hass(hass)
-    await async_setup_component(hass, "camera", {})
+    await async_setup_component(hass, "camera", {"camera": {"platform": "test"}})
     rekognition.credentials_ok()
     for sub in entry.subentries.values():
         if sub.subentry_type == SUBENTRY_WATCHLIST:

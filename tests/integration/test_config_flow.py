@@ -1,0 +1,237 @@
+"""Config flow: every step and every error, each recovering to a created entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant import config_entries
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+import pytest
+
+from custom_components.smartshop.const import (
+    CONF_ACCESS_KEY_ID,
+    CONF_AI_OPT_OUT,
+    CONF_BACKEND,
+    CONF_DPIA_DONE,
+    CONF_ENDPOINT_URL,
+    CONF_MATCH_THRESHOLD,
+    CONF_REGION,
+    CONF_SECRET_ACCESS_KEY,
+    CONF_SIGNAGE_UP,
+    CONF_STORE_NAME,
+    DEFAULT_MATCH_THRESHOLD,
+    DOMAIN,
+)
+
+from .conftest import ACCESS_KEY, SECRET_KEY, Rekognition, setup_store, store_entry
+
+AWS_KEYS = {
+    CONF_ACCESS_KEY_ID: ACCESS_KEY,
+    CONF_SECRET_ACCESS_KEY: SECRET_KEY,
+    CONF_REGION: "eu-west-2",
+}
+
+
+async def _start(hass: HomeAssistant, backend: str = "aws") -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORE_NAME: "High Street", CONF_BACKEND: backend}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == f"credentials_{backend}"
+    return result
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "error"),
+    [
+        (
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+            {"base": "invalid_auth"},
+        ),
+        (
+            "InvalidSignatureException",
+            "The request signature we calculated does not match",
+            {"base": "invalid_auth"},
+        ),
+        (
+            "AccessDeniedException",
+            "User: arn:aws:iam::1:user/shop is not authorized to perform: rekognition:DescribeCollection",
+            {"base": "access_denied"},
+        ),
+        ("ServiceUnavailableException", "Service unavailable", {"base": "cannot_connect"}),
+        ("InvalidParameterException", "Something unexpected", {"base": "unknown"}),
+    ],
+)
+async def test_aws_errors_then_success(
+    hass: HomeAssistant, rekognition: Rekognition, code: str, message: str, error: dict[str, str]
+) -> None:
+    """Each credential failure shows its own message; fixing it goes on to compliance."""
+    result = await _start(hass)
+    rekognition.error("describe_collection", code, message, status=403 if "Denied" in code else 400)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], AWS_KEYS)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == error
+    if error["base"] == "access_denied":
+        assert result["description_placeholders"]["action"] == "rekognition:DescribeCollection"
+
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], AWS_KEYS)
+    assert result["step_id"] == "compliance"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "High Street"
+    assert result["data"] == {CONF_STORE_NAME: "High Street", CONF_BACKEND: "aws"} | AWS_KEYS
+    assert result["options"][CONF_MATCH_THRESHOLD] == DEFAULT_MATCH_THRESHOLD
+    assert result["result"].unique_id == "high_street"
+
+
+async def test_wrong_region(hass: HomeAssistant, rekognition: Rekognition) -> None:
+    """A region without Rekognition is caught before any call, on the region field."""
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], AWS_KEYS | {CONF_REGION: "xx-nowhere-9"}
+    )
+    assert result["errors"] == {CONF_REGION: "wrong_region"}
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], AWS_KEYS)
+    assert result["step_id"] == "compliance"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DPIA_DONE: False, CONF_SIGNAGE_UP: False, CONF_AI_OPT_OUT: False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_DPIA_DONE] is False
+
+
+async def test_engine_backend(hass: HomeAssistant, rekognition: Rekognition) -> None:
+    """The on-prem engine needs a URL; a bad one is refused before any call."""
+    result = await _start(hass, "engine")
+    keys = {CONF_ACCESS_KEY_ID: "engine-key", CONF_SECRET_ACCESS_KEY: "engine-secret"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], keys | {CONF_ENDPOINT_URL: "not a url"}
+    )
+    assert result["errors"] == {CONF_ENDPOINT_URL: "invalid_url"}
+    rekognition.error("describe_collection", "ServiceUnavailableException", status=503)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], keys | {CONF_ENDPOINT_URL: "http://127.0.0.1:8766/"}
+    )
+    assert result["errors"] == {"base": "cannot_connect"}
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], keys | {CONF_ENDPOINT_URL: "http://127.0.0.1:8766/"}
+    )
+    assert result["step_id"] == "compliance"
+    assert set(result["data_schema"].schema) == {CONF_DPIA_DONE, CONF_SIGNAGE_UP}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_ENDPOINT_URL] == "http://127.0.0.1:8766"
+    assert result["data"][CONF_BACKEND] == "engine"
+
+
+async def test_store_name_errors(hass: HomeAssistant, rekognition: Rekognition) -> None:
+    """A blank name is refused; a store that exists already aborts."""
+    store_entry().add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORE_NAME: "  !! ", CONF_BACKEND: "aws"}
+    )
+    assert result["errors"] == {CONF_STORE_NAME: "invalid_store_name"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORE_NAME: "high street", CONF_BACKEND: "aws"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_reauth(hass: HomeAssistant, rekognition: Rekognition, still_camera) -> None:
+    """Refused keys at set-up start reauth; new keys that work reload the store."""
+    entry = store_entry()
+    entry.add_to_hass(hass)
+    rekognition.error("describe_collection", "UnrecognizedClientException")
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert len(flows) == 1
+    assert flows[0]["context"]["source"] == config_entries.SOURCE_REAUTH
+    flow_id = flows[0]["flow_id"]
+
+    rekognition.error("describe_collection", "InvalidSignatureException")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACCESS_KEY_ID: "AKIANEW", CONF_SECRET_ACCESS_KEY: "still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+
+    rekognition.credentials_ok()  # the flow's check
+    rekognition.credentials_ok()  # the reload's set-up
+    rekognition.collection_exists()
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_ACCESS_KEY_ID: "AKIANEW", CONF_SECRET_ACCESS_KEY: "right"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_ACCESS_KEY_ID] == "AKIANEW"
+    assert entry.data[CONF_SECRET_ACCESS_KEY] == "right"
+    assert entry.state is config_entries.ConfigEntryState.LOADED
+
+
+async def test_reconfigure(hass: HomeAssistant, rekognition: Rekognition, still_camera) -> None:
+    """The region and keys can change; they are tested first."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "reconfigure"
+    rekognition.error(
+        "describe_collection",
+        "AccessDeniedException",
+        "not authorized to perform: rekognition:DescribeCollection",
+        403,
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], AWS_KEYS | {CONF_REGION: "eu-west-1"}
+    )
+    assert result["errors"] == {"base": "access_denied"}
+    rekognition.credentials_ok()
+    rekognition.credentials_ok()
+    rekognition.collection_exists()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], AWS_KEYS | {CONF_REGION: "eu-west-1"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_REGION] == "eu-west-1"
+
+
+async def test_reconfigure_engine(hass: HomeAssistant, rekognition: Rekognition) -> None:
+    """An engine's address can change; a malformed one is refused."""
+    entry = store_entry(watchlist=False, camera=None)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry,
+        data=dict(entry.data) | {CONF_BACKEND: "engine", CONF_ENDPOINT_URL: "http://127.0.0.1:1"},
+    )
+    result = await entry.start_reconfigure_flow(hass)
+    keys = {CONF_ACCESS_KEY_ID: "k", CONF_SECRET_ACCESS_KEY: "s"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], keys | {CONF_ENDPOINT_URL: "ftp://x"}
+    )
+    assert result["errors"] == {CONF_ENDPOINT_URL: "invalid_url"}
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], keys | {CONF_ENDPOINT_URL: "http://10.0.0.5:8766"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_ENDPOINT_URL] == "http://10.0.0.5:8766"

@@ -1,0 +1,331 @@
+"""Watchlist actions: enrol, update, remove, list, and the expiry purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+import uuid
+
+from botocore.stub import ANY
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.smartshop.const import DOMAIN
+
+from .conftest import COLLECTION, Rekognition, setup_store, store_entry
+
+FACE_ID = "11111111-1111-1111-1111-111111111111"
+ONE_FACE = (0.3, 0.1, 0.3, 0.4)
+
+
+@pytest.fixture
+def photo(hass: HomeAssistant, tmp_path: Path, face_jpeg: bytes) -> str:
+    """An enrolment photo in a directory Home Assistant may read."""
+    hass.config.allowlist_external_dirs = {str(tmp_path)}
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(face_jpeg)
+    return str(path)
+
+
+def _enrol_data(photo: str, **extra: object) -> dict[str, object]:
+    return {
+        "watchlist": "theft",
+        "name": 'Zoë O\'Brien "Zed"',
+        "reason": "Took two bottles of whisky",
+        "incident_reference": "CRN 01/23456/26",
+        "added_by": "Manager Sam",
+        "image_path": photo,
+    } | extra
+
+
+async def _enrol(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, **extra: object
+) -> dict:
+    rekognition.detect(ONE_FACE)
+    rekognition.stub.add_response(
+        "index_faces",
+        {
+            "FaceRecords": [
+                {
+                    "Face": {"FaceId": FACE_ID, "ExternalImageId": "x", "Confidence": 99.0},
+                    "FaceDetail": {},
+                }
+            ],
+            "UnindexedFaces": [],
+        },
+        {
+            "CollectionId": COLLECTION,
+            "Image": {"Bytes": ANY},
+            "ExternalImageId": ANY,
+            "MaxFaces": 1,
+            "QualityFilter": "AUTO",
+            "DetectionAttributes": [],
+        },
+    )
+    return await hass.services.async_call(
+        DOMAIN, "enroll_person", _enrol_data(photo, **extra), blocking=True, return_response=True
+    )
+
+
+async def test_enrol_list_update_remove(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str
+) -> None:
+    """The full life of an entry; the backend only ever sees a UUID."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    response = await _enrol(hass, rekognition, photo)
+    person_id = response["person_id"]
+    assert uuid.UUID(person_id)
+    assert response["face_ids"] == [FACE_ID]
+    assert response["watchlist"] == "Theft"
+    rekognition.assert_done()
+
+    listed = await hass.services.async_call(
+        DOMAIN, "list_people", {"watchlist": "Theft"}, blocking=True, return_response=True
+    )
+    (person,) = listed["people"]
+    assert person["display_name"] == 'Zoë O\'Brien "Zed"'
+    assert person["category"] == "theft"
+    assert person["faces"] == 1
+    expires = dt_util.parse_datetime(person["expires_at"])
+    assert timedelta(days=364) < expires - dt_util.utcnow() <= timedelta(days=365)
+
+    new_expiry = (dt_util.now() + timedelta(days=30)).date()
+    updated = await hass.services.async_call(
+        DOMAIN,
+        "update_person",
+        {"person_id": person_id, "expires": new_expiry.isoformat(), "category": "banned"},
+        blocking=True,
+        return_response=True,
+    )
+    assert updated["person"]["category"] == "banned"
+    assert updated["person"]["review_at"] == updated["person"]["expires_at"]
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "update_person",
+            {"person_id": person_id, "review_date": "2001-01-01"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "review_in_past"
+
+    rekognition.ok(
+        "delete_faces",
+        {"DeletedFaces": [FACE_ID]},
+        {"CollectionId": COLLECTION, "FaceIds": [FACE_ID]},
+    )
+    receipt = await hass.services.async_call(
+        DOMAIN, "remove_person", {"person_id": person_id}, blocking=True, return_response=True
+    )
+    assert receipt["faces_deleted"] == [FACE_ID]
+    listed = await hass.services.async_call(
+        DOMAIN, "list_people", {}, blocking=True, return_response=True
+    )
+    assert listed["people"] == []
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "remove_person", {"person_id": person_id}, blocking=True
+        )
+    assert err.value.translation_key == "person_not_found"
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ({"reason": "   "}, "missing_field"),
+        ({"incident_reference": ""}, "missing_field"),
+        ({"expires": "2001-01-01"}, "expiry_in_past"),
+        ({"expires": "2100-01-01"}, "expiry_too_far"),
+        ({"review_date": "2100-01-01"}, "review_after_expiry"),
+        ({"watchlist": "nope"}, "watchlist_not_found"),
+        ({"image_path": "/etc/passwd"}, "path_not_allowed"),
+        ({"image_path": "relative/../photo.jpg"}, "path_not_allowed"),
+    ],
+)
+async def test_enrol_refused(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, extra: dict, key: str
+) -> None:
+    """Missing metadata, impossible dates and unreadable sources are refused before any call."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", _enrol_data(photo, **extra), blocking=True
+        )
+    assert err.value.translation_key == key
+    rekognition.assert_done()
+    assert entry.runtime_data.watchlists.store.count() == 0
+
+
+async def test_enrol_needs_a_source_and_an_author(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, tmp_path: Path
+) -> None:
+    """No image, a missing file, or no known author: each has its own error."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    data = _enrol_data(photo)
+    data.pop("image_path")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "enroll_person", data, blocking=True)
+    assert err.value.translation_key == "image_source_required"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", _enrol_data(str(tmp_path / "missing.jpg")), blocking=True
+        )
+    assert err.value.translation_key == "file_not_found"
+    data = _enrol_data(photo)
+    data.pop("added_by")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "enroll_person", data, blocking=True)
+    assert err.value.translation_key == "added_by_required"
+
+
+async def test_enrol_uses_signed_in_user(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, hass_admin_user
+) -> None:
+    """Without added_by, the signed-in user is recorded as the author."""
+    from homeassistant.core import Context
+
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    data = _enrol_data(photo)
+    data.pop("added_by")
+    rekognition.detect(ONE_FACE)
+    rekognition.index()
+    response = await hass.services.async_call(
+        DOMAIN,
+        "enroll_person",
+        data,
+        blocking=True,
+        return_response=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    person = entry.runtime_data.watchlists.store.get(response["person_id"])
+    assert person.added_by == hass_admin_user.name
+
+
+@pytest.mark.parametrize(
+    ("faces", "key"),
+    [((), "no_face"), ((ONE_FACE, (0.6, 0.1, 0.2, 0.3)), "multiple_faces")],
+)
+async def test_enrol_needs_exactly_one_face(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, faces: tuple, key: str
+) -> None:
+    """0 or more than 1 face is refused, and nothing is indexed or stored."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    rekognition.detect(*faces)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "enroll_person", _enrol_data(photo), blocking=True)
+    assert err.value.translation_key == key
+    rekognition.assert_done()
+    assert entry.runtime_data.watchlists.store.count() == 0
+
+
+async def test_enrol_bad_image_and_backend_errors(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, tmp_path: Path
+) -> None:
+    """A file that is not an image, or a backend that fails, gives a clear error and stores nothing."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    html = tmp_path / "photo.html"
+    html.write_text("<html>not a photo</html>")
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", _enrol_data(str(html)), blocking=True
+        )
+    assert err.value.translation_key == "invalid_image"
+
+    for code, key in (
+        ("AccessDeniedException", "access_denied"),
+        ("UnrecognizedClientException", "invalid_auth"),
+        ("ServiceUnavailableException", "cannot_connect"),
+        ("ResourceNotFoundException", "backend_error"),
+    ):
+        rekognition.detect(ONE_FACE)
+        rekognition.error("index_faces", code, "not authorized to perform: rekognition:IndexFaces")
+        with pytest.raises(HomeAssistantError) as err:
+            await hass.services.async_call(
+                DOMAIN, "enroll_person", _enrol_data(photo), blocking=True
+            )
+        assert err.value.translation_key == key
+    assert entry.runtime_data.watchlists.store.count() == 0
+
+
+async def test_enrol_from_camera(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera
+) -> None:
+    """A snapshot from a Home Assistant camera can be the enrolment photo."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    rekognition.detect(ONE_FACE)
+    rekognition.index()
+    data = _enrol_data("") | {"camera_entity_id": "camera.front_door"}
+    data.pop("image_path")
+    response = await hass.services.async_call(
+        DOMAIN, "enroll_person", data, blocking=True, return_response=True
+    )
+    assert entry.runtime_data.watchlists.store.get(response["person_id"]) is not None
+    data["camera_entity_id"] = "camera.missing"
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "enroll_person", data, blocking=True)
+    assert err.value.translation_key == "camera_unavailable"
+
+
+async def test_enrol_refused_while_recognition_off(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str
+) -> None:
+    """No biometric processing before the owner's confirmations."""
+    entry = store_entry(confirmed=False, camera=None)
+    await setup_store(hass, rekognition, entry)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(DOMAIN, "enroll_person", _enrol_data(photo), blocking=True)
+    assert err.value.translation_key == "recognition_disabled"
+
+
+async def test_expired_entry_purged(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, freezer: FrozenDateTimeFactory
+) -> None:
+    """An entry 1 s past its expiry is removed (faces deleted) by the next daily purge."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    expiry = (dt_util.now() + timedelta(days=2)).date()
+    response = await _enrol(
+        hass,
+        rekognition,
+        photo,
+        expires=expiry.isoformat(),
+        review_date=(expiry - timedelta(days=1)).isoformat(),
+    )
+    person = entry.runtime_data.watchlists.store.get(response["person_id"])
+    freezer.move_to(person.expires_at + timedelta(seconds=1))
+    rekognition.ok(
+        "delete_faces",
+        {"DeletedFaces": [FACE_ID]},
+        {"CollectionId": COLLECTION, "FaceIds": [FACE_ID]},
+    )
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    rekognition.assert_done()
+    assert entry.runtime_data.watchlists.store.get(person.person_id) is None
+
+
+async def test_entries_survive_restart(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str
+) -> None:
+    """Entries are written to storage and read back by a reload."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    response = await _enrol(hass, rekognition, photo)
+    rekognition.credentials_ok()
+    rekognition.collection_exists()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    person = entry.runtime_data.watchlists.store.get(response["person_id"])
+    assert person is not None
+    assert person.display_name == 'Zoë O\'Brien "Zed"'
+    assert person.face_ids == [FACE_ID]
