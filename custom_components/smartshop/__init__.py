@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Final
 
-from homeassistant.components.image_processing import DATA_COMPONENT as IMAGE_PROCESSING
+from homeassistant.components.image_processing.const import DATA_COMPONENT as IMAGE_PROCESSING
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
@@ -77,7 +77,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         await manager.async_sync()
         await manager.async_purge_expired()
     except AuthenticationError as err:
-        raise ConfigEntryAuthFailed(translation_domain=DOMAIN, translation_key="invalid_auth") from err
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
     except AccessDeniedError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN,
@@ -87,7 +89,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
     except WrongRegionError as err:
         raise ConfigEntryError(translation_domain=DOMAIN, translation_key="wrong_region") from err
     except BackendUnavailableError as err:
-        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="cannot_connect") from err
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN, translation_key="cannot_connect"
+        ) from err
     except RecognitionError as err:
         raise ConfigEntryNotReady(
             translation_domain=DOMAIN,
@@ -99,14 +103,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
     async_sync_issue(hass, entry.entry_id, entry.title, missing)
     if missing:
         LOGGER.warning(
-            "Recognition is off for %s until the owner confirms: %s", entry.title, ", ".join(missing)
+            "Recognition is off for %s until the owner confirms: %s",
+            entry.title,
+            ", ".join(missing),
         )
     entry.runtime_data = SmartShopData(
         client=client,
         watchlists=manager,
         recognition_enabled=not missing,
         match_threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
-        alert_cooldown_s=60.0 * float(options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)),
+        alert_cooldown_s=60.0
+        * float(options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)),
     )
 
     async def _async_purge(_now: datetime) -> None:
@@ -147,5 +154,6 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
-    """Forget the store's people when the store is removed."""
+    """Forget the store's people and its repair issue when the store is removed."""
     await PersonStore(hass, entry.entry_id).async_remove_file()
+    async_sync_issue(hass, entry.entry_id, entry.title, [])

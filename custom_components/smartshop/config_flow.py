@@ -19,12 +19,11 @@ from homeassistant.config_entries import (
 from homeassistant.core import callback
 from homeassistant.helpers import selector
 from homeassistant.util import slugify
-import voluptuous as vol
+import probatio
 
 from .compliance import required_confirmations
 from .const import (
     CONF_ACCESS_KEY_ID,
-    CONF_AI_OPT_OUT,
     CONF_ALERT_COOLDOWN,
     CONF_BACKEND,
     CONF_CAMERA_ENTITY,
@@ -32,7 +31,6 @@ from .const import (
     CONF_COLLECTION_ID,
     CONF_CONFIRMED_RETENTION_DAYS,
     CONF_DEFAULT_EXPIRY_DAYS,
-    CONF_DPIA_DONE,
     CONF_ENDPOINT_URL,
     CONF_INCIDENT_RETENTION_DAYS,
     CONF_LOCATION,
@@ -44,7 +42,6 @@ from .const import (
     CONF_REGION,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_ACCESS_KEY,
-    CONF_SIGNAGE_UP,
     CONF_STORE_NAME,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
     DEFAULT_CONFIRMED_RETENTION_DAYS,
@@ -80,14 +77,20 @@ MIN_SCAN_INTERVAL: Final = 10
 # Each scheduled scan is one DetectFaces call plus, when a face is found, one search per face.
 CALLS_PER_SCAN_ESTIMATE: Final = 2
 
-_PASSWORD = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD))
+_PASSWORD = selector.TextSelector(
+    selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
+)
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
 
 
 def _days(maximum: int) -> selector.NumberSelector:
     return selector.NumberSelector(
         selector.NumberSelectorConfig(
-            min=1, max=maximum, step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="d"
+            min=1,
+            max=maximum,
+            step=1,
+            mode=selector.NumberSelectorMode.BOX,
+            unit_of_measurement="d",
         )
     )
 
@@ -111,15 +114,25 @@ async def validate_backend(data: Mapping[str, Any]) -> tuple[dict[str, str], dic
     return {}, {}
 
 
-def _credentials_schema(backend: Backend, defaults: Mapping[str, Any]) -> vol.Schema:
+def _credentials_schema(backend: Backend, defaults: Mapping[str, Any]) -> probatio.Schema:
     fields: dict[Any, Any] = {}
     if backend is Backend.ENGINE:
-        fields[vol.Required(CONF_ENDPOINT_URL, default=defaults.get(CONF_ENDPOINT_URL, vol.UNDEFINED))] = _URL
-    fields[vol.Required(CONF_ACCESS_KEY_ID, default=defaults.get(CONF_ACCESS_KEY_ID, vol.UNDEFINED))] = str
-    fields[vol.Required(CONF_SECRET_ACCESS_KEY)] = _PASSWORD
+        fields[
+            probatio.Required(
+                CONF_ENDPOINT_URL, default=defaults.get(CONF_ENDPOINT_URL, probatio.UNDEFINED)
+            )
+        ] = _URL
+    fields[
+        probatio.Required(
+            CONF_ACCESS_KEY_ID, default=defaults.get(CONF_ACCESS_KEY_ID, probatio.UNDEFINED)
+        )
+    ] = str
+    fields[probatio.Required(CONF_SECRET_ACCESS_KEY)] = _PASSWORD
     if backend is Backend.AWS:
-        fields[vol.Required(CONF_REGION, default=defaults.get(CONF_REGION, DEFAULT_REGION))] = str
-    return vol.Schema(fields)
+        fields[
+            probatio.Required(CONF_REGION, default=defaults.get(CONF_REGION, DEFAULT_REGION))
+        ] = str
+    return probatio.Schema(fields)
 
 
 def _clean_credentials(backend: Backend, user_input: Mapping[str, Any]) -> dict[str, Any]:
@@ -139,9 +152,12 @@ def _url_ok(url: str) -> bool:
     return re.match(r"^https?://[^\s/]+(:\d+)?(/.*)?$", url) is not None
 
 
-def _compliance_schema(backend: Backend, defaults: Mapping[str, Any]) -> vol.Schema:
-    return vol.Schema(
-        {vol.Required(key, default=bool(defaults.get(key, False))): bool for key in required_confirmations(backend)}
+def _compliance_schema(backend: Backend, defaults: Mapping[str, Any]) -> probatio.Schema:
+    return probatio.Schema(
+        {
+            probatio.Required(key, default=bool(defaults.get(key, False))): bool
+            for key in required_confirmations(backend)
+        }
     )
 
 
@@ -186,10 +202,12 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self.async_step_credentials()
         return self.async_show_form(
             step_id="user",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(CONF_STORE_NAME): str,
-                    vol.Required(CONF_BACKEND, default=Backend.AWS.value): selector.SelectSelector(
+                    probatio.Required(CONF_STORE_NAME): str,
+                    probatio.Required(
+                        CONF_BACKEND, default=Backend.AWS.value
+                    ): selector.SelectSelector(
                         selector.SelectSelectorConfig(
                             options=[backend.value for backend in Backend],
                             translation_key=CONF_BACKEND,
@@ -208,7 +226,9 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"action": ""}
         if user_input is not None:
-            data = {CONF_BACKEND: self._backend.value} | _clean_credentials(self._backend, user_input)
+            data = {CONF_BACKEND: self._backend.value} | _clean_credentials(
+                self._backend, user_input
+            )
             if self._backend is Backend.ENGINE and not _url_ok(data[CONF_ENDPOINT_URL]):
                 errors[CONF_ENDPOINT_URL] = "invalid_url"
             else:
@@ -272,10 +292,12 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(entry, data=data)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(CONF_ACCESS_KEY_ID, default=entry.data[CONF_ACCESS_KEY_ID]): str,
-                    vol.Required(CONF_SECRET_ACCESS_KEY): _PASSWORD,
+                    probatio.Required(
+                        CONF_ACCESS_KEY_ID, default=entry.data[CONF_ACCESS_KEY_ID]
+                    ): str,
+                    probatio.Required(CONF_SECRET_ACCESS_KEY): _PASSWORD,
                 }
             ),
             errors=errors,
@@ -331,28 +353,41 @@ class SmartShopOptionsFlow(OptionsFlow):
                 if interval > 0 and interval != options.get(CONF_SCAN_INTERVAL, 0):
                     return await self.async_step_confirm_cost()
                 return self.async_create_entry(data=self._pending)
-        schema = vol.Schema(
+        schema = probatio.Schema(
             {
-                vol.Required(CONF_MATCH_THRESHOLD): selector.NumberSelector(
+                probatio.Required(CONF_MATCH_THRESHOLD): selector.NumberSelector(
                     selector.NumberSelectorConfig(
-                        min=MIN_MATCH_THRESHOLD, max=100, step=0.5, mode=selector.NumberSelectorMode.SLIDER
+                        min=MIN_MATCH_THRESHOLD,
+                        max=100,
+                        step=0.5,
+                        mode=selector.NumberSelectorMode.SLIDER,
                     )
                 ),
-                vol.Required(CONF_ALERT_COOLDOWN): selector.NumberSelector(
+                probatio.Required(CONF_ALERT_COOLDOWN): selector.NumberSelector(
                     selector.NumberSelectorConfig(
-                        min=0, max=1440, step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="min"
+                        min=0,
+                        max=1440,
+                        step=1,
+                        mode=selector.NumberSelectorMode.BOX,
+                        unit_of_measurement="min",
                     )
                 ),
-                vol.Required(CONF_DEFAULT_EXPIRY_DAYS): _days(1095),
-                vol.Required(CONF_MAX_EXPIRY_DAYS): _days(1095),
-                vol.Required(CONF_INCIDENT_RETENTION_DAYS): _days(365),
-                vol.Required(CONF_CONFIRMED_RETENTION_DAYS): _days(2190),
-                vol.Required(CONF_MAX_FACES): selector.NumberSelector(
-                    selector.NumberSelectorConfig(min=1, max=20, step=1, mode=selector.NumberSelectorMode.BOX)
-                ),
-                vol.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
+                probatio.Required(CONF_DEFAULT_EXPIRY_DAYS): _days(1095),
+                probatio.Required(CONF_MAX_EXPIRY_DAYS): _days(1095),
+                probatio.Required(CONF_INCIDENT_RETENTION_DAYS): _days(365),
+                probatio.Required(CONF_CONFIRMED_RETENTION_DAYS): _days(2190),
+                probatio.Required(CONF_MAX_FACES): selector.NumberSelector(
                     selector.NumberSelectorConfig(
-                        min=0, max=86400, step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="s"
+                        min=1, max=20, step=1, mode=selector.NumberSelectorMode.BOX
+                    )
+                ),
+                probatio.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0,
+                        max=86400,
+                        step=1,
+                        mode=selector.NumberSelectorMode.BOX,
+                        unit_of_measurement="s",
                     )
                 ),
                 **_compliance_schema(backend, options).schema,
@@ -371,12 +406,14 @@ class SmartShopOptionsFlow(OptionsFlow):
         if user_input is not None:
             return self.async_create_entry(data=self._pending)
         cameras = sum(
-            1 for sub in self.config_entry.subentries.values() if sub.subentry_type == SUBENTRY_CAMERA
+            1
+            for sub in self.config_entry.subentries.values()
+            if sub.subentry_type == SUBENTRY_CAMERA
         )
         scans = polling_scans_per_day(self._pending[CONF_SCAN_INTERVAL], max(cameras, 1))
         return self.async_show_form(
             step_id="confirm_cost",
-            data_schema=vol.Schema({}),
+            data_schema=probatio.Schema({}),
             description_placeholders={
                 "interval": str(self._pending[CONF_SCAN_INTERVAL]),
                 "cameras": str(max(cameras, 1)),
@@ -433,18 +470,20 @@ class WatchlistSubentryFlow(_StoreSubentryFlow):
         if user_input is not None:
             name = user_input[CONF_NAME].strip()
             shared = (user_input.get(CONF_COLLECTION_ID) or "").strip()
-            collection_id = shared or f"smartshop-{entry.unique_id or slugify(entry.title)}-{slugify(name)}"
+            collection_id = (
+                shared or f"smartshop-{entry.unique_id or slugify(entry.title)}-{slugify(name)}"
+            )
             collection_id = collection_id.replace("_", "-")
             if not _has_word(name):
                 errors[CONF_NAME] = "invalid_name"
             elif not COLLECTION_ID_PATTERN.match(collection_id):
                 errors[CONF_COLLECTION_ID] = "invalid_collection_id"
-            elif any(
-                sub.unique_id == collection_id for sub in entry.subentries.values()
-            ):
+            elif any(sub.unique_id == collection_id for sub in entry.subentries.values()):
                 return self.async_abort(reason="already_configured")
             else:
-                owned, error = await _async_prepare_collection(entry.runtime_data.client, collection_id, bool(shared))
+                owned, error = await _async_prepare_collection(
+                    entry.runtime_data.client, collection_id, bool(shared)
+                )
                 if error:
                     errors["base"] = error
                 else:
@@ -461,11 +500,13 @@ class WatchlistSubentryFlow(_StoreSubentryFlow):
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
+                probatio.Schema(
                     {
-                        vol.Required(CONF_NAME): str,
-                        vol.Required(CONF_CATEGORY, default=Category.THEFT.value): _category_selector(),
-                        vol.Optional(CONF_COLLECTION_ID): str,
+                        probatio.Required(CONF_NAME): str,
+                        probatio.Required(
+                            CONF_CATEGORY, default=Category.THEFT.value
+                        ): _category_selector(),
+                        probatio.Optional(CONF_COLLECTION_ID): str,
                     }
                 ),
                 user_input or {},
@@ -493,7 +534,12 @@ class WatchlistSubentryFlow(_StoreSubentryFlow):
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema({vol.Required(CONF_NAME): str, vol.Required(CONF_CATEGORY): _category_selector()}),
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_NAME): str,
+                        probatio.Required(CONF_CATEGORY): _category_selector(),
+                    }
+                ),
                 user_input or subentry.data,
             ),
             errors=errors,
@@ -574,12 +620,12 @@ class CameraSubentryFlow(_StoreSubentryFlow):
         return self.async_show_form(
             step_id="reconfigure" if reconfiguring else "user",
             data_schema=self.add_suggested_values_to_schema(
-                vol.Schema(
+                probatio.Schema(
                     {
-                        vol.Required(CONF_CAMERA_ENTITY): selector.EntitySelector(
+                        probatio.Required(CONF_CAMERA_ENTITY): selector.EntitySelector(
                             selector.EntitySelectorConfig(domain="camera")
                         ),
-                        vol.Optional(CONF_LOCATION): str,
+                        probatio.Optional(CONF_LOCATION): str,
                     }
                 ),
                 user_input or (subentry.data if subentry else {}),

@@ -13,7 +13,7 @@ LOGGER = logging.getLogger(__package__)
 CONF_STORE_NAME: Final = "store_name"
 CONF_BACKEND: Final = "backend"
 CONF_ACCESS_KEY_ID: Final = "access_key_id"
-CONF_SECRET_ACCESS_KEY: Final = "secret_access_key"
+CONF_SECRET_ACCESS_KEY: Final = "secret_access_key"  # noqa: S105 (a key name)
 CONF_REGION: Final = "region"
 CONF_ENDPOINT_URL: Final = "endpoint_url"
 

@@ -8,11 +8,11 @@ from typing import Any
 from homeassistant.components.image_processing import (
     ATTR_CONFIDENCE,
     ATTR_FACES,
-    ATTR_NAME,
     FaceInformation,
     ImageProcessingFaceEntity,
 )
 from homeassistant.config_entries import ConfigSubentry
+from homeassistant.const import ATTR_NAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback

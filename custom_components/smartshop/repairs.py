@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.components.repairs import RepairsFlow
+from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult
-import voluptuous as vol
+import probatio
 
 from .compliance import missing_confirmations, required_confirmations
 from .const import CONF_BACKEND, Backend
@@ -20,11 +19,13 @@ class RecognitionDisabledRepairFlow(RepairsFlow):
         """Remember which store the issue is about."""
         self._entry_id = entry_id
 
-    async def async_step_init(self, user_input: dict[str, str] | None = None) -> FlowResult:
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Go straight to the confirmation form."""
         return await self.async_step_confirm()
 
-    async def async_step_confirm(self, user_input: dict[str, Any] | None = None) -> FlowResult:
+    async def async_step_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
         """Show each confirmation; all must be ticked."""
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         if entry is None:
@@ -40,9 +41,9 @@ class RecognitionDisabledRepairFlow(RepairsFlow):
                 return self.async_create_entry(data={})
         return self.async_show_form(
             step_id="confirm",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(key, default=bool(entry.options.get(key, False))): bool
+                    probatio.Required(key, default=bool(entry.options.get(key, False))): bool
                     for key in required_confirmations(backend)
                 }
             ),

@@ -18,7 +18,8 @@ from homeassistant.core import (
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
-import voluptuous as vol
+from homeassistant.util.json import JsonValueType
+import probatio
 
 from .const import DOMAIN, Category
 from .data import SmartShopConfigEntry
@@ -53,37 +54,37 @@ ATTR_IMAGE_PATH: Final = "image_path"
 
 MAX_IMAGE_FILE_BYTES: Final = 25 * 1024 * 1024
 
-_ENTRY = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
-_CATEGORY = vol.In([str(category) for category in Category])
+_ENTRY = {probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+_CATEGORY = probatio.In([str(category) for category in Category])
 
-ENROLL_SCHEMA = vol.Schema(
+ENROLL_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
-        vol.Required(ATTR_WATCHLIST): cv.string,
-        vol.Required(ATTR_NAME): cv.string,
-        vol.Required(ATTR_REASON): cv.string,
-        vol.Required(ATTR_INCIDENT_REFERENCE): cv.string,
-        vol.Optional(ATTR_CATEGORY): _CATEGORY,
-        vol.Optional(ATTR_ADDED_BY): cv.string,
-        vol.Optional(ATTR_EXPIRES): cv.date,
-        vol.Optional(ATTR_REVIEW_DATE): cv.date,
-        vol.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
-        vol.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
+        probatio.Required(ATTR_WATCHLIST): cv.string,
+        probatio.Required(ATTR_NAME): cv.string,
+        probatio.Required(ATTR_REASON): cv.string,
+        probatio.Required(ATTR_INCIDENT_REFERENCE): cv.string,
+        probatio.Optional(ATTR_CATEGORY): _CATEGORY,
+        probatio.Optional(ATTR_ADDED_BY): cv.string,
+        probatio.Optional(ATTR_EXPIRES): cv.date,
+        probatio.Optional(ATTR_REVIEW_DATE): cv.date,
+        probatio.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
+        probatio.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
     }
 )
-UPDATE_SCHEMA = vol.Schema(
+UPDATE_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
-        vol.Required(ATTR_PERSON_ID): cv.string,
-        vol.Optional(ATTR_CATEGORY): _CATEGORY,
-        vol.Optional(ATTR_REASON): cv.string,
-        vol.Optional(ATTR_INCIDENT_REFERENCE): cv.string,
-        vol.Optional(ATTR_EXPIRES): cv.date,
-        vol.Optional(ATTR_REVIEW_DATE): cv.date,
+        probatio.Required(ATTR_PERSON_ID): cv.string,
+        probatio.Optional(ATTR_CATEGORY): _CATEGORY,
+        probatio.Optional(ATTR_REASON): cv.string,
+        probatio.Optional(ATTR_INCIDENT_REFERENCE): cv.string,
+        probatio.Optional(ATTR_EXPIRES): cv.date,
+        probatio.Optional(ATTR_REVIEW_DATE): cv.date,
     }
 )
-REMOVE_SCHEMA = vol.Schema({**_ENTRY, vol.Required(ATTR_PERSON_ID): cv.string})
-LIST_SCHEMA = vol.Schema({**_ENTRY, vol.Optional(ATTR_WATCHLIST): cv.string})
+REMOVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
+LIST_SCHEMA = probatio.Schema({**_ENTRY, probatio.Optional(ATTR_WATCHLIST): cv.string})
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -111,35 +112,40 @@ def _person(entry: SmartShopConfigEntry, person_id: str) -> Person:
     return person
 
 
+# What the person calling an action sees for each recognition error: their own mistakes are
+# validation errors, the backend's failures are ordinary errors.
+_USER_ERRORS: Final = {"no_face", "multiple_faces", "invalid_image"}
+
+
 def _backend_error(err: RecognitionError) -> HomeAssistantError:
-    """Map a recognition error to what the person calling the action sees."""
+    """Map a recognition error to a translated action error."""
+    placeholders: dict[str, str] = {}
     if isinstance(err, NoFaceError):
-        return _error("no_face")
-    if isinstance(err, MultipleFacesError):
-        return _error("multiple_faces", count=str(err.count))
-    if isinstance(err, InvalidImageError):
-        return _error("invalid_image", reason=str(err))
-    if isinstance(err, AccessDeniedError):
-        return HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="access_denied",
-            translation_placeholders={"action": err.action},
-        )
-    if isinstance(err, AuthenticationError):
-        return HomeAssistantError(translation_domain=DOMAIN, translation_key="invalid_auth")
-    if isinstance(err, BackendUnavailableError):
-        return HomeAssistantError(translation_domain=DOMAIN, translation_key="cannot_connect")
-    return HomeAssistantError(
-        translation_domain=DOMAIN, translation_key="backend_error", translation_placeholders={"error": str(err)}
+        key = "no_face"
+    elif isinstance(err, MultipleFacesError):
+        key, placeholders = "multiple_faces", {"count": str(err.count)}
+    elif isinstance(err, InvalidImageError):
+        key, placeholders = "invalid_image", {"reason": str(err)}
+    elif isinstance(err, AccessDeniedError):
+        key, placeholders = "access_denied", {"action": err.action}
+    elif isinstance(err, AuthenticationError):
+        key = "invalid_auth"
+    elif isinstance(err, BackendUnavailableError):
+        key = "cannot_connect"
+    else:
+        key, placeholders = "backend_error", {"error": str(err)}
+    error_type = ServiceValidationError if key in _USER_ERRORS else HomeAssistantError
+    return error_type(
+        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
     )
 
 
 async def _added_by(hass: HomeAssistant, call: ServiceCall) -> str:
     if explicit := call.data.get(ATTR_ADDED_BY, "").strip():
         return str(explicit)
-    if call.context.user_id and (user := await hass.auth.async_get_user(call.context.user_id)):
-        if user.name:
-            return user.name
+    user_id = call.context.user_id
+    if user_id and (user := await hass.auth.async_get_user(user_id)) and user.name:
+        return user.name
     raise _error("added_by_required")
 
 
@@ -234,7 +240,7 @@ async def _async_remove(call: ServiceCall) -> ServiceResponse:
         raise _backend_error(err) from err
     return {
         "person_id": person.person_id,
-        "faces_deleted": deleted,
+        "faces_deleted": list[JsonValueType](deleted),
         "removed_at": dt_util.utcnow().isoformat(),
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import uuid
@@ -102,9 +103,7 @@ class WatchlistManager:
         if name_or_id in self.watchlists:
             return self.watchlists[name_or_id]
         wanted = name_or_id.strip().casefold()
-        return next(
-            (wl for wl in self.watchlists.values() if wl.name.casefold() == wanted), None
-        )
+        return next((wl for wl in self.watchlists.values() if wl.name.casefold() == wanted), None)
 
     async def async_sync(self) -> None:
         """Make the backend match the configured watchlists.
@@ -132,10 +131,8 @@ class WatchlistManager:
         else:
             face_ids = [face for person in people for face in person.face_ids]
             if face_ids:
-                try:
+                with suppress(CollectionNotFoundError):
                     await self.client.delete_faces(known.collection_id, face_ids)
-                except CollectionNotFoundError:
-                    pass
         for person in people:
             self.store.pop(person.person_id)
         del self.store.watchlists[watchlist_id]

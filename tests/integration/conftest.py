@@ -10,6 +10,7 @@ from unittest.mock import patch
 import boto3
 from botocore.stub import ANY, Stubber
 from homeassistant.components.camera import Camera
+from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -36,7 +37,6 @@ from custom_components.smartshop.const import (
     SUBENTRY_CAMERA,
     SUBENTRY_WATCHLIST,
 )
-from homeassistant.config_entries import ConfigSubentryData
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ACCESS_KEY = "AKIATESTSMARTSHOP01"

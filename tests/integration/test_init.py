@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+import pytest
 
 from custom_components.smartshop.const import DOMAIN
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
 
 
-async def test_setup_and_unload(hass: HomeAssistant, rekognition: Rekognition, still_camera) -> None:
+async def test_setup_and_unload(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera
+) -> None:
     """A confirmed store loads, creates its collection and a face watch entity."""
     entry = store_entry()
     await setup_store(hass, rekognition, entry)
@@ -20,7 +23,84 @@ async def test_setup_and_unload(hass: HomeAssistant, rekognition: Rekognition, s
     state = hass.states.get("image_processing.high_street_face_watch_front_door")
     assert state is not None
     assert state.state == "0"
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"recognition_disabled_{entry.entry_id}") is None
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"recognition_disabled_{entry.entry_id}") is None
+    )
 
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert entry.state is ConfigEntryState.NOT_LOADED
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "state", "reauth"),
+    [
+        ("UnrecognizedClientException", "bad token", ConfigEntryState.SETUP_ERROR, True),
+        (
+            "AccessDeniedException",
+            "not authorized to perform: rekognition:DescribeCollection",
+            ConfigEntryState.SETUP_ERROR,
+            True,
+        ),
+        ("ServiceUnavailableException", "down", ConfigEntryState.SETUP_RETRY, False),
+        ("InvalidParameterException", "odd", ConfigEntryState.SETUP_RETRY, False),
+    ],
+)
+async def test_setup_failures(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    code: str,
+    message: str,
+    state: ConfigEntryState,
+    reauth: bool,
+) -> None:
+    """Auth problems ask for new keys; transient ones retry later."""
+    entry = store_entry()
+    entry.add_to_hass(hass)
+    rekognition.error("describe_collection", code, message)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is state
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert bool(flows) is reauth
+
+
+async def test_setup_wrong_region(hass: HomeAssistant, rekognition: Rekognition) -> None:
+    """A region without Rekognition is a permanent error until reconfigured."""
+    entry = store_entry()
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data=dict(entry.data) | {"region": "xx-nowhere-9"}
+    )
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+
+
+async def test_remove_entry_forgets_people(
+    hass: HomeAssistant, rekognition: Rekognition, hass_storage
+) -> None:
+    """Removing the store deletes its people file and its repair issue."""
+    entry = store_entry(confirmed=False, camera=None)
+    await setup_store(hass, rekognition, entry)
+    key = f"{DOMAIN}.{entry.entry_id}.people"
+    assert key in hass_storage
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"recognition_disabled_{entry.entry_id}") is None
+    )
+
+
+async def test_store_device(hass: HomeAssistant, rekognition: Rekognition, still_camera) -> None:
+    """Each store is one device that groups its face watch entities."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.entry_id), entry.entry_id
+    )
+    assert device is not None
+    assert device.name == "High Street"
+    entity = er.async_get(hass).async_get("image_processing.high_street_face_watch_front_door")
+    assert entity.device_id == device.id
+    assert entity.unique_id == f"{entry.entry_id}_{entity.config_subentry_id}"
+    assert COLLECTION in entry.runtime_data.watchlists.collection_ids
