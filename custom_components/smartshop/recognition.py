@@ -1,0 +1,754 @@
+"""Asynchronous client for the Rekognition face API (AWS or the SmartShop engine).
+
+boto3 is blocking, so every call runs in the default executor after a shared client-side rate
+limiter grants a token. botocore errors are mapped once, in :func:`_map_error`, to the
+:class:`RecognitionError` hierarchy whose ``reason`` codes are stable (used for translations).
+
+Privacy: probe images and face crops live only in memory. They are never logged or written
+anywhere; a face that matches nothing leaves no trace once the search returns.
+
+This module depends on the standard library, boto3/botocore and Pillow only; it has no Home
+Assistant imports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+import json
+import logging
+from pathlib import Path
+import re
+import time
+from typing import Any, ClassVar
+
+import boto3
+from botocore import xform_name
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError as BotoConnectionError,
+    HTTPClientError,
+    InvalidRegionError,
+    NoCredentialsError,
+    NoRegionError,
+    PartialCredentialsError,
+    UnknownEndpointError,
+)
+
+from .imaging import BoundingBox, ImageError, PreparedImage, crop_region, prepare_image
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE = "rekognition"
+CREDENTIAL_CHECK_COLLECTION = "smartshop-credential-check"
+DEFAULT_RATE = 5.0
+DEFAULT_BURST = 5
+MAX_FACE_IDS_PER_DELETE = 4096
+MAX_LIST_PAGE = 4096
+MAX_ID_LENGTH = 255
+
+_EXTERNAL_IMAGE_ID = re.compile(r"[a-zA-Z0-9_.\-:]+")
+_COLLECTION_ID = re.compile(r"[a-zA-Z0-9_.\-]+")
+_DENIED_ACTION = re.compile(r"not authorized to perform:?\s*([A-Za-z0-9-]+:[A-Za-z0-9*]+)")
+_WRONG_REGION = re.compile(r"scoped to (?:a valid|the correct|correct) region", re.IGNORECASE)
+_NO_FACE = re.compile(r"\bno faces?\b", re.IGNORECASE)
+
+_AUTH_CODES = frozenset(
+    {
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "InvalidClientTokenId",
+        "IncompleteSignature",
+        "MissingAuthenticationToken",
+        "MissingAuthenticationTokenException",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "SignatureDoesNotMatch",
+        "InvalidAccessKeyId",
+        "AuthFailure",
+        "RequestExpired",
+    }
+)
+_DENIED_CODES = frozenset({"AccessDeniedException", "AccessDenied", "UnauthorizedOperation"})
+_THROTTLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ProvisionedThroughputExceededException",
+        "LimitExceededException",
+        "TooManyRequestsException",
+        "RequestLimitExceeded",
+    }
+)
+_UNAVAILABLE_CODES = frozenset(
+    {
+        "InternalServerError",
+        "InternalServerException",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
+)
+_INVALID_IMAGE_CODES = {
+    "InvalidImageFormatException": "invalid_format",
+    "ImageTooLargeException": "too_large",
+}
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+class RecognitionError(Exception):
+    """Base class; ``reason`` is a stable code, ``code`` the backend's error code if any."""
+
+    reason: ClassVar[str] = "unknown"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        """Keep the backend error code next to the message."""
+        super().__init__(message)
+        self.code = code
+
+
+class AuthenticationError(RecognitionError):
+    """The credentials are unknown, wrong or expired."""
+
+    reason: ClassVar[str] = "invalid_auth"
+
+
+class AccessDeniedError(RecognitionError):
+    """The credentials work but lack permission for ``action`` (``rekognition:<Operation>``)."""
+
+    reason: ClassVar[str] = "access_denied"
+
+    def __init__(self, message: str, *, action: str, code: str | None = None) -> None:
+        """Record the denied IAM action."""
+        super().__init__(message, code=code)
+        self.action = action
+
+
+class WrongRegionError(RecognitionError):
+    """The region does not offer Rekognition, or the credentials are scoped elsewhere."""
+
+    reason: ClassVar[str] = "wrong_region"
+
+
+class BackendUnavailableError(RecognitionError):
+    """The backend cannot be reached or failed on its side; try again later."""
+
+    reason: ClassVar[str] = "cannot_connect"
+
+
+class ThrottledError(BackendUnavailableError):
+    """The backend kept throttling after botocore's retries were exhausted."""
+
+    reason: ClassVar[str] = "throttled"
+
+
+class CollectionNotFoundError(RecognitionError):
+    """The face collection does not exist."""
+
+    reason: ClassVar[str] = "collection_not_found"
+
+
+class NoFaceError(RecognitionError):
+    """No usable face was found in the image."""
+
+    reason: ClassVar[str] = "no_face"
+
+
+class MultipleFacesError(RecognitionError):
+    """The image shows ``count`` faces where exactly one is required."""
+
+    reason: ClassVar[str] = "multiple_faces"
+
+    def __init__(self, message: str, *, count: int) -> None:
+        """Record how many faces were found."""
+        super().__init__(message)
+        self.count = count
+
+
+class InvalidImageError(RecognitionError):
+    """The image cannot be used; ``image_reason`` says why.
+
+    ``image_reason`` is an :class:`~.imaging.ImageError` reason (``empty``, ``not_an_image``,
+    ``truncated``, ``too_small``, ``too_many_pixels``), or for backend refusals
+    ``invalid_format`` / ``too_large``, or ``low_quality`` when IndexFaces filtered the face out.
+    """
+
+    reason: ClassVar[str] = "invalid_image"
+
+    def __init__(self, message: str, *, image_reason: str, code: str | None = None) -> None:
+        """Record the detailed image reason."""
+        super().__init__(message, code=code)
+        self.image_reason = image_reason
+
+
+def _client_error_details(err: ClientError) -> tuple[str, str, int]:
+    """Return (code, message, HTTP status) of a ClientError."""
+    error = err.response.get("Error", {})
+    status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return str(error.get("Code", "")), str(error.get("Message", "")), int(status or 0)
+
+
+_CODE_CLASSES: dict[str, type[RecognitionError]] = {
+    **dict.fromkeys(_AUTH_CODES, AuthenticationError),
+    **dict.fromkeys(_THROTTLE_CODES, ThrottledError),
+    **dict.fromkeys(_UNAVAILABLE_CODES, BackendUnavailableError),
+    "ResourceNotFoundException": CollectionNotFoundError,
+}
+
+
+def _error_class(code: str, status: int) -> type[RecognitionError]:
+    """Class for an error code, falling back on the HTTP status for unknown codes."""
+    if code in _CODE_CLASSES:
+        return _CODE_CLASSES[code]
+    if status in (401, 403):
+        return AuthenticationError
+    if status >= 500:
+        return BackendUnavailableError
+    return RecognitionError
+
+
+def _map_client_error(err: ClientError, operation: str) -> RecognitionError:
+    """Map a service error response to a RecognitionError."""
+    code, message, status = _client_error_details(err)
+    text = f"{operation}: {code}: {message}" if message else f"{operation}: {code}"
+    if _WRONG_REGION.search(message):
+        return WrongRegionError(text, code=code)
+    if code in _DENIED_CODES:
+        found = _DENIED_ACTION.search(message)
+        action = found.group(1) if found else f"{SERVICE}:{operation}"
+        return AccessDeniedError(
+            f"The credentials are not allowed to call {action}", action=action, code=code
+        )
+    if code in _INVALID_IMAGE_CODES:
+        return InvalidImageError(text, image_reason=_INVALID_IMAGE_CODES[code], code=code)
+    return _error_class(code, status)(text, code=code)
+
+
+def _map_error(err: Exception, operation: str) -> RecognitionError:
+    """Map any botocore error (or a bad endpoint URL) to a RecognitionError. The only mapper."""
+    if isinstance(err, ClientError):
+        return _map_client_error(err, operation)
+    name = type(err).__name__
+    if isinstance(err, NoCredentialsError | PartialCredentialsError):
+        return AuthenticationError(f"{operation}: {err}", code=name)
+    if isinstance(err, NoRegionError | UnknownEndpointError | InvalidRegionError):
+        return WrongRegionError(f"{operation}: {err}", code=name)
+    if isinstance(err, BotoConnectionError | HTTPClientError):
+        return BackendUnavailableError(f"{operation}: {err}", code=name)
+    if isinstance(err, ValueError) and not isinstance(err, BotoCoreError):
+        # botocore raises a bare ValueError for a malformed endpoint URL.
+        return BackendUnavailableError(f"{operation}: {err}", code="InvalidEndpoint")
+    return RecognitionError(f"{operation}: {err}", code=name)
+
+
+# --- configuration and client construction ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BackendConfig:
+    """Where and how to reach the backend. ``endpoint_url`` None means AWS in ``region``."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    region: str = "eu-west-2"
+    endpoint_url: str | None = None
+
+    @property
+    def is_aws(self) -> bool:
+        """True for AWS Rekognition, False for a Rekognition-compatible engine."""
+        return self.endpoint_url is None
+
+
+def _integration_version() -> str:
+    """Version from the integration manifest next to this module (blocking file read)."""
+    try:
+        manifest = json.loads(Path(__file__).with_name("manifest.json").read_text("utf-8"))
+        return str(manifest["version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"
+
+
+def botocore_config() -> Config:
+    """The botocore Config every SmartShop client uses (bounded retries and timeouts)."""
+    return Config(
+        retries={"mode": "standard", "max_attempts": 4},
+        connect_timeout=3,
+        read_timeout=10,
+        user_agent_extra=f"smartshop/{_integration_version()}",
+    )
+
+
+class _RedactRequestBody(logging.Filter):
+    """Drop request bodies (base64 images) from botocore's debug log of outgoing requests."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (
+            str(record.msg).startswith("Making request")
+            and isinstance(args, tuple)
+            and len(args) == 2
+            and isinstance(args[1], dict)
+            and "body" in args[1]
+        ):
+            record.args = (args[0], {**args[1], "body": "<redacted>"})
+        return True
+
+
+def _install_log_redaction() -> None:
+    """Make sure botocore debug logging can never print an image (idempotent)."""
+    endpoint_logger = logging.getLogger("botocore.endpoint")
+    if not any(isinstance(f, _RedactRequestBody) for f in endpoint_logger.filters):
+        endpoint_logger.addFilter(_RedactRequestBody())
+
+
+def check_region(config: BackendConfig) -> None:
+    """Raise WrongRegionError if AWS offers no Rekognition in the region (blocking I/O)."""
+    if not config.is_aws:
+        return
+    session = boto3.session.Session()
+    for partition in session.get_available_partitions():
+        if config.region in session.get_available_regions(SERVICE, partition_name=partition):
+            return
+    raise WrongRegionError(f"AWS Rekognition is not available in region {config.region!r}")
+
+
+def create_boto3_client(config: BackendConfig) -> Any:
+    """Build the boto3 Rekognition client for config (blocking: run it in an executor)."""
+    if not config.access_key_id or not config.secret_access_key:
+        # boto3 would otherwise fall back to credentials from the environment.
+        raise AuthenticationError("The access key ID and secret access key are both required")
+    _install_log_redaction()
+    session = boto3.session.Session(
+        aws_access_key_id=config.access_key_id,
+        aws_secret_access_key=config.secret_access_key,
+        region_name=config.region,
+    )
+    return session.client(SERVICE, endpoint_url=config.endpoint_url, config=botocore_config())
+
+
+# --- rate limiting ------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Asynchronous token bucket: ``rate`` calls per second with bursts up to ``burst``.
+
+    Waiters are served strictly first in, first out, so a queue of searches drains at the rate
+    with none lost. Share one instance between all cameras that use the same backend.
+    """
+
+    def __init__(
+        self,
+        rate: float = DEFAULT_RATE,
+        burst: int = DEFAULT_BURST,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Start with a full bucket."""
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self._rate = rate
+        self._burst = float(burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(burst)
+        self._updated = clock()
+        self._lock = asyncio.Lock()
+
+    @property
+    def rate(self) -> float:
+        """Tokens added per second."""
+        return self._rate
+
+    def _refill(self) -> None:
+        now = self._clock()
+        elapsed = max(0.0, now - self._updated)
+        self._tokens = min(self._burst, self._tokens + elapsed * self._rate)
+        self._updated = now
+
+    async def acquire(self) -> None:
+        """Wait for a token (FIFO) and take it."""
+        async with self._lock:
+            self._refill()
+            if self._tokens < 1:
+                await self._sleep((1 - self._tokens) / self._rate)
+                self._refill()
+            self._tokens -= 1
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedFace:
+    """A face stored in a collection."""
+
+    face_id: str
+    external_image_id: str
+    confidence: float
+    bounding_box: BoundingBox | None
+
+    @classmethod
+    def from_aws(cls, face: dict[str, Any]) -> IndexedFace:
+        """Build from a Rekognition ``Face`` dict."""
+        return cls(
+            face_id=str(face["FaceId"]),
+            external_image_id=str(face.get("ExternalImageId", "")),
+            confidence=float(face.get("Confidence", 0.0)),
+            bounding_box=_box(face.get("BoundingBox")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FaceMatch:
+    """A watchlisted face similar to the probe; ``bounding_box`` locates the probe face."""
+
+    collection_id: str
+    face_id: str
+    external_image_id: str
+    similarity: float
+    bounding_box: BoundingBox | None
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    """Outcome of searching a whole camera frame."""
+
+    total_faces: int
+    searched_faces: int
+    matches: list[FaceMatch]
+
+
+def _box(data: dict[str, Any] | None) -> BoundingBox | None:
+    return BoundingBox.from_aws(data) if data else None
+
+
+def _check_id(value: str, pattern: re.Pattern[str], what: str) -> str:
+    if len(value) > MAX_ID_LENGTH or not pattern.fullmatch(value):
+        raise ValueError(f"Invalid {what} {value!r}: use 1-255 of {pattern.pattern}")
+    return value
+
+
+def _collection_list(collection_ids: Sequence[str]) -> list[str]:
+    if isinstance(collection_ids, str):
+        raise TypeError("collection_ids must be a sequence of ids, not a single string")
+    return [_check_id(cid, _COLLECTION_ID, "collection id") for cid in collection_ids]
+
+
+def _check_threshold(threshold: float) -> None:
+    if not 0 <= threshold <= 100:
+        raise ValueError("threshold must be between 0 and 100")
+
+
+def _by_similarity(matches: list[FaceMatch]) -> list[FaceMatch]:
+    return sorted(matches, key=lambda match: match.similarity, reverse=True)
+
+
+# --- client -------------------------------------------------------------------------------------
+
+
+class RecognitionClient:
+    """Rekognition face operations, asynchronous, rate limited and with mapped errors."""
+
+    def __init__(
+        self,
+        config: BackendConfig,
+        *,
+        rate_limiter: RateLimiter | None = None,
+        client_factory: Callable[[], Any] | None = None,
+        max_faces_per_frame: int = 5,
+    ) -> None:
+        """Nothing blocking happens here; the boto3 client is built on first use."""
+        if max_faces_per_frame < 1:
+            raise ValueError("max_faces_per_frame must be at least 1")
+        self._config = config
+        self._rate_limiter = rate_limiter or RateLimiter()
+        self._client_factory = client_factory or partial(create_boto3_client, config)
+        self._max_faces = max_faces_per_frame
+        self._client: Any = None
+        self._client_lock = asyncio.Lock()
+        self._calls: Counter[str] = Counter()
+
+    def __repr__(self) -> str:
+        """Show the backend without any credential."""
+        where = self._config.endpoint_url or f"AWS {self._config.region}"
+        return f"RecognitionClient({where})"
+
+    @property
+    def config(self) -> BackendConfig:
+        """The backend configuration."""
+        return self._config
+
+    @property
+    def calls(self) -> Counter[str]:
+        """Calls made per Rekognition operation (e.g. ``SearchFacesByImage``)."""
+        return self._calls
+
+    def _build_client(self) -> Any:
+        try:
+            check_region(self._config)
+            return self._client_factory()
+        except (BotoCoreError, ValueError) as err:
+            raise _map_error(err, "CreateClient") from err
+
+    async def _get_client(self) -> Any:
+        if self._client is None:
+            async with self._client_lock:
+                if self._client is None:
+                    loop = asyncio.get_running_loop()
+                    self._client = await loop.run_in_executor(None, self._build_client)
+        return self._client
+
+    async def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Run one Rekognition operation in the executor; errors come back mapped."""
+        client = await self._get_client()
+        method = getattr(client, xform_name(operation))
+        await self._rate_limiter.acquire()
+        self._calls[operation] += 1
+        _LOGGER.debug("Calling %s on %r", operation, self)
+        loop = asyncio.get_running_loop()
+        try:
+            response: dict[str, Any] = await loop.run_in_executor(None, partial(method, **params))
+        except (BotoCoreError, ClientError) as err:
+            raise _map_error(err, operation) from err
+        return response
+
+    async def close(self) -> None:
+        """Release the HTTP connection pool."""
+        client, self._client = self._client, None
+        if client is not None:
+            await asyncio.get_running_loop().run_in_executor(None, client.close)
+
+    # --- collections -----------------------------------------------------------------------------
+
+    async def validate(self) -> None:
+        """Check region and credentials with one DescribeCollection call.
+
+        Returns None when the credentials work; raises WrongRegionError, AuthenticationError,
+        AccessDeniedError, BackendUnavailableError (or another RecognitionError) otherwise.
+        """
+        try:
+            await self._call("DescribeCollection", CollectionId=CREDENTIAL_CHECK_COLLECTION)
+        except CollectionNotFoundError:
+            return
+
+    async def ensure_collection(self, collection_id: str) -> str:
+        """Create the collection unless it exists; return its ARN (or the id if it existed)."""
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        try:
+            response = await self._call("CreateCollection", CollectionId=collection_id)
+        except RecognitionError as err:
+            if err.code == "ResourceAlreadyExistsException":
+                return collection_id
+            raise
+        return str(response.get("CollectionArn") or collection_id)
+
+    async def delete_collection(self, collection_id: str) -> None:
+        """Delete the collection and all its faces; a missing collection is fine."""
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        try:
+            await self._call("DeleteCollection", CollectionId=collection_id)
+        except CollectionNotFoundError:
+            _LOGGER.debug("Collection %s was already deleted", collection_id)
+
+    async def describe_collection(self, collection_id: str) -> dict[str, Any]:
+        """Return FaceCount, FaceModelVersion, CollectionARN, CreationTimestamp, UserCount."""
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        response = await self._call("DescribeCollection", CollectionId=collection_id)
+        return {key: value for key, value in response.items() if key != "ResponseMetadata"}
+
+    async def list_faces(self, collection_id: str) -> list[IndexedFace]:
+        """Every face in the collection (follows NextToken)."""
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        faces: list[IndexedFace] = []
+        params: dict[str, Any] = {"CollectionId": collection_id, "MaxResults": MAX_LIST_PAGE}
+        while True:
+            response = await self._call("ListFaces", **params)
+            faces.extend(IndexedFace.from_aws(face) for face in response.get("Faces", []))
+            token = response.get("NextToken")
+            if not token:
+                return faces
+            params["NextToken"] = token
+
+    # --- faces -----------------------------------------------------------------------------------
+
+    async def _prepare(self, image: bytes) -> PreparedImage:
+        """Normalise the image in the executor (CPU-bound); ImageError becomes InvalidImageError."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(None, prepare_image, image)
+        except ImageError as err:
+            raise InvalidImageError(str(err), image_reason=err.reason) from err
+
+    async def _detect(self, image: PreparedImage) -> list[BoundingBox]:
+        """Bounding boxes of all faces DetectFaces finds."""
+        response = await self._call(
+            "DetectFaces", Image={"Bytes": image.jpeg}, Attributes=["DEFAULT"]
+        )
+        return [
+            BoundingBox.from_aws(face.get("BoundingBox", {}))
+            for face in response.get("FaceDetails", [])
+        ]
+
+    async def index_face(
+        self, collection_id: str, image: bytes, external_image_id: str
+    ) -> IndexedFace:
+        """Enrol the single face in image under external_image_id (a UUID, never a name).
+
+        Raises NoFaceError (0 faces), MultipleFacesError (more than 1), InvalidImageError (bad
+        image, or the face was filtered out as low quality), CollectionNotFoundError, ...
+        """
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        _check_id(external_image_id, _EXTERNAL_IMAGE_ID, "external image id")
+        prepared = await self._prepare(image)
+        faces = await self._detect(prepared)
+        if not faces:
+            raise NoFaceError("No face was found in the image")
+        if len(faces) > 1:
+            raise MultipleFacesError(
+                f"The image shows {len(faces)} faces; exactly one is required", count=len(faces)
+            )
+        response = await self._call(
+            "IndexFaces",
+            CollectionId=collection_id,
+            Image={"Bytes": prepared.jpeg},
+            ExternalImageId=external_image_id,
+            MaxFaces=1,
+            QualityFilter="AUTO",
+            DetectionAttributes=[],
+        )
+        records = response.get("FaceRecords", [])
+        if records:
+            return IndexedFace.from_aws(records[0]["Face"])
+        reasons = sorted(
+            {reason for face in response.get("UnindexedFaces", []) for reason in face["Reasons"]}
+        )
+        if not reasons:
+            raise NoFaceError("The backend found no face to index in the image")
+        raise InvalidImageError(
+            f"The face was not indexed: {', '.join(reasons)}", image_reason="low_quality"
+        )
+
+    async def delete_faces(self, collection_id: str, face_ids: Sequence[str]) -> list[str]:
+        """Delete faces (in batches of 4096); return the ids the backend reports deleted."""
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        ids = list(face_ids)
+        deleted: list[str] = []
+        for start in range(0, len(ids), MAX_FACE_IDS_PER_DELETE):
+            batch = ids[start : start + MAX_FACE_IDS_PER_DELETE]
+            response = await self._call("DeleteFaces", CollectionId=collection_id, FaceIds=batch)
+            deleted.extend(response.get("DeletedFaces", []))
+            for failure in response.get("UnsuccessfulFaceDeletions", []):
+                _LOGGER.warning(
+                    "Face %s in %s was not deleted: %s",
+                    failure.get("FaceId"),
+                    collection_id,
+                    ", ".join(failure.get("Reasons", [])),
+                )
+        return deleted
+
+    async def _search(
+        self,
+        collection_ids: list[str],
+        image: PreparedImage,
+        *,
+        threshold: float,
+        max_matches: int,
+        probe_box: BoundingBox | None = None,
+    ) -> list[FaceMatch]:
+        """SearchFacesByImage per collection; [] as soon as the backend sees no face."""
+        matches: list[FaceMatch] = []
+        for collection_id in collection_ids:
+            try:
+                response = await self._call(
+                    "SearchFacesByImage",
+                    CollectionId=collection_id,
+                    Image={"Bytes": image.jpeg},
+                    MaxFaces=max_matches,
+                    FaceMatchThreshold=threshold,
+                    QualityFilter="NONE",
+                )
+            except RecognitionError as err:
+                if err.code == "InvalidParameterException" and _NO_FACE.search(str(err)):
+                    return []  # the other collections would see no face either
+                raise
+            box = probe_box or _box(response.get("SearchedFaceBoundingBox"))
+            matches.extend(
+                FaceMatch(
+                    collection_id=collection_id,
+                    face_id=str(found["Face"]["FaceId"]),
+                    external_image_id=str(found["Face"].get("ExternalImageId", "")),
+                    similarity=float(found.get("Similarity", 0.0)),
+                    bounding_box=box,
+                )
+                for found in response.get("FaceMatches", [])
+            )
+        return matches
+
+    async def search_face(
+        self,
+        collection_ids: Sequence[str],
+        image: bytes,
+        *,
+        threshold: float,
+        max_matches: int = 1,
+    ) -> list[FaceMatch]:
+        """Search one already-cropped face in each collection; best matches first.
+
+        An image in which the backend finds no face gives [] (not an error).
+        """
+        _check_threshold(threshold)
+        if not 1 <= max_matches <= MAX_LIST_PAGE:
+            raise ValueError("max_matches must be between 1 and 4096")
+        ids = _collection_list(collection_ids)
+        if not ids:
+            return []
+        prepared = await self._prepare(image)
+        matches = await self._search(ids, prepared, threshold=threshold, max_matches=max_matches)
+        return _by_similarity(matches)
+
+    async def search_frame(
+        self, collection_ids: Sequence[str], image: bytes, *, threshold: float
+    ) -> FrameResult:
+        """Search every face of a camera frame (largest first, at most max_faces_per_frame).
+
+        One DetectFaces call; no face means no search. One face is searched on the whole frame;
+        several faces are cropped and each crop searched. Match boxes locate faces in the frame.
+        """
+        _check_threshold(threshold)
+        ids = _collection_list(collection_ids)
+        if not ids:
+            return FrameResult(total_faces=0, searched_faces=0, matches=[])
+        prepared = await self._prepare(image)
+        faces = await self._detect(prepared)
+        if len(faces) <= 1:
+            matches = []
+            if faces:
+                matches = await self._search(
+                    ids, prepared, threshold=threshold, max_matches=1, probe_box=faces[0]
+                )
+            return FrameResult(total_faces=len(faces), searched_faces=len(faces), matches=matches)
+        chosen = sorted(faces, key=lambda box: box.area, reverse=True)[: self._max_faces]
+        loop = asyncio.get_running_loop()
+        matches = []
+        searched = 0
+        for box in chosen:
+            try:
+                crop = await loop.run_in_executor(None, crop_region, prepared, box)
+            except ValueError:
+                _LOGGER.debug("Skipping a face box outside the frame")
+                continue
+            searched += 1
+            matches += await self._search(
+                ids, crop, threshold=threshold, max_matches=1, probe_box=box
+            )
+        return FrameResult(
+            total_faces=len(faces), searched_faces=searched, matches=_by_similarity(matches)
+        )
