@@ -1,0 +1,71 @@
+"""What HACS and Home Assistant read from the package: manifest, requirements, translations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from awesomeversion import AwesomeVersion
+from homeassistant.const import __version__ as HA_VERSION
+import homeassistant
+from packaging.requirements import Requirement
+from packaging.version import Version
+import yaml
+
+ROOT = Path(__file__).parent.parent.parent
+COMPONENT = ROOT / "custom_components" / "smartshop"
+
+
+def _constraints() -> dict[str, str]:
+    """HA's pinned versions (package_constraints.txt) by lower-case name."""
+    pins: dict[str, str] = {}
+    text = (Path(homeassistant.__file__).parent / "package_constraints.txt").read_text()
+    for line in text.splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line and ";" not in line:
+            name, version = line.split("==", 1)
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+def test_requirements_satisfiable_under_ha_constraints() -> None:
+    """Each manifest requirement admits the version Home Assistant pins, so installs never conflict."""
+    manifest = json.loads((COMPONENT / "manifest.json").read_text())
+    pins = _constraints()
+    assert manifest["requirements"], "the integration declares its requirements"
+    for spec in manifest["requirements"]:
+        requirement = Requirement(spec)
+        pinned = pins.get(requirement.name.lower())
+        assert pinned is not None, f"{requirement.name} is pinned by HA, so the pin decides"
+        assert requirement.specifier.contains(Version(pinned)), f"{spec} excludes HA's {pinned}"
+
+
+def test_manifest_and_hacs() -> None:
+    """The fields HACS and the quality scale ask for are present and consistent."""
+    manifest = json.loads((COMPONENT / "manifest.json").read_text())
+    for key in ("domain", "name", "codeowners", "documentation", "issue_tracker", "iot_class", "integration_type", "version"):
+        assert manifest[key], key
+    assert "image_processing" in manifest["dependencies"]
+    assert manifest["config_flow"] is True
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    assert AwesomeVersion(HA_VERSION) >= AwesomeVersion(hacs["homeassistant"])
+    assert (COMPONENT / "brand" / "icon.png").is_file()
+
+
+def test_every_action_field_is_translated() -> None:
+    """services.yaml and translations/en.json describe the same actions and fields."""
+    services = yaml.safe_load((COMPONENT / "services.yaml").read_text())
+    strings = json.loads((COMPONENT / "translations" / "en.json").read_text())["services"]
+    assert set(services) == set(strings)
+    for name, service in services.items():
+        assert set(service["fields"]) == set(strings[name]["fields"]), name
+
+
+def test_quality_scale_is_complete() -> None:
+    """Every rule has a status, and every exemption or todo says why."""
+    scale = yaml.safe_load((COMPONENT / "quality_scale.yaml").read_text())["rules"]
+    for rule, value in scale.items():
+        status = value if isinstance(value, str) else value["status"]
+        assert status in {"done", "todo", "exempt"}, rule
+        if status != "done":
+            assert isinstance(value, dict) and value.get("comment"), f"{rule} needs a reason"
