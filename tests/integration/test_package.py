@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from awesomeversion import AwesomeVersion
-from homeassistant.const import __version__ as HA_VERSION
 import homeassistant
+from homeassistant.const import __version__ as HA_VERSION
 from packaging.requirements import Requirement
 from packaging.version import Version
 import yaml
@@ -20,8 +20,8 @@ def _constraints() -> dict[str, str]:
     """HA's pinned versions (package_constraints.txt) by lower-case name."""
     pins: dict[str, str] = {}
     text = (Path(homeassistant.__file__).parent / "package_constraints.txt").read_text()
-    for line in text.splitlines():
-        line = line.split("#")[0].strip()
+    for raw in text.splitlines():
+        line = raw.split("#")[0].strip()
         if "==" in line and ";" not in line:
             name, version = line.split("==", 1)
             pins[name.strip().lower()] = version.strip()
@@ -43,7 +43,16 @@ def test_requirements_satisfiable_under_ha_constraints() -> None:
 def test_manifest_and_hacs() -> None:
     """The fields HACS and the quality scale ask for are present and consistent."""
     manifest = json.loads((COMPONENT / "manifest.json").read_text())
-    for key in ("domain", "name", "codeowners", "documentation", "issue_tracker", "iot_class", "integration_type", "version"):
+    for key in (
+        "domain",
+        "name",
+        "codeowners",
+        "documentation",
+        "issue_tracker",
+        "iot_class",
+        "integration_type",
+        "version",
+    ):
         assert manifest[key], key
     assert "image_processing" in manifest["dependencies"]
     assert manifest["config_flow"] is True
