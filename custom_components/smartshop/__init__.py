@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
 from typing import Final
 
 from homeassistant.components.image_processing.const import DATA_COMPONENT as IMAGE_PROCESSING
@@ -15,12 +17,16 @@ from homeassistant.helpers.typing import ConfigType
 from .compliance import async_sync_issue, missing_confirmations
 from .const import (
     CONF_ALERT_COOLDOWN,
+    CONF_CONFIRMED_RETENTION_DAYS,
     CONF_DEFAULT_EXPIRY_DAYS,
+    CONF_INCIDENT_RETENTION_DAYS,
     CONF_MATCH_THRESHOLD,
     CONF_MAX_EXPIRY_DAYS,
     CONF_MAX_FACES,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
+    DEFAULT_CONFIRMED_RETENTION_DAYS,
     DEFAULT_EXPIRY_DAYS,
+    DEFAULT_INCIDENT_RETENTION_DAYS,
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_MAX_EXPIRY_DAYS,
     DEFAULT_MAX_FACES,
@@ -28,6 +34,7 @@ from .const import (
     LOGGER,
 )
 from .data import SmartShopConfigEntry, SmartShopData, backend_config
+from .incidents import IncidentStore
 from .people import PersonStore
 from .recognition import (
     AccessDeniedError,
@@ -47,6 +54,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 SEARCH_RATE_PER_SECOND: Final = 5.0
 PURGE_INTERVAL: Final = timedelta(days=1)
 HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
+INCIDENT_DATABASE: Final = "smartshop.db"
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -110,17 +118,30 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
     entry.runtime_data = SmartShopData(
         client=client,
         watchlists=manager,
+        incidents=IncidentStore(Path(hass.config.path(INCIDENT_DATABASE))),
         recognition_enabled=not missing,
         match_threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
         alert_cooldown_s=60.0
         * float(options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)),
     )
 
-    async def _async_purge(_now: datetime) -> None:
+    async def _async_purge(now: datetime) -> None:
         try:
             await manager.async_purge_expired()
         except RecognitionError as err:
             LOGGER.warning("Expired entries not purged yet (will retry): %s", err)
+        await hass.async_add_executor_job(
+            partial(
+                entry.runtime_data.incidents.purge,
+                now=now,
+                unconfirmed_days=int(
+                    options.get(CONF_INCIDENT_RETENTION_DAYS, DEFAULT_INCIDENT_RETENTION_DAYS)
+                ),
+                confirmed_days=int(
+                    options.get(CONF_CONFIRMED_RETENTION_DAYS, DEFAULT_CONFIRMED_RETENTION_DAYS)
+                ),
+            )
+        )
 
     async def _async_probe(_now: datetime) -> None:
         data = entry.runtime_data
@@ -154,6 +175,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
-    """Forget the store's people and its repair issue when the store is removed."""
+    """Forget the store's people, incidents and repair issue when the store is removed."""
     await PersonStore(hass, entry.entry_id).async_remove_file()
+    incidents = IncidentStore(Path(hass.config.path(INCIDENT_DATABASE)))
+    await hass.async_add_executor_job(incidents.delete_store, entry.entry_id)
     async_sync_issue(hass, entry.entry_id, entry.title, [])

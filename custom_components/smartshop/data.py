@@ -19,6 +19,7 @@ from .const import (
     LOGGER,
     Backend,
 )
+from .incidents import IncidentStore
 from .recognition import BackendConfig, RecognitionClient
 from .watchlist import WatchlistManager
 
@@ -68,6 +69,7 @@ class SmartShopData:
 
     client: RecognitionClient
     watchlists: WatchlistManager
+    incidents: IncidentStore
     recognition_enabled: bool
     match_threshold: float
     alert_cooldown_s: float

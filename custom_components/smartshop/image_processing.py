@@ -17,7 +17,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_CAMERA_ENTITY,
@@ -25,12 +24,12 @@ from .const import (
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    EVENT_MATCH,
     LOGGER,
     SUBENTRY_CAMERA,
 )
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity
+from .matching import MatchSource, async_handle_matches, category_of
 from .recognition import (
     AuthenticationError,
     BackendUnavailableError,
@@ -38,12 +37,10 @@ from .recognition import (
     InvalidImageError,
     RecognitionError,
 )
-from .watchlist import ResolvedMatch
 
 # Searches go through one rate limiter per store; entities need no extra update parallelism cap.
 PARALLEL_UPDATES = 0
 
-ATTR_PERSON_ID = "person_id"
 ATTR_CATEGORY = "category"
 ATTR_WATCHLIST = "watchlist"
 
@@ -125,47 +122,25 @@ class SmartShopFaceEntity(SmartShopEntity, ImageProcessingFaceEntity):
             LOGGER.warning("Search failed for %s: %s", self.camera_entity, err)
             return
         data.health.mark_available()
-        self._async_handle_result(result)
+        await self._async_handle_result(result)
 
-    def _async_handle_result(self, result: FrameResult) -> None:
-        data = self._entry.runtime_data
+    async def _async_handle_result(self, result: FrameResult) -> None:
+        assert self.camera_entity is not None
+        alerted = await async_handle_matches(
+            self.hass,
+            self._entry,
+            result.matches,
+            MatchSource(
+                camera=self.camera_entity, location=self._location, entity_id=self.entity_id
+            ),
+        )
         faces: list[FaceInformation] = []
-        seen: set[str] = set()
-        for match in result.matches:
-            resolved = data.watchlists.resolve(match)
-            if resolved is None or match.external_image_id in seen:
-                continue
-            seen.add(match.external_image_id)
-            if not data.cooldown_allows(match.external_image_id):
-                continue
-            self.hass.bus.async_fire(EVENT_MATCH, self._event_data(resolved))
+        for resolved in alerted:
             face: dict[str, Any] = {
-                ATTR_NAME: match.external_image_id,
-                ATTR_CONFIDENCE: round(match.similarity, 2),
-                ATTR_CATEGORY: str(self._category(resolved)),
+                ATTR_NAME: resolved.match.external_image_id,
+                ATTR_CONFIDENCE: round(resolved.match.similarity, 2),
+                ATTR_CATEGORY: category_of(resolved),
                 ATTR_WATCHLIST: resolved.watchlist.name,
             }
             faces.append(face)  # type: ignore[arg-type]
         self.async_process_faces(faces, result.total_faces)
-
-    @staticmethod
-    def _category(resolved: ResolvedMatch) -> str:
-        return str(resolved.person.category if resolved.person else resolved.watchlist.category)
-
-    def _event_data(self, resolved: ResolvedMatch) -> dict[str, Any]:
-        """The match event: identifiers only, never a name (the recorder keeps events)."""
-        return {
-            ATTR_PERSON_ID: resolved.match.external_image_id,
-            "face_id": resolved.match.face_id,
-            ATTR_WATCHLIST: resolved.watchlist.name,
-            "watchlist_id": resolved.watchlist.watchlist_id,
-            ATTR_CATEGORY: self._category(resolved),
-            "similarity": round(resolved.match.similarity, 2),
-            "entity_id": self.entity_id,
-            "camera_entity_id": self.camera_entity,
-            "store": self._entry.title,
-            "config_entry_id": self._entry.entry_id,
-            "location": self._location,
-            "known_here": resolved.person is not None,
-            "time": dt_util.utcnow().isoformat(),
-        }

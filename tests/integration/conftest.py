@@ -49,6 +49,12 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/smartshop."""
 
 
+@pytest.fixture(autouse=True)
+def private_config_dir(hass: HomeAssistant, tmp_path: Path) -> None:
+    """Files the integration writes (the incident database) go to a fresh folder per test."""
+    hass.config.config_dir = str(tmp_path)
+
+
 @pytest.fixture
 def face_jpeg() -> bytes:
     """A public-domain photo with exactly one face."""

@@ -78,7 +78,8 @@ async def test_match_fires_events_without_names(
     assert data["similarity"] == 99.1
     assert data["store"] == "High Street"
     assert data["location"] == "Front door"
-    assert data["camera_entity_id"] == "camera.front_door"
+    assert data["camera"] == "camera.front_door"
+    assert data["incident_id"]
     assert data["known_here"] is True
     assert len(faces) == 1
     assert faces[0].data["name"] == person.person_id
@@ -273,3 +274,31 @@ async def test_no_watchlists_means_no_calls(
     rekognition.assert_done()
     assert hass.states.get(ENTITY).state == "0"
     assert COLLECTION not in entry.runtime_data.watchlists.collection_ids
+
+
+async def test_match_recorded_once_and_kept(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: StillCamera
+) -> None:
+    """Each alerted match is an incident; incidents survive a reload; the cooldown adds none."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    for _ in range(2):
+        rekognition.detect(ONE_FACE)
+        rekognition.search([(person.person_id, 99.0)])
+        await _scan(hass)
+    incidents = await hass.async_add_executor_job(entry.runtime_data.incidents.query)
+    assert len(incidents) == 1
+    incident = incidents[0]
+    assert (incident.person_id, incident.camera, incident.location) == (
+        person.person_id,
+        "camera.front_door",
+        "Front door",
+    )
+    assert incident.review_status == "pending"
+
+    rekognition.credentials_ok()
+    rekognition.collection_exists()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.async_add_executor_job(entry.runtime_data.incidents.count) == 1

@@ -1,0 +1,301 @@
+"""Incident records: every match, its review and its retention, in an embedded SQLite database.
+
+No Home Assistant imports: the store takes a path and runs each operation on a short-lived
+connection, so callers run it in an executor (``hass.async_add_executor_job``) and nothing blocks
+the event loop or holds a thread between calls. The schema is versioned with ``PRAGMA
+user_version``; each migration runs once, in a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+import sqlite3
+import threading
+from typing import Any, Final
+
+
+class ReviewStatus(StrEnum):
+    """Where a match stands with staff."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Incident:
+    """One match, as staff will review it. No name: the person is referenced by UUID."""
+
+    incident_id: str
+    dedup_key: str
+    occurred_at: datetime
+    store_id: str
+    store_name: str
+    camera: str
+    location: str
+    watchlist_id: str
+    watchlist: str
+    category: str
+    person_id: str
+    similarity: float
+    snapshot_ref: str | None = None
+    review_status: ReviewStatus = ReviewStatus.PENDING
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+    review_reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        data = asdict(self)
+        data["occurred_at"] = self.occurred_at.isoformat()
+        data["reviewed_at"] = self.reviewed_at.isoformat() if self.reviewed_at else None
+        data["review_status"] = str(self.review_status)
+        return data
+
+
+_COLUMNS: Final = (
+    "incident_id",
+    "dedup_key",
+    "occurred_at",
+    "store_id",
+    "store_name",
+    "camera",
+    "location",
+    "watchlist_id",
+    "watchlist",
+    "category",
+    "person_id",
+    "similarity",
+    "snapshot_ref",
+    "review_status",
+    "reviewed_by",
+    "reviewed_at",
+    "review_reason",
+)
+
+# Each entry moves the schema from version N to N + 1. Append; never edit a shipped migration.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        """CREATE TABLE incidents (
+            incident_id TEXT PRIMARY KEY,
+            dedup_key TEXT NOT NULL UNIQUE,
+            occurred_at TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            store_name TEXT NOT NULL,
+            camera TEXT NOT NULL,
+            location TEXT NOT NULL,
+            watchlist_id TEXT NOT NULL,
+            watchlist TEXT NOT NULL,
+            category TEXT NOT NULL,
+            person_id TEXT NOT NULL,
+            similarity REAL NOT NULL,
+            snapshot_ref TEXT,
+            review_status TEXT NOT NULL DEFAULT 'pending',
+            reviewed_by TEXT,
+            reviewed_at TEXT,
+            review_reason TEXT
+        )""",
+        "CREATE INDEX incidents_store_time ON incidents (store_id, occurred_at)",
+        "CREATE INDEX incidents_person ON incidents (person_id)",
+    ),
+)
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+class IncidentStoreError(Exception):
+    """The database cannot be used (corrupt, or written by a newer SmartShop)."""
+
+
+def _utc(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
+
+
+def _iso(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("incident times must be timezone-aware")
+    return value.astimezone(UTC).isoformat()
+
+
+def _from_row(row: sqlite3.Row) -> Incident:
+    data = dict(row)
+    occurred = _utc(data.pop("occurred_at"))
+    assert occurred is not None
+    return Incident(
+        **data
+        | {
+            "occurred_at": occurred,
+            "reviewed_at": _utc(data["reviewed_at"]),
+            "review_status": ReviewStatus(data["review_status"]),
+        }
+    )
+
+
+class IncidentStore:
+    """Blocking API over the incident database; call it from an executor."""
+
+    def __init__(self, path: Path) -> None:
+        """Use (and create or migrate on first use) the database at path."""
+        self.path = path
+        self._lock = threading.Lock()
+        self._ready = False
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            try:
+                connection.row_factory = sqlite3.Row
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=FULL")
+                if not self._ready:
+                    self._migrate(connection)
+                    self._ready = True
+                yield connection
+            except sqlite3.DatabaseError as err:
+                raise IncidentStoreError(f"incident database {self.path.name}: {err}") from err
+            finally:
+                connection.close()
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise IncidentStoreError(
+                f"{self.path.name} has schema {version}, "
+                f"newer than this SmartShop ({SCHEMA_VERSION})"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in MIGRATIONS[number]:
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {number + 1}")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        """The database's schema version (after migrating)."""
+        with self._connect() as connection:
+            return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def add(self, incident: Incident) -> bool:
+        """Record an incident; False (and nothing written) when its dedup key is known already."""
+        values = asdict(incident)
+        values["occurred_at"] = _iso(incident.occurred_at)
+        values["reviewed_at"] = _iso(incident.reviewed_at) if incident.reviewed_at else None
+        values["review_status"] = str(incident.review_status)
+        placeholders = ", ".join(f":{column}" for column in _COLUMNS)
+        with self._connect() as connection:
+            cursor = connection.execute(
+                f"INSERT OR IGNORE INTO incidents ({', '.join(_COLUMNS)}) "  # noqa: S608 (fixed column names)
+                f"VALUES ({placeholders})",
+                values,
+            )
+            return cursor.rowcount == 1
+
+    def get(self, incident_id: str) -> Incident | None:
+        """One incident by id."""
+        with self._connect() as connection:
+            row = connection.execute(
+                "SELECT * FROM incidents WHERE incident_id = ?", (incident_id,)
+            ).fetchone()
+        return None if row is None else _from_row(row)
+
+    def query(
+        self,
+        *,
+        store_id: str | None = None,
+        person_id: str | None = None,
+        status: ReviewStatus | None = None,
+        since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[Incident]:
+        """Newest first, filtered."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("store_id", store_id),
+            ("person_id", person_id),
+            ("review_status", str(status) if status else None),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            clauses.append("occurred_at >= ?")
+            params.append(_iso(since))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with self._connect() as connection:
+            rows = connection.execute(
+                f"SELECT * FROM incidents {where} ORDER BY occurred_at DESC LIMIT ?",  # noqa: S608
+                (*params, limit),
+            ).fetchall()
+        return [_from_row(row) for row in rows]
+
+    def review(
+        self, incident_id: str, status: ReviewStatus, *, by: str, reason: str, at: datetime
+    ) -> Incident | None:
+        """Record a reviewer's decision; None if the incident does not exist."""
+        with self._connect() as connection:
+            connection.execute(
+                "UPDATE incidents SET review_status = ?, reviewed_by = ?, reviewed_at = ?, "
+                "review_reason = ? WHERE incident_id = ?",
+                (str(status), by, _iso(at), reason, incident_id),
+            )
+        return self.get(incident_id)
+
+    def purge(self, *, now: datetime, unconfirmed_days: int, confirmed_days: int) -> list[Incident]:
+        """Delete incidents past retention; returns what was deleted (for snapshot clean-up)."""
+        unconfirmed_cut = _iso(now - timedelta(days=unconfirmed_days))
+        confirmed_cut = _iso(now - timedelta(days=confirmed_days))
+        condition = (
+            "(review_status != 'confirmed' AND occurred_at < ?) "
+            "OR (review_status = 'confirmed' AND occurred_at < ?)"
+        )
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            rows = connection.execute(
+                f"SELECT * FROM incidents WHERE {condition}",  # noqa: S608
+                (unconfirmed_cut, confirmed_cut),
+            ).fetchall()
+            connection.execute(
+                f"DELETE FROM incidents WHERE {condition}",  # noqa: S608
+                (unconfirmed_cut, confirmed_cut),
+            )
+            connection.execute("COMMIT")
+        return [_from_row(row) for row in rows]
+
+    def delete_person(self, person_id: str) -> list[Incident]:
+        """Erase every incident of one person; returns what was deleted."""
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            rows = connection.execute(
+                "SELECT * FROM incidents WHERE person_id = ?", (person_id,)
+            ).fetchall()
+            connection.execute("DELETE FROM incidents WHERE person_id = ?", (person_id,))
+            connection.execute("COMMIT")
+        return [_from_row(row) for row in rows]
+
+    def delete_store(self, store_id: str) -> int:
+        """Erase a removed store's incidents."""
+        with self._connect() as connection:
+            return connection.execute(
+                "DELETE FROM incidents WHERE store_id = ?", (store_id,)
+            ).rowcount
+
+    def count(self, *, store_id: str | None = None) -> int:
+        """Number of incidents (of one store)."""
+        with self._connect() as connection:
+            if store_id is None:
+                return int(connection.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
+            return int(
+                connection.execute(
+                    "SELECT COUNT(*) FROM incidents WHERE store_id = ?", (store_id,)
+                ).fetchone()[0]
+            )

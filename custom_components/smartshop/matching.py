@@ -1,0 +1,111 @@
+"""What happens on a match, whichever camera found it: cooldown, incident record, events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+import uuid
+
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+
+from .const import EVENT_MATCH, LOGGER
+from .data import SmartShopConfigEntry
+from .incidents import Incident, IncidentStoreError
+from .recognition import FaceMatch
+from .watchlist import ResolvedMatch
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatchSource:
+    """Where a face was seen."""
+
+    camera: str  # a camera entity id, or a bridge camera id
+    location: str
+    entity_id: str | None = None  # the face watch entity, when there is one
+
+
+def category_of(resolved: ResolvedMatch) -> str:
+    """The entry's category, or the watchlist's for faces enrolled by another store."""
+    return str(resolved.person.category if resolved.person else resolved.watchlist.category)
+
+
+async def async_handle_matches(
+    hass: HomeAssistant,
+    entry: SmartShopConfigEntry,
+    matches: Sequence[FaceMatch],
+    source: MatchSource,
+    *,
+    dedup_key: str | None = None,
+    seen_at: datetime | None = None,
+) -> list[ResolvedMatch]:
+    """Turn backend matches into incidents and events; returns those that alerted.
+
+    ``dedup_key`` identifies the sighting (e.g. a bridge event id): an incident already recorded
+    under it is not recorded or announced again, so a replayed event after a restart is harmless.
+    """
+    data = entry.runtime_data
+    alerted: list[ResolvedMatch] = []
+    seen: set[str] = set()
+    now = dt_util.utcnow()
+    for match in matches:
+        resolved = data.watchlists.resolve(match)
+        person_key = match.external_image_id
+        if resolved is None or person_key in seen:
+            continue
+        seen.add(person_key)
+        if not data.cooldown_allows(person_key):
+            continue
+        incident = Incident(
+            incident_id=str(uuid.uuid4()),
+            dedup_key=f"{dedup_key}:{person_key}" if dedup_key else str(uuid.uuid4()),
+            occurred_at=seen_at or now,
+            store_id=entry.entry_id,
+            store_name=entry.title,
+            camera=source.camera,
+            location=source.location,
+            watchlist_id=resolved.watchlist.watchlist_id,
+            watchlist=resolved.watchlist.name,
+            category=category_of(resolved),
+            person_id=person_key,
+            similarity=round(match.similarity, 2),
+        )
+        try:
+            recorded = await hass.async_add_executor_job(data.incidents.add, incident)
+        except IncidentStoreError as err:
+            LOGGER.error("Match not recorded as an incident: %s", err)
+            recorded = True  # still alert: staff must know even if the record failed
+        if not recorded:
+            continue
+        hass.bus.async_fire(EVENT_MATCH, _event_data(entry, resolved, incident, source, now))
+        alerted.append(resolved)
+    return alerted
+
+
+def _event_data(
+    entry: SmartShopConfigEntry,
+    resolved: ResolvedMatch,
+    incident: Incident,
+    source: MatchSource,
+    now: datetime,
+) -> dict[str, Any]:
+    """The match event: identifiers only, never a name (the recorder keeps events)."""
+    return {
+        "incident_id": incident.incident_id,
+        "person_id": incident.person_id,
+        "face_id": resolved.match.face_id,
+        "watchlist": incident.watchlist,
+        "watchlist_id": incident.watchlist_id,
+        "category": incident.category,
+        "similarity": incident.similarity,
+        "entity_id": source.entity_id,
+        "camera": source.camera,
+        "store": entry.title,
+        "config_entry_id": entry.entry_id,
+        "location": source.location,
+        "known_here": resolved.person is not None,
+        "time": now.isoformat(),
+        "seen_at": incident.occurred_at.isoformat(),
+    }

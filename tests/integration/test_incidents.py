@@ -1,0 +1,130 @@
+"""The incident store: schema, de-duplication, review, retention, erasure."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import sqlite3
+
+import pytest
+
+from custom_components.smartshop.incidents import (
+    SCHEMA_VERSION,
+    Incident,
+    IncidentStore,
+    IncidentStoreError,
+    ReviewStatus,
+)
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def _incident(n: int, *, person: str = "p1", store: str = "s1", days_ago: float = 0) -> Incident:
+    return Incident(
+        incident_id=f"i{n}",
+        dedup_key=f"k{n}",
+        occurred_at=NOW - timedelta(days=days_ago),
+        store_id=store,
+        store_name="High Street",
+        camera="camera.door",
+        location="Front door — ünïcode 'quoted'",
+        watchlist_id="w1",
+        watchlist="Theft",
+        category="theft",
+        person_id=person,
+        similarity=99.5,
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> IncidentStore:
+    return IncidentStore(tmp_path / "smartshop.db")
+
+
+def test_add_get_and_dedup(store: IncidentStore) -> None:
+    """An incident round-trips; the same dedup key is never recorded twice."""
+    assert store.add(_incident(1)) is True
+    assert store.add(replace(_incident(1), incident_id="other")) is False
+    got = store.get("i1")
+    assert got == _incident(1)
+    assert store.count() == 1
+    assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_survives_reopen(tmp_path: Path) -> None:
+    """A new store object on the same file (a restart) sees everything."""
+    IncidentStore(tmp_path / "db.sqlite").add(_incident(1))
+    again = IncidentStore(tmp_path / "db.sqlite")
+    assert again.get("i1") is not None
+    assert again.add(_incident(1)) is False
+
+
+def test_query_and_review(store: IncidentStore) -> None:
+    """Filters work; a review records who, when and why."""
+    for n in range(5):
+        store.add(_incident(n, person="p1" if n % 2 else "p2", days_ago=n))
+    store.add(_incident(9, store="s2", person="p9"))
+    assert [i.incident_id for i in store.query(store_id="s1", limit=3)] == ["i0", "i1", "i2"]
+    assert {i.incident_id for i in store.query(person_id="p1")} == {"i1", "i3"}
+    assert len(store.query(since=NOW - timedelta(days=1.5))) == 3
+    reviewed = store.review("i1", ReviewStatus.CONFIRMED, by="Sam", reason="Seen on CCTV", at=NOW)
+    assert reviewed is not None
+    assert reviewed.review_status is ReviewStatus.CONFIRMED
+    assert (reviewed.reviewed_by, reviewed.review_reason, reviewed.reviewed_at) == (
+        "Sam",
+        "Seen on CCTV",
+        NOW,
+    )
+    assert [i.incident_id for i in store.query(status=ReviewStatus.CONFIRMED)] == ["i1"]
+    assert store.review("missing", ReviewStatus.DISMISSED, by="x", reason="y", at=NOW) is None
+    assert reviewed.as_dict()["review_status"] == "confirmed"
+
+
+def test_retention(store: IncidentStore) -> None:
+    """Unconfirmed incidents go after 30 days, confirmed ones after 365."""
+    store.add(_incident(1, days_ago=31))
+    store.add(_incident(2, days_ago=29))
+    store.add(_incident(3, days_ago=200))
+    store.review("i3", ReviewStatus.CONFIRMED, by="Sam", reason="ok", at=NOW)
+    store.add(_incident(4, days_ago=366))
+    store.review("i4", ReviewStatus.CONFIRMED, by="Sam", reason="ok", at=NOW)
+    purged = store.purge(now=NOW, unconfirmed_days=30, confirmed_days=365)
+    assert {i.incident_id for i in purged} == {"i1", "i4"}
+    assert {i.incident_id for i in store.query()} == {"i2", "i3"}
+
+
+def test_erasure(store: IncidentStore) -> None:
+    """A person's incidents, and a store's, can be erased."""
+    for n in range(20):
+        store.add(_incident(n, person="p1"))
+    store.add(_incident(99, person="p2", store="s2"))
+    assert len(store.delete_person("p1")) == 20
+    assert store.query(person_id="p1") == []
+    assert store.delete_store("s2") == 1
+    assert store.count(store_id="s2") == 0
+
+
+def test_newer_schema_refused(tmp_path: Path) -> None:
+    """A database written by a newer SmartShop is not touched."""
+    path = tmp_path / "db.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.close()
+    with pytest.raises(IncidentStoreError, match="newer"):
+        IncidentStore(path).count()
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
+    """Garbage in place of the database gives IncidentStoreError, not a crash."""
+    path = tmp_path / "db.sqlite"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IncidentStoreError, match="db.sqlite"):
+        IncidentStore(path).count()
+
+
+def test_naive_times_refused(store: IncidentStore) -> None:
+    """Times must carry a zone, so records compare correctly across DST."""
+    naive = replace(_incident(1), occurred_at=datetime(2026, 1, 1))  # noqa: DTZ001
+    with pytest.raises(ValueError, match="timezone"):
+        store.add(naive)
