@@ -119,7 +119,7 @@ def test_corrupt_file_is_a_clear_error(tmp_path: Path) -> None:
     """Garbage in place of the database gives IncidentStoreError, not a crash."""
     path = tmp_path / "db.sqlite"
     path.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(IncidentStoreError, match="db.sqlite"):
+    with pytest.raises(IncidentStoreError, match=r"db\.sqlite"):
         IncidentStore(path).count()
 
 
