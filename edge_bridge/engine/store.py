@@ -1,0 +1,605 @@
+"""Durable face store: SQLite (WAL) for records, an in-memory float32 matrix per collection.
+
+Only embeddings and metadata are stored, never image bytes. Every write is one SQLite
+transaction, committed before the in-memory index changes, both under the collection's write
+lock, so a search sees either the whole of a change or none of it, and a crash can never leave
+the matrix ahead of the database. Searches take the collection's read lock and run
+``matrix @ query`` with ``argpartition`` for the top k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+import fcntl
+import json
+import os
+from pathlib import Path
+import sqlite3
+import threading
+from typing import IO, Any, Final
+
+import numpy as np
+
+DB_FILE: Final = "engine.sqlite3"
+LOCK_FILE: Final = "engine.lock"
+SCHEMA_VERSION: Final = 1
+DEFAULT_DIM: Final = 128
+_LOAD_CHUNK: Final = 10_000
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collections (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    collection_id TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL,
+    face_model_version TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS faces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    face_id TEXT NOT NULL UNIQUE,
+    collection_id TEXT NOT NULL REFERENCES collections(collection_id) ON DELETE CASCADE,
+    image_id TEXT NOT NULL,
+    external_image_id TEXT,
+    bbox_width REAL NOT NULL,
+    bbox_height REAL NOT NULL,
+    bbox_left REAL NOT NULL,
+    bbox_top REAL NOT NULL,
+    confidence REAL NOT NULL,
+    model_version TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    embedding BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS faces_by_collection ON faces(collection_id, id);
+"""
+
+_SELECT_FACES_AFTER: Final = (
+    "SELECT id, face_id, collection_id, image_id, external_image_id, bbox_width, bbox_height, "
+    "bbox_left, bbox_top, confidence, model_version, created_at FROM faces "
+    "WHERE collection_id=? AND id>? ORDER BY id LIMIT ?"
+)
+_SELECT_FACES_BY_ROWID: Final = (
+    "SELECT id, face_id, collection_id, image_id, external_image_id, bbox_width, bbox_height, "
+    "bbox_left, bbox_top, confidence, model_version, created_at FROM faces "
+    "WHERE id IN (SELECT value FROM json_each(?))"
+)
+_SELECT_ROWIDS_BY_FACE_ID: Final = (
+    "SELECT face_id, id FROM faces "
+    "WHERE collection_id=? AND face_id IN (SELECT value FROM json_each(?))"
+)
+
+
+class StoreError(OSError):
+    """The store cannot be used (an OSError, so start-up code can report it with I/O errors)."""
+
+
+class CollectionNotFoundError(LookupError):
+    """The collection does not exist."""
+
+
+class CollectionExistsError(ValueError):
+    """The collection already exists."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the data directory."""
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """A collection's durable attributes and its current face count."""
+
+    collection_id: str
+    created_at: float
+    face_model_version: str
+    face_count: int
+
+
+@dataclass(frozen=True)
+class FaceRecord:
+    """One indexed face (no image data)."""
+
+    seq: int
+    face_id: str
+    collection_id: str
+    image_id: str
+    external_image_id: str | None
+    bbox_width: float
+    bbox_height: float
+    bbox_left: float
+    bbox_top: float
+    confidence: float
+    model_version: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class NewFace:
+    """A face to add: its record fields and its unit-length embedding."""
+
+    face_id: str
+    image_id: str
+    external_image_id: str | None
+    bbox_width: float
+    bbox_height: float
+    bbox_left: float
+    bbox_top: float
+    confidence: float
+    model_version: str
+    created_at: float
+    embedding: np.ndarray
+
+
+class RWLock:
+    """A writer-preferring readers-writer lock."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer = False
+        self._waiting_writers = 0
+
+    @contextmanager
+    def read(self) -> Iterator[None]:
+        """Hold the lock shared."""
+        with self._cond:
+            while self._writer or self._waiting_writers:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if self._readers == 0:
+                    self._cond.notify_all()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """Hold the lock exclusively."""
+        with self._cond:
+            self._waiting_writers += 1
+            try:
+                while self._writer or self._readers:
+                    self._cond.wait()
+            finally:
+                self._waiting_writers -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
+class CollectionIndex:
+    """An in-memory matrix of unit embeddings with their database row ids.
+
+    Not synchronised by itself: :class:`FaceStore` guards each index with its ``lock``.
+    """
+
+    def __init__(self, dim: int = DEFAULT_DIM, capacity: int = 1024) -> None:
+        self.dim = dim
+        self.lock = RWLock()
+        self.dropped = False
+        self._matrix = np.zeros((max(capacity, 1), dim), dtype=np.float32)
+        self._rowids = np.zeros(max(capacity, 1), dtype=np.int64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the matrix and row-id arrays (including spare capacity)."""
+        return int(self._matrix.nbytes + self._rowids.nbytes)
+
+    def _reserve(self, needed: int) -> None:
+        capacity = self._matrix.shape[0]
+        if needed <= capacity:
+            return
+        new_capacity = max(needed, capacity * 2)
+        matrix = np.zeros((new_capacity, self.dim), dtype=np.float32)
+        rowids = np.zeros(new_capacity, dtype=np.int64)
+        matrix[: self._size] = self._matrix[: self._size]
+        rowids[: self._size] = self._rowids[: self._size]
+        self._matrix, self._rowids = matrix, rowids
+
+    def add(self, rowids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
+        """Append rows; ``vectors`` is (n, dim) and should be unit length."""
+        ids = np.asarray(rowids, dtype=np.int64).reshape(-1)
+        block = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        if ids.shape[0] != block.shape[0]:
+            raise ValueError("rowids and vectors differ in length")
+        count = ids.shape[0]
+        self._reserve(self._size + count)
+        self._matrix[self._size : self._size + count] = block
+        self._rowids[self._size : self._size + count] = ids
+        self._size += count
+
+    def remove(self, rowids: Sequence[int] | np.ndarray) -> int:
+        """Remove rows by row id (order is not preserved); return how many were removed."""
+        targets = np.asarray(rowids, dtype=np.int64).reshape(-1)
+        if targets.size == 0 or self._size == 0:
+            return 0
+        live = self._rowids[: self._size]
+        keep = ~np.isin(live, targets)
+        kept = int(keep.sum())
+        removed = self._size - kept
+        if removed:
+            self._matrix[:kept] = self._matrix[: self._size][keep]
+            self._rowids[:kept] = live[keep]
+            self._size = kept
+        return removed
+
+    def vector(self, rowid: int) -> np.ndarray | None:
+        """Return a copy of the embedding for ``rowid`` or None."""
+        hits = np.flatnonzero(self._rowids[: self._size] == rowid)
+        if hits.size == 0:
+            return None
+        row: np.ndarray = np.array(self._matrix[int(hits[0])], dtype=np.float32)
+        return row
+
+    def search(
+        self,
+        query: np.ndarray,
+        *,
+        min_cosine: float,
+        limit: int,
+        exclude_rowid: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return (rowids, cosines) of up to ``limit`` rows with cosine >= ``min_cosine``.
+
+        Best first.
+        """
+        if self._size == 0 or limit <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        # einsum runs numpy's own single-threaded SIMD loop rather than multi-threaded BLAS: the
+        # scan is memory-bound, so BLAS threads add no speed here but do add multi-millisecond
+        # stalls when the cores are busy (camera decoding, concurrent requests).
+        vector = np.asarray(query, dtype=np.float32).reshape(-1)
+        scores = np.einsum("ij,j->i", self._matrix[: self._size], vector)
+        if exclude_rowid is not None:
+            scores[self._rowids[: self._size] == exclude_rowid] = -np.inf
+        candidates = np.flatnonzero(scores >= min_cosine)
+        if candidates.size > limit:
+            top = np.argpartition(scores[candidates], candidates.size - limit)[-limit:]
+            candidates = candidates[top]
+        order = np.argsort(-scores[candidates], kind="stable")
+        chosen = candidates[order]
+        return self._rowids[chosen].copy(), scores[chosen].astype(np.float32)
+
+
+class FaceStore:
+    """Collections and faces in ``data_dir``; safe for concurrent use from many threads."""
+
+    def __init__(self, data_dir: Path, *, dim: int = DEFAULT_DIM) -> None:
+        self.data_dir = Path(data_dir)
+        self.dim = dim
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_handle = _lock_data_dir(self.data_dir / LOCK_FILE)
+        self._db_lock = threading.RLock()
+        self._registry_lock = threading.Lock()
+        self._indexes: dict[str, CollectionIndex] = {}
+        self._closed = False
+        try:
+            self._conn = sqlite3.connect(
+                self.data_dir / DB_FILE, check_same_thread=False, isolation_level=None
+            )
+            self._init_schema()
+            self._load()
+        except sqlite3.Error as err:
+            self._release()
+            raise StoreError(f"cannot open the engine database in {self.data_dir}: {err}") from err
+        except BaseException:
+            self._release()
+            raise
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def _init_schema(self) -> None:
+        conn = self._conn
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
+        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise StoreError(f"unsupported store schema version {row[0]} in {self.data_dir}")
+
+    def _load(self) -> None:
+        conn = self._conn
+        for (collection_id,) in conn.execute("SELECT collection_id FROM collections").fetchall():
+            (count,) = conn.execute(
+                "SELECT COUNT(*) FROM faces WHERE collection_id=?", (collection_id,)
+            ).fetchone()
+            index = CollectionIndex(self.dim, capacity=max(1024, int(count)))
+            cursor = conn.execute(
+                "SELECT id, embedding FROM faces WHERE collection_id=? ORDER BY id",
+                (collection_id,),
+            )
+            while rows := cursor.fetchmany(_LOAD_CHUNK):
+                ids = [row[0] for row in rows]
+                vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
+                index.add(ids, vectors.reshape(len(rows), self.dim))
+            self._indexes[collection_id] = index
+
+    def close(self) -> None:
+        """Close the database and release the data directory."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._db_lock:
+            self._conn.close()
+        self._release()
+
+    def _release(self) -> None:
+        handle = self._lock_handle
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._db_lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _index(self, collection_id: str) -> CollectionIndex:
+        with self._registry_lock:
+            index = self._indexes.get(collection_id)
+        if index is None:
+            raise CollectionNotFoundError(collection_id)
+        return index
+
+    @contextmanager
+    def _reading(self, collection_id: str) -> Iterator[CollectionIndex]:
+        index = self._index(collection_id)
+        with index.lock.read():
+            if index.dropped:
+                raise CollectionNotFoundError(collection_id)
+            yield index
+
+    @contextmanager
+    def _writing(self, collection_id: str) -> Iterator[CollectionIndex]:
+        index = self._index(collection_id)
+        with index.lock.write():
+            if index.dropped:
+                raise CollectionNotFoundError(collection_id)
+            yield index
+
+    # -- collections ---------------------------------------------------------------------------
+
+    def create_collection(
+        self, collection_id: str, *, created_at: float, face_model_version: str
+    ) -> CollectionInfo:
+        """Create an empty collection."""
+        with self._registry_lock:
+            if collection_id in self._indexes:
+                raise CollectionExistsError(collection_id)
+            with self._transaction() as conn:
+                conn.execute(
+                    "INSERT INTO collections(collection_id, created_at, face_model_version) "
+                    "VALUES (?, ?, ?)",
+                    (collection_id, created_at, face_model_version),
+                )
+            self._indexes[collection_id] = CollectionIndex(self.dim)
+        return CollectionInfo(collection_id, created_at, face_model_version, 0)
+
+    def delete_collection(self, collection_id: str) -> None:
+        """Delete a collection and all its faces."""
+        with self._registry_lock:
+            index = self._indexes.get(collection_id)
+            if index is None:
+                raise CollectionNotFoundError(collection_id)
+            with index.lock.write():
+                with self._transaction() as conn:
+                    conn.execute("DELETE FROM faces WHERE collection_id=?", (collection_id,))
+                    conn.execute("DELETE FROM collections WHERE collection_id=?", (collection_id,))
+                index.dropped = True
+                del self._indexes[collection_id]
+
+    def describe_collection(self, collection_id: str) -> CollectionInfo:
+        """Return a collection's attributes and face count."""
+        with self._reading(collection_id) as index, self._db_lock:
+            row = self._conn.execute(
+                "SELECT created_at, face_model_version FROM collections WHERE collection_id=?",
+                (collection_id,),
+            ).fetchone()
+            if row is None:  # pragma: no cover - the index and table change together
+                raise CollectionNotFoundError(collection_id)
+            return CollectionInfo(collection_id, float(row[0]), str(row[1]), len(index))
+
+    def list_collections(
+        self, *, after_seq: int, limit: int
+    ) -> tuple[list[tuple[int, CollectionInfo]], bool]:
+        """Return (position, collection) pairs in creation order after ``after_seq``.
+
+        The flag says whether more follow.
+        """
+        with self._db_lock:
+            rows = self._conn.execute(
+                "SELECT seq, collection_id, created_at, face_model_version FROM collections "
+                "WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, limit + 1),
+            ).fetchall()
+        with self._registry_lock:
+            counts = {row[1]: len(self._indexes.get(row[1], ())) for row in rows[:limit]}
+        page = [
+            (int(r[0]), CollectionInfo(str(r[1]), float(r[2]), str(r[3]), counts[r[1]]))
+            for r in rows[:limit]
+        ]
+        return page, len(rows) > limit
+
+    # -- faces ---------------------------------------------------------------------------------
+
+    def add_faces(self, collection_id: str, faces: Sequence[NewFace]) -> list[int]:
+        """Add faces atomically; return their sequence numbers."""
+        if not faces:
+            self._index(collection_id)
+            return []
+        vectors = np.stack([np.asarray(f.embedding, dtype=np.float32).reshape(-1) for f in faces])
+        if vectors.shape[1] != self.dim:
+            raise ValueError(f"embeddings must have {self.dim} dimensions")
+        with self._writing(collection_id) as index:
+            rowids: list[int] = []
+            with self._transaction() as conn:
+                for face, vector in zip(faces, vectors, strict=True):
+                    cursor = conn.execute(
+                        "INSERT INTO faces(face_id, collection_id, image_id, external_image_id, "
+                        "bbox_width, bbox_height, bbox_left, bbox_top, confidence, "
+                        "model_version, created_at, embedding) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (
+                            face.face_id,
+                            collection_id,
+                            face.image_id,
+                            face.external_image_id,
+                            face.bbox_width,
+                            face.bbox_height,
+                            face.bbox_left,
+                            face.bbox_top,
+                            face.confidence,
+                            face.model_version,
+                            face.created_at,
+                            vector.tobytes(),
+                        ),
+                    )
+                    if cursor.lastrowid is None:  # pragma: no cover - sqlite always sets it
+                        raise StoreError("insert returned no row id")
+                    rowids.append(cursor.lastrowid)
+            index.add(rowids, vectors)
+        return rowids
+
+    def delete_faces(self, collection_id: str, face_ids: Sequence[str]) -> list[str]:
+        """Delete faces by FaceId; return the ids that existed and were deleted."""
+        unique = list(dict.fromkeys(face_ids))
+        with self._writing(collection_id) as index:
+            found = self._lookup(collection_id, unique)
+            if found:
+                with self._transaction() as conn:
+                    conn.executemany(
+                        "DELETE FROM faces WHERE id=?", [(rowid,) for rowid in found.values()]
+                    )
+                index.remove(list(found.values()))
+        return [face_id for face_id in unique if face_id in found]
+
+    def _lookup(self, collection_id: str, face_ids: Sequence[str]) -> dict[str, int]:
+        with self._db_lock:
+            rows = self._conn.execute(
+                _SELECT_ROWIDS_BY_FACE_ID, (collection_id, json.dumps(list(face_ids)))
+            ).fetchall()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def list_faces(
+        self,
+        collection_id: str,
+        *,
+        after_seq: int,
+        limit: int,
+        face_ids: Sequence[str] | None = None,
+    ) -> tuple[list[FaceRecord], bool]:
+        """Return faces in indexing order after ``after_seq``, and whether more follow."""
+        with self._reading(collection_id), self._db_lock:
+            if face_ids is not None:
+                wanted = sorted(self._lookup(collection_id, list(dict.fromkeys(face_ids))).values())
+                ids = [rowid for rowid in wanted if rowid > after_seq][: limit + 1]
+                records = self._records(ids)
+            else:
+                rows = self._conn.execute(
+                    _SELECT_FACES_AFTER, (collection_id, after_seq, limit + 1)
+                ).fetchall()
+                records = [_record(row) for row in rows]
+        return records[:limit], len(records) > limit
+
+    def _records(self, rowids: Sequence[int]) -> list[FaceRecord]:
+        with self._db_lock:
+            rows = self._conn.execute(
+                _SELECT_FACES_BY_ROWID, (json.dumps([int(r) for r in rowids]),)
+            ).fetchall()
+        out = {int(row[0]): _record(row) for row in rows}
+        return [out[rowid] for rowid in rowids if rowid in out]
+
+    def face_embedding(self, collection_id: str, face_id: str) -> tuple[int, np.ndarray] | None:
+        """Return (sequence number, embedding) of a face in a collection, or None."""
+        with self._reading(collection_id) as index:
+            found = self._lookup(collection_id, [face_id])
+            if face_id not in found:
+                return None
+            vector = index.vector(found[face_id])
+            if vector is None:  # pragma: no cover - the index and table change together
+                return None
+            return found[face_id], vector
+
+    def search(
+        self,
+        collection_id: str,
+        query: np.ndarray,
+        *,
+        min_cosine: float,
+        limit: int,
+        exclude_seq: int | None = None,
+    ) -> list[tuple[FaceRecord, float]]:
+        """Return up to ``limit`` (face, cosine) pairs with cosine >= ``min_cosine``, best first."""
+        with self._reading(collection_id) as index:
+            rowids, scores = index.search(
+                query, min_cosine=min_cosine, limit=limit, exclude_rowid=exclude_seq
+            )
+            records = self._records([int(r) for r in rowids])
+        by_id = {record.seq: record for record in records}
+        return [
+            (by_id[int(rowid)], float(score))
+            for rowid, score in zip(rowids, scores, strict=True)
+            if int(rowid) in by_id
+        ]
+
+    def face_count(self, collection_id: str) -> int:
+        """Number of faces in a collection."""
+        with self._reading(collection_id) as index:
+            return len(index)
+
+
+def _record(row: Sequence[Any]) -> FaceRecord:
+    return FaceRecord(
+        seq=int(row[0]),
+        face_id=str(row[1]),
+        collection_id=str(row[2]),
+        image_id=str(row[3]),
+        external_image_id=None if row[4] is None else str(row[4]),
+        bbox_width=float(row[5]),
+        bbox_height=float(row[6]),
+        bbox_left=float(row[7]),
+        bbox_top=float(row[8]),
+        confidence=float(row[9]),
+        model_version=str(row[10]),
+        created_at=float(row[11]),
+    )
+
+
+def _lock_data_dir(path: Path) -> IO[str]:
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as err:
+        handle.close()
+        raise StoreLockedError(
+            f"{path.parent} is in use by another engine process (lock file {path.name})"
+        ) from err
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
