@@ -8,23 +8,28 @@ from pathlib import Path
 from typing import Final
 
 from homeassistant.components.image_processing.const import DATA_COMPONENT as IMAGE_PROCESSING
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
+from homeassistant.util import dt as dt_util
 
 from .compliance import async_sync_issue, missing_confirmations
 from .const import (
     CONF_ALERT_COOLDOWN,
     CONF_CONFIRMED_RETENTION_DAYS,
+    CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
     CONF_INCIDENT_RETENTION_DAYS,
     CONF_MATCH_THRESHOLD,
     CONF_MAX_EXPIRY_DAYS,
     CONF_MAX_FACES,
+    CONF_PRICE_PER_1000,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
     DEFAULT_CONFIRMED_RETENTION_DAYS,
+    DEFAULT_DAILY_BUDGET,
     DEFAULT_EXPIRY_DAYS,
     DEFAULT_INCIDENT_RETENTION_DAYS,
     DEFAULT_MATCH_THRESHOLD,
@@ -33,7 +38,8 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .data import SmartShopConfigEntry, SmartShopData, backend_config
+from .data import SmartShopConfigEntry, SmartShopData, backend_config, default_price
+from .entity import store_device_info
 from .incidents import IncidentStore
 from .people import PersonStore
 from .recognition import (
@@ -46,6 +52,7 @@ from .recognition import (
     WrongRegionError,
 )
 from .services import async_setup_services
+from .usage import UsageMeter, UsageStore
 from .watchlist import WatchlistManager
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -55,6 +62,7 @@ SEARCH_RATE_PER_SECOND: Final = 5.0
 PURGE_INTERVAL: Final = timedelta(days=1)
 HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
 INCIDENT_DATABASE: Final = "smartshop.db"
+PLATFORMS: Final = [Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -79,9 +87,58 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         default_expiry_days=int(options.get(CONF_DEFAULT_EXPIRY_DAYS, DEFAULT_EXPIRY_DAYS)),
         max_expiry_days=int(options.get(CONF_MAX_EXPIRY_DAYS, DEFAULT_MAX_EXPIRY_DAYS)),
     )
+    await _async_connect(manager)
+
+    missing = missing_confirmations(entry.data, options)
+    async_sync_issue(hass, entry.entry_id, entry.title, missing)
+    if missing:
+        LOGGER.warning(
+            "Recognition is off for %s until the owner confirms: %s",
+            entry.title,
+            ", ".join(missing),
+        )
+    usage = UsageMeter(
+        price_per_1000=float(options.get(CONF_PRICE_PER_1000, default_price(entry.data))),
+        daily_budget=int(options.get(CONF_DAILY_BUDGET, DEFAULT_DAILY_BUDGET)),
+        day=dt_util.now().date(),
+    )
+    usage_store = UsageStore(hass, entry.entry_id)
+    await usage_store.async_restore(usage)
+    entry.runtime_data = SmartShopData(
+        client=client,
+        watchlists=manager,
+        incidents=IncidentStore(Path(hass.config.path(INCIDENT_DATABASE))),
+        usage=usage,
+        recognition_enabled=not missing,
+        match_threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
+        alert_cooldown_s=60.0
+        * float(options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)),
+    )
+
+    entry.async_on_unload(
+        async_track_time_interval(hass, partial(_async_daily_purge, hass, entry), PURGE_INTERVAL)
+    )
+    entry.async_on_unload(
+        async_track_time_interval(hass, partial(_async_probe, hass, entry), HEALTH_PROBE_INTERVAL)
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_reload))
+    entry.async_on_unload(usage.add_listener(lambda: usage_store.async_schedule_save(usage)))
+    # The store's device first, so camera devices can point at it.
+    entry.runtime_data.store_device_id = (
+        dr.async_get(hass)
+        .async_get_or_create(config_entry_id=entry.entry_id, **store_device_info(entry))
+        .id
+    )
+    await hass.data[IMAGE_PROCESSING].async_setup_entry(entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_connect(manager: WatchlistManager) -> None:
+    """Check the keys, load the store's people and sync its watchlists; map failures once."""
     try:
-        await client.validate()
-        await store.async_load()
+        await manager.client.validate()
+        await manager.store.async_load()
         await manager.async_sync()
         await manager.async_purge_expired()
     except AuthenticationError as err:
@@ -107,61 +164,45 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
             translation_placeholders={"error": str(err)},
         ) from err
 
-    missing = missing_confirmations(entry.data, options)
-    async_sync_issue(hass, entry.entry_id, entry.title, missing)
-    if missing:
-        LOGGER.warning(
-            "Recognition is off for %s until the owner confirms: %s",
-            entry.title,
-            ", ".join(missing),
+
+async def _async_daily_purge(
+    hass: HomeAssistant, entry: SmartShopConfigEntry, now: datetime
+) -> None:
+    """Delete expired watchlist entries and incidents past retention."""
+    data = entry.runtime_data
+    try:
+        await data.watchlists.async_purge_expired()
+    except RecognitionError as err:
+        LOGGER.warning("Expired entries not purged yet (will retry): %s", err)
+    options = entry.options
+    await hass.async_add_executor_job(
+        partial(
+            data.incidents.purge,
+            now=now,
+            unconfirmed_days=int(
+                options.get(CONF_INCIDENT_RETENTION_DAYS, DEFAULT_INCIDENT_RETENTION_DAYS)
+            ),
+            confirmed_days=int(
+                options.get(CONF_CONFIRMED_RETENTION_DAYS, DEFAULT_CONFIRMED_RETENTION_DAYS)
+            ),
         )
-    entry.runtime_data = SmartShopData(
-        client=client,
-        watchlists=manager,
-        incidents=IncidentStore(Path(hass.config.path(INCIDENT_DATABASE))),
-        recognition_enabled=not missing,
-        match_threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
-        alert_cooldown_s=60.0
-        * float(options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)),
     )
 
-    async def _async_purge(now: datetime) -> None:
-        try:
-            await manager.async_purge_expired()
-        except RecognitionError as err:
-            LOGGER.warning("Expired entries not purged yet (will retry): %s", err)
-        await hass.async_add_executor_job(
-            partial(
-                entry.runtime_data.incidents.purge,
-                now=now,
-                unconfirmed_days=int(
-                    options.get(CONF_INCIDENT_RETENTION_DAYS, DEFAULT_INCIDENT_RETENTION_DAYS)
-                ),
-                confirmed_days=int(
-                    options.get(CONF_CONFIRMED_RETENTION_DAYS, DEFAULT_CONFIRMED_RETENTION_DAYS)
-                ),
-            )
-        )
 
-    async def _async_probe(_now: datetime) -> None:
-        data = entry.runtime_data
-        if data.health.available or data.health.auth_failed:
-            return
-        try:
-            await client.validate()
-        except AuthenticationError:
-            data.health.mark_auth_failed()
-            entry.async_start_reauth(hass)
-        except RecognitionError:
-            return
-        else:
-            data.health.mark_available()
-
-    entry.async_on_unload(async_track_time_interval(hass, _async_purge, PURGE_INTERVAL))
-    entry.async_on_unload(async_track_time_interval(hass, _async_probe, HEALTH_PROBE_INTERVAL))
-    entry.async_on_unload(entry.add_update_listener(_async_reload))
-    await hass.data[IMAGE_PROCESSING].async_setup_entry(entry)
-    return True
+async def _async_probe(hass: HomeAssistant, entry: SmartShopConfigEntry, _now: datetime) -> None:
+    """While the backend is down, check every interval whether it is back."""
+    data = entry.runtime_data
+    if data.health.available or data.health.auth_failed:
+        return
+    try:
+        await data.client.validate()
+    except AuthenticationError:
+        data.health.mark_auth_failed()
+        entry.async_start_reauth(hass)
+    except RecognitionError:
+        return
+    else:
+        data.health.mark_available()
 
 
 async def _async_reload(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
@@ -170,8 +211,12 @@ async def _async_reload(hass: HomeAssistant, entry: SmartShopConfigEntry) -> Non
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> bool:
-    """Stop the store's cameras."""
-    return await hass.data[IMAGE_PROCESSING].async_unload_entry(entry)
+    """Stop the store's cameras and sensors."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    unloaded = await hass.data[IMAGE_PROCESSING].async_unload_entry(entry) and unloaded
+    if unloaded:
+        await entry.runtime_data.client.close()
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:

@@ -26,6 +26,8 @@ CONF_INCIDENT_RETENTION_DAYS: Final = "incident_retention_days"
 CONF_CONFIRMED_RETENTION_DAYS: Final = "confirmed_retention_days"
 CONF_SCAN_INTERVAL: Final = "scan_interval_seconds"
 CONF_MAX_FACES: Final = "max_faces_per_frame"
+CONF_PRICE_PER_1000: Final = "price_per_1000_images"
+CONF_DAILY_BUDGET: Final = "daily_search_budget"
 CONF_DPIA_DONE: Final = "dpia_done"
 CONF_SIGNAGE_UP: Final = "signage_up"
 CONF_AI_OPT_OUT: Final = "aws_ai_opt_out"
@@ -58,10 +60,13 @@ DEFAULT_MAX_FACES: Final = 5
 # Rekognition list price per 1,000 images (Group 1 APIs, first tier) in USD, used to show what an
 # optional polling interval would cost. Each scan is one DetectFaces plus one search per face.
 PRICE_PER_1000_IMAGES: Final = 1.0
+# Billable calls a store may make per day before searching pauses (0 = no limit).
+DEFAULT_DAILY_BUDGET: Final = 2000
 
 EVENT_MATCH: Final = "smartshop_match"
 
 ISSUE_RECOGNITION_DISABLED: Final = "recognition_disabled"
+ISSUE_BUDGET_REACHED: Final = "budget_reached"
 
 
 class Backend(StrEnum):

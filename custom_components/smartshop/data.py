@@ -17,10 +17,12 @@ from .const import (
     CONF_SECRET_ACCESS_KEY,
     DEFAULT_REGION,
     LOGGER,
+    PRICE_PER_1000_IMAGES,
     Backend,
 )
 from .incidents import IncidentStore
 from .recognition import BackendConfig, RecognitionClient
+from .usage import UsageMeter
 from .watchlist import WatchlistManager
 
 
@@ -70,11 +72,14 @@ class SmartShopData:
     client: RecognitionClient
     watchlists: WatchlistManager
     incidents: IncidentStore
+    usage: UsageMeter
     recognition_enabled: bool
     match_threshold: float
     alert_cooldown_s: float
     health: BackendHealth = field(default_factory=BackendHealth)
     last_alert: dict[str, float] = field(default_factory=dict)
+    budget_paused: bool = False
+    store_device_id: str = ""
 
     @property
     def can_search(self) -> bool:
@@ -92,6 +97,11 @@ class SmartShopData:
 
 
 type SmartShopConfigEntry = ConfigEntry[SmartShopData]
+
+
+def default_price(data: Mapping[str, Any]) -> float:
+    """List price per 1,000 images on AWS; the on-prem engine costs nothing per call."""
+    return PRICE_PER_1000_IMAGES if Backend(data[CONF_BACKEND]) is Backend.AWS else 0.0
 
 
 def backend_config(data: Mapping[str, Any]) -> BackendConfig:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
@@ -9,22 +10,43 @@ from .const import DOMAIN
 from .data import SmartShopConfigEntry
 
 
+def store_device_info(entry: SmartShopConfigEntry) -> DeviceInfo:
+    """The device that stands for a store."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
+        manufacturer="SmartShop",
+        model="Store",
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
 class SmartShopEntity(Entity):
     """An entity that belongs to a store's device."""
 
     _attr_has_entity_name = True
 
-    def __init__(self, entry: SmartShopConfigEntry, unique_suffix: str) -> None:
-        """Attach the entity to its store."""
+    def __init__(
+        self, entry: SmartShopConfigEntry, unique_suffix: str, camera: ConfigSubentry | None = None
+    ) -> None:
+        """Attach the entity to its store's device, or to its camera's device within the store.
+
+        A device belongs to one config subentry, so each watched camera has its own device
+        (linked to the store's device) rather than sharing the store's.
+        """
         self._entry = entry
         self._attr_unique_id = f"{entry.entry_id}_{unique_suffix}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="SmartShop",
-            model="Store",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        if camera is None:
+            self._attr_device_info = store_device_info(entry)
+        else:
+            self._attr_device_info = DeviceInfo(
+                identifiers={(DOMAIN, f"{entry.entry_id}_{camera.subentry_id}")},
+                name=f"{entry.title} {camera.title}",
+                manufacturer="SmartShop",
+                model="Watched camera",
+                entry_type=DeviceEntryType.SERVICE,
+                via_device_id=entry.runtime_data.store_device_id,
+            )
 
     @property
     def available(self) -> bool:

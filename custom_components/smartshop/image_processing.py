@@ -17,6 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
 
 from .const import (
     CONF_CAMERA_ENTITY,
@@ -29,7 +30,13 @@ from .const import (
 )
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity
-from .matching import MatchSource, async_handle_matches, category_of
+from .matching import (
+    MatchSource,
+    async_count_usage,
+    async_handle_matches,
+    async_search_allowed,
+    category_of,
+)
 from .recognition import (
     AuthenticationError,
     BackendUnavailableError,
@@ -72,11 +79,10 @@ class SmartShopFaceEntity(SmartShopEntity, ImageProcessingFaceEntity):
 
     def __init__(self, entry: SmartShopConfigEntry, subentry: ConfigSubentry) -> None:
         """Watch one camera."""
-        SmartShopEntity.__init__(self, entry, subentry.subentry_id)
+        SmartShopEntity.__init__(self, entry, subentry.subentry_id, camera=subentry)
         ImageProcessingFaceEntity.__init__(self)
         self._attr_camera_entity = subentry.data[CONF_CAMERA_ENTITY]
         self._location: str = subentry.data.get(CONF_LOCATION) or subentry.title
-        self._attr_translation_placeholders = {"location": self._location}
 
     async def async_added_to_hass(self) -> None:
         """Start the optional polling interval (off by default: it is paid per image)."""
@@ -104,6 +110,9 @@ class SmartShopFaceEntity(SmartShopEntity, ImageProcessingFaceEntity):
         if not collections:
             self.async_process_faces([], 0)
             return
+        if not async_search_allowed(self.hass, self._entry):
+            return
+        seen_at = dt_util.utcnow()
         try:
             result = await data.client.search_frame(
                 collections, image, threshold=data.match_threshold
@@ -121,10 +130,12 @@ class SmartShopFaceEntity(SmartShopEntity, ImageProcessingFaceEntity):
         except RecognitionError as err:
             LOGGER.warning("Search failed for %s: %s", self.camera_entity, err)
             return
+        finally:
+            async_count_usage(self._entry)
         data.health.mark_available()
-        await self._async_handle_result(result)
+        await self._async_handle_result(result, seen_at)
 
-    async def _async_handle_result(self, result: FrameResult) -> None:
+    async def _async_handle_result(self, result: FrameResult, seen_at: datetime) -> None:
         assert self.camera_entity is not None
         alerted = await async_handle_matches(
             self.hass,
@@ -133,6 +144,7 @@ class SmartShopFaceEntity(SmartShopEntity, ImageProcessingFaceEntity):
             MatchSource(
                 camera=self.camera_entity, location=self._location, entity_id=self.entity_id
             ),
+            seen_at=seen_at,
         )
         faces: list[FaceInformation] = []
         for resolved in alerted:

@@ -9,13 +9,58 @@ from typing import Any
 import uuid
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 
-from .const import EVENT_MATCH, LOGGER
+from .const import DOMAIN, EVENT_MATCH, ISSUE_BUDGET_REACHED, LOGGER
 from .data import SmartShopConfigEntry
 from .incidents import Incident, IncidentStoreError
 from .recognition import FaceMatch
 from .watchlist import ResolvedMatch
+
+
+def budget_issue_id(entry_id: str) -> str:
+    """The repair issue raised while a store's daily budget is used up."""
+    return f"{ISSUE_BUDGET_REACHED}_{entry_id}"
+
+
+def async_search_allowed(hass: HomeAssistant, entry: SmartShopConfigEntry) -> bool:
+    """Whether the store may search now; pauses (loudly) at the daily budget, resumes next day."""
+    data = entry.runtime_data
+    data.usage.sync(data.client.calls, dt_util.now().date())
+    if data.usage.budget_reached:
+        if not data.budget_paused:
+            data.budget_paused = True
+            LOGGER.warning(
+                "%s reached its daily budget of %s billable calls; searching is paused until "
+                "midnight or until the budget is raised",
+                entry.title,
+                data.usage.daily_budget,
+            )
+            ir.async_create_issue(
+                hass,
+                DOMAIN,
+                budget_issue_id(entry.entry_id),
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key=ISSUE_BUDGET_REACHED,
+                translation_placeholders={
+                    "store": entry.title,
+                    "budget": str(data.usage.daily_budget),
+                },
+            )
+        return False
+    if data.budget_paused:
+        data.budget_paused = False
+        ir.async_delete_issue(hass, DOMAIN, budget_issue_id(entry.entry_id))
+        LOGGER.info("%s: searching resumed (new day or higher budget)", entry.title)
+    return True
+
+
+def async_count_usage(entry: SmartShopConfigEntry) -> None:
+    """Bring the usage meter up to date after calls were made."""
+    data = entry.runtime_data
+    data.usage.sync(data.client.calls, dt_util.now().date())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +125,7 @@ async def async_handle_matches(
         if not recorded:
             continue
         hass.bus.async_fire(EVENT_MATCH, _event_data(entry, resolved, incident, source, now))
+        data.usage.record_latency((dt_util.utcnow() - incident.occurred_at).total_seconds() * 1000)
         alerted.append(resolved)
     return alerted
 

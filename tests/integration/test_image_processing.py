@@ -26,7 +26,7 @@ from custom_components.smartshop.people import Person
 
 from .conftest import COLLECTION, Rekognition, StillCamera, setup_store, store_entry
 
-ENTITY = "image_processing.high_street_face_watch_front_door"
+ENTITY = "image_processing.high_street_front_door_face_watch"
 ONE_FACE = (0.3, 0.1, 0.3, 0.4)
 
 

@@ -20,7 +20,7 @@ async def test_setup_and_unload(
     await setup_store(hass, rekognition, entry)
     assert entry.state is ConfigEntryState.LOADED
     rekognition.assert_done()
-    state = hass.states.get("image_processing.high_street_face_watch_front_door")
+    state = hass.states.get("image_processing.high_street_front_door_face_watch")
     assert state is not None
     assert state.state == "0"
     assert (
@@ -92,7 +92,7 @@ async def test_remove_entry_forgets_people(
 
 
 async def test_store_device(hass: HomeAssistant, rekognition: Rekognition, still_camera) -> None:
-    """Each store is one device that groups its face watch entities."""
+    """Each store is a device; each watched camera a device linked to it; sensors on the store."""
     entry = store_entry()
     await setup_store(hass, rekognition, entry)
     device = dr.async_get(hass).async_get_device_by_identifier(
@@ -100,7 +100,11 @@ async def test_store_device(hass: HomeAssistant, rekognition: Rekognition, still
     )
     assert device is not None
     assert device.name == "High Street"
-    entity = er.async_get(hass).async_get("image_processing.high_street_face_watch_front_door")
-    assert entity.device_id == device.id
+    entity = er.async_get(hass).async_get("image_processing.high_street_front_door_face_watch")
+    camera_device = dr.async_get(hass).async_get(entity.device_id)
+    assert camera_device.via_device_id == device.id
+    assert camera_device.name == "High Street Front door"
+    sensor = er.async_get(hass).async_get("sensor.high_street_billable_calls_today")
+    assert sensor.device_id == device.id
     assert entity.unique_id == f"{entry.entry_id}_{entity.config_subentry_id}"
     assert COLLECTION in entry.runtime_data.watchlists.collection_ids

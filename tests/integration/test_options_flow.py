@@ -136,7 +136,7 @@ async def test_recognition_off_until_confirmed(
     }
     assert entry.runtime_data.recognition_enabled is False
     assert (
-        hass.states.get("image_processing.high_street_face_watch_front_door").state == "unavailable"
+        hass.states.get("image_processing.high_street_front_door_face_watch").state == "unavailable"
     )
 
     assert await async_setup_component(hass, "repairs", {})
@@ -161,4 +161,4 @@ async def test_recognition_off_until_confirmed(
     await hass.async_block_till_done()
     assert entry.runtime_data.recognition_enabled is True
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
-    assert hass.states.get("image_processing.high_street_face_watch_front_door").state == "0"
+    assert hass.states.get("image_processing.high_street_front_door_face_watch").state == "0"

@@ -211,7 +211,7 @@ async def test_add_edit_camera(hass: HomeAssistant, rekognition: Rekognition, st
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    state = hass.states.get("image_processing.high_street_face_watch_till_1")
+    state = hass.states.get("image_processing.high_street_till_1_face_watch")
     assert state is not None
     entity = er.async_get(hass).async_get(state.entity_id)
     camera_subentry_id = next(
