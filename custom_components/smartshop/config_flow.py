@@ -30,6 +30,7 @@ from .const import (
     CONF_CATEGORY,
     CONF_COLLECTION_ID,
     CONF_CONFIRMED_RETENTION_DAYS,
+    CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
     CONF_ENDPOINT_URL,
     CONF_INCIDENT_RETENTION_DAYS,
@@ -39,12 +40,14 @@ from .const import (
     CONF_MAX_FACES,
     CONF_NAME,
     CONF_OWNED,
+    CONF_PRICE_PER_1000,
     CONF_REGION,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_ACCESS_KEY,
     CONF_STORE_NAME,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
     DEFAULT_CONFIRMED_RETENTION_DAYS,
+    DEFAULT_DAILY_BUDGET,
     DEFAULT_EXPIRY_DAYS,
     DEFAULT_INCIDENT_RETENTION_DAYS,
     DEFAULT_MATCH_THRESHOLD,
@@ -61,7 +64,7 @@ from .const import (
     Backend,
     Category,
 )
-from .data import SmartShopConfigEntry, backend_config
+from .data import SmartShopConfigEntry, backend_config, default_price
 from .recognition import (
     AccessDeniedError,
     AuthenticationError,
@@ -263,6 +266,8 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_CONFIRMED_RETENTION_DAYS: DEFAULT_CONFIRMED_RETENTION_DAYS,
                 CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
                 CONF_MAX_FACES: DEFAULT_MAX_FACES,
+                CONF_DAILY_BUDGET: DEFAULT_DAILY_BUDGET,
+                CONF_PRICE_PER_1000: default_price(self._credentials),
             } | user_input
             return self.async_create_entry(
                 title=self._store_name,
@@ -381,6 +386,20 @@ class SmartShopOptionsFlow(OptionsFlow):
                         min=1, max=20, step=1, mode=selector.NumberSelectorMode.BOX
                     )
                 ),
+                probatio.Required(CONF_DAILY_BUDGET): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0, max=1_000_000, step=1, mode=selector.NumberSelectorMode.BOX
+                    )
+                ),
+                probatio.Required(CONF_PRICE_PER_1000): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0,
+                        max=100,
+                        step=0.01,
+                        mode=selector.NumberSelectorMode.BOX,
+                        unit_of_measurement="USD",
+                    )
+                ),
                 probatio.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
                     selector.NumberSelectorConfig(
                         min=0,
@@ -444,9 +463,11 @@ def _numbers(user_input: Mapping[str, Any]) -> dict[str, Any]:
         CONF_CONFIRMED_RETENTION_DAYS,
         CONF_MAX_FACES,
         CONF_SCAN_INTERVAL,
+        CONF_DAILY_BUDGET,
     ):
         cleaned[key] = int(cleaned[key])
     cleaned[CONF_MATCH_THRESHOLD] = float(cleaned[CONF_MATCH_THRESHOLD])
+    cleaned[CONF_PRICE_PER_1000] = float(cleaned[CONF_PRICE_PER_1000])
     return cleaned
 
 

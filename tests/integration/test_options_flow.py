@@ -15,12 +15,14 @@ from custom_components.smartshop.const import (
     CONF_AI_OPT_OUT,
     CONF_ALERT_COOLDOWN,
     CONF_CONFIRMED_RETENTION_DAYS,
+    CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
     CONF_DPIA_DONE,
     CONF_INCIDENT_RETENTION_DAYS,
     CONF_MATCH_THRESHOLD,
     CONF_MAX_EXPIRY_DAYS,
     CONF_MAX_FACES,
+    CONF_PRICE_PER_1000,
     CONF_SCAN_INTERVAL,
     CONF_SIGNAGE_UP,
     DOMAIN,
@@ -54,6 +56,8 @@ SETTINGS = {
     CONF_CONFIRMED_RETENTION_DAYS: 365.0,
     CONF_MAX_FACES: 3.0,
     CONF_SCAN_INTERVAL: 0.0,
+    CONF_DAILY_BUDGET: 500.0,
+    CONF_PRICE_PER_1000: 1.25,
     CONF_DPIA_DONE: True,
     CONF_SIGNAGE_UP: True,
     CONF_AI_OPT_OUT: True,
@@ -88,6 +92,8 @@ async def test_options_errors_then_saved(
     assert isinstance(entry.options[CONF_MAX_FACES], int)
     assert entry.runtime_data.match_threshold == 97.5
     assert entry.runtime_data.alert_cooldown_s == 300
+    assert entry.runtime_data.usage.daily_budget == 500
+    assert entry.runtime_data.usage.price_per_1000 == 1.25
 
 
 async def test_polling_shows_cost_first(
