@@ -12,13 +12,20 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
+from .bridge import BridgeAuthError, BridgeClient, BridgeConnectionError
+from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
 from .const import (
     CONF_ALERT_COOLDOWN,
+    CONF_BRIDGE_HOST,
+    CONF_BRIDGE_ID,
+    CONF_BRIDGE_KEY,
+    CONF_BRIDGE_PORT,
     CONF_CONFIRMED_RETENTION_DAYS,
     CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
@@ -39,7 +46,7 @@ from .const import (
     LOGGER,
 )
 from .data import SmartShopConfigEntry, SmartShopData, backend_config, default_price
-from .entity import store_device_info
+from .entity import bridge_device_info, store_device_info
 from .incidents import IncidentStore
 from .people import PersonStore
 from .recognition import (
@@ -62,7 +69,7 @@ SEARCH_RATE_PER_SECOND: Final = 5.0
 PURGE_INTERVAL: Final = timedelta(days=1)
 HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
 INCIDENT_DATABASE: Final = "smartshop.db"
-PLATFORMS: Final = [Platform.SENSOR]
+PLATFORMS: Final = [Platform.CAMERA, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -88,6 +95,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         max_expiry_days=int(options.get(CONF_MAX_EXPIRY_DAYS, DEFAULT_MAX_EXPIRY_DAYS)),
     )
     await _async_connect(manager)
+    bridge = await _async_connect_bridge(hass, entry)
 
     missing = missing_confirmations(entry.data, options)
     async_sync_issue(hass, entry.entry_id, entry.title, missing)
@@ -109,6 +117,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         watchlists=manager,
         incidents=IncidentStore(Path(hass.config.path(INCIDENT_DATABASE))),
         usage=usage,
+        bridge=bridge,
         recognition_enabled=not missing,
         match_threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
         alert_cooldown_s=60.0
@@ -129,8 +138,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         .async_get_or_create(config_entry_id=entry.entry_id, **store_device_info(entry))
         .id
     )
+    if bridge is not None:
+        entry.runtime_data.bridge_device_id = (
+            dr.async_get(hass)
+            .async_get_or_create(
+                config_entry_id=entry.entry_id,
+                **bridge_device_info(entry, bridge.info.bridge_id, bridge.info.version),
+            )
+            .id
+        )
     await hass.data[IMAGE_PROCESSING].async_setup_entry(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    if bridge is not None:
+        bridge.start(on_auth_failed=lambda: entry.async_start_reauth(hass))
+        entry.async_on_unload(bridge.stop)
     return True
 
 
@@ -163,6 +184,42 @@ async def _async_connect(manager: WatchlistManager) -> None:
             translation_key="backend_error",
             translation_placeholders={"error": str(err)},
         ) from err
+
+
+async def _async_connect_bridge(
+    hass: HomeAssistant, entry: SmartShopConfigEntry
+) -> BridgeConnection | None:
+    """Reach the store's bridge, if it has one, and check its pairing key."""
+    if CONF_BRIDGE_ID not in entry.data:
+        return None
+    client = BridgeClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_BRIDGE_HOST],
+        int(entry.data[CONF_BRIDGE_PORT]),
+        entry.data[CONF_BRIDGE_KEY],
+    )
+    try:
+        info = await client.info()
+    except BridgeAuthError as err:
+        raise ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="bridge_invalid_key"
+        ) from err
+    except BridgeConnectionError as err:
+        raise ConfigEntryNotReady(
+            translation_domain=DOMAIN,
+            translation_key="bridge_unreachable",
+            translation_placeholders={"host": client.base_url},
+        ) from err
+    if info.bridge_id != entry.data[CONF_BRIDGE_ID]:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="bridge_replaced",
+            translation_placeholders={
+                "expected": entry.data[CONF_BRIDGE_ID],
+                "found": info.bridge_id,
+            },
+        )
+    return BridgeConnection(hass, client, info)
 
 
 async def _async_daily_purge(

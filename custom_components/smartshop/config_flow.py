@@ -16,16 +16,24 @@ from homeassistant.config_entries import (
     OptionsFlow,
     SubentryFlowResult,
 )
+from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import callback
 from homeassistant.helpers import selector
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util import slugify
 import probatio
 
+from .bridge import BridgeAuthError, BridgeClient, BridgeConnectionError, BridgeInfo
 from .compliance import required_confirmations
 from .const import (
     CONF_ACCESS_KEY_ID,
     CONF_ALERT_COOLDOWN,
     CONF_BACKEND,
+    CONF_BRIDGE_HOST,
+    CONF_BRIDGE_ID,
+    CONF_BRIDGE_KEY,
+    CONF_BRIDGE_PORT,
     CONF_CAMERA_ENTITY,
     CONF_CATEGORY,
     CONF_COLLECTION_ID,
@@ -33,6 +41,8 @@ from .const import (
     CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
     CONF_ENDPOINT_URL,
+    CONF_ENGINE_ON_BRIDGE,
+    CONF_ENGINE_PORT,
     CONF_INCIDENT_RETENTION_DAYS,
     CONF_LOCATION,
     CONF_MATCH_THRESHOLD,
@@ -46,6 +56,7 @@ from .const import (
     CONF_SECRET_ACCESS_KEY,
     CONF_STORE_NAME,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
+    DEFAULT_BRIDGE_PORT,
     DEFAULT_CONFIRMED_RETENTION_DAYS,
     DEFAULT_DAILY_BUDGET,
     DEFAULT_EXPIRY_DAYS,
@@ -75,11 +86,15 @@ from .recognition import (
     WrongRegionError,
 )
 
+CONF_PAIRING_KEY: Final = "pairing_key"
 COLLECTION_ID_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
 MIN_SCAN_INTERVAL: Final = 10
 # Each scheduled scan is one DetectFaces call plus, when a face is found, one search per face.
 CALLS_PER_SCAN_ESTIMATE: Final = 2
 
+_PORT = selector.NumberSelector(
+    selector.NumberSelectorConfig(min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX)
+)
 _PASSWORD = selector.TextSelector(
     selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
 )
@@ -146,6 +161,16 @@ def _clean_credentials(backend: Backend, user_input: Mapping[str, Any]) -> dict[
     return data
 
 
+def _backend_selector() -> selector.SelectSelector:
+    return selector.SelectSelector(
+        selector.SelectSelectorConfig(
+            options=[backend.value for backend in Backend],
+            translation_key=CONF_BACKEND,
+            mode=selector.SelectSelectorMode.LIST,
+        )
+    )
+
+
 def _has_word(text: str) -> bool:
     """A name must have at least one letter or digit (slugify turns '!!' into 'unknown')."""
     return re.search(r"[^\W_]", text) is not None
@@ -175,6 +200,8 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         self._store_name = ""
         self._backend = Backend.AWS
         self._credentials: dict[str, Any] = {}
+        self._bridge: dict[str, Any] = {}
+        self._bridge_info: BridgeInfo | None = None
 
     @staticmethod
     @callback
@@ -191,6 +218,10 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         return {SUBENTRY_WATCHLIST: WatchlistSubentryFlow, SUBENTRY_CAMERA: CameraSubentryFlow}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Pair an edge bridge, or set up a store that only uses a backend."""
+        return self.async_show_menu(step_id="user", menu_options=["pair_bridge", "store"])
+
+    async def async_step_store(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Name the store and choose where recognition runs."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -204,22 +235,157 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._backend = Backend(user_input[CONF_BACKEND])
                 return await self.async_step_credentials()
         return self.async_show_form(
-            step_id="user",
+            step_id="store",
             data_schema=probatio.Schema(
                 {
                     probatio.Required(CONF_STORE_NAME): str,
-                    probatio.Required(
-                        CONF_BACKEND, default=Backend.AWS.value
-                    ): selector.SelectSelector(
-                        selector.SelectSelectorConfig(
-                            options=[backend.value for backend in Backend],
-                            translation_key=CONF_BACKEND,
-                            mode=selector.SelectSelectorMode.LIST,
-                        )
-                    ),
+                    probatio.Required(CONF_BACKEND, default=Backend.AWS.value): _backend_selector(),
                 }
             ),
             errors=errors,
+        )
+
+    async def async_step_pair_bridge(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pair a bridge by its address and the pairing code it printed at first start."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            host = user_input[CONF_HOST].strip()
+            port = int(user_input[CONF_PORT])
+            errors = await self._async_check_bridge(host, port, user_input[CONF_PAIRING_KEY])
+            if not errors:
+                assert self._bridge_info is not None
+                await self.async_set_unique_id(self._bridge_info.bridge_id)
+                self._abort_if_unique_id_configured(
+                    updates={CONF_BRIDGE_HOST: host, CONF_BRIDGE_PORT: port}
+                )
+                return await self.async_step_bridge_store()
+        return self.async_show_form(
+            step_id="pair_bridge",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_HOST): str,
+                        probatio.Required(CONF_PORT, default=DEFAULT_BRIDGE_PORT): _PORT,
+                        probatio.Required(CONF_PAIRING_KEY): _PASSWORD,
+                    }
+                ),
+                {k: v for k, v in (user_input or {}).items() if k != CONF_PAIRING_KEY},
+            ),
+            errors=errors,
+        )
+
+    async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
+        """A bridge announced itself on the network."""
+        bridge_id = str(discovery_info.properties.get("id") or "").strip()
+        if not bridge_id:
+            return self.async_abort(reason="not_a_bridge")
+        port = int(discovery_info.properties.get("api_port") or discovery_info.port or 0)
+        await self.async_set_unique_id(bridge_id)
+        # A known bridge at a new address: update the store and reload it.
+        self._abort_if_unique_id_configured(
+            updates={CONF_BRIDGE_HOST: discovery_info.host, CONF_BRIDGE_PORT: port}
+        )
+        self._bridge = {
+            CONF_BRIDGE_ID: bridge_id,
+            CONF_BRIDGE_HOST: discovery_info.host,
+            CONF_BRIDGE_PORT: port,
+        }
+        self.context["title_placeholders"] = {"name": bridge_id}
+        return await self.async_step_zeroconf_confirm()
+
+    async def async_step_zeroconf_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the discovered bridge's pairing code."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = await self._async_check_bridge(
+                self._bridge[CONF_BRIDGE_HOST],
+                self._bridge[CONF_BRIDGE_PORT],
+                user_input[CONF_PAIRING_KEY],
+            )
+            if not errors:
+                return await self.async_step_bridge_store()
+        return self.async_show_form(
+            step_id="zeroconf_confirm",
+            data_schema=probatio.Schema({probatio.Required(CONF_PAIRING_KEY): _PASSWORD}),
+            errors=errors,
+            description_placeholders={
+                "bridge_id": self._bridge[CONF_BRIDGE_ID],
+                "host": f"{self._bridge[CONF_BRIDGE_HOST]}:{self._bridge[CONF_BRIDGE_PORT]}",
+            },
+        )
+
+    async def _async_check_bridge(self, host: str, port: int, key: str) -> dict[str, str]:
+        """Ask the bridge who it is with this key; remember it when it answers."""
+        client = BridgeClient(async_get_clientsession(self.hass), host, port, key.strip())
+        try:
+            info = await client.info()
+        except BridgeAuthError:
+            return {"base": "invalid_pairing_key"}
+        except BridgeConnectionError:
+            return {"base": "bridge_unreachable"}
+        expected = self._bridge.get(CONF_BRIDGE_ID)
+        if expected and info.bridge_id != expected:
+            return {"base": "bridge_replaced"}
+        self._bridge_info = info
+        self._bridge = {
+            CONF_BRIDGE_ID: info.bridge_id,
+            CONF_BRIDGE_HOST: host,
+            CONF_BRIDGE_PORT: port,
+            CONF_BRIDGE_KEY: key.strip(),
+        }
+        return {}
+
+    async def async_step_bridge_store(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the store; its bridge's engine is the preselected backend, AWS the other choice."""
+        info = self._bridge_info
+        assert info is not None
+        has_engine = info.engine_port is not None
+        errors: dict[str, str] = {}
+        placeholders = {"action": "", "bridge_id": info.bridge_id}
+        if user_input is not None:
+            name = user_input[CONF_STORE_NAME].strip()
+            self._backend = Backend(user_input[CONF_BACKEND])
+            if not _has_word(name):
+                errors[CONF_STORE_NAME] = "invalid_store_name"
+            elif self._backend is Backend.ENGINE and not has_engine:
+                errors[CONF_BACKEND] = "bridge_has_no_engine"
+            else:
+                self._store_name = name
+                if self._backend is Backend.AWS:
+                    return await self.async_step_credentials()
+                data = {
+                    CONF_BACKEND: Backend.ENGINE.value,
+                    CONF_ENGINE_ON_BRIDGE: True,
+                    CONF_ENGINE_PORT: info.engine_port,
+                    CONF_REGION: DEFAULT_REGION,
+                } | self._bridge
+                errors, found = await validate_backend(data)
+                placeholders |= found
+                if not errors:
+                    self._credentials = data
+                    return await self.async_step_compliance()
+        default_backend = Backend.ENGINE if has_engine else Backend.AWS
+        return self.async_show_form(
+            step_id="bridge_store",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_STORE_NAME): str,
+                        probatio.Required(
+                            CONF_BACKEND, default=default_backend.value
+                        ): _backend_selector(),
+                    }
+                ),
+                user_input or {CONF_STORE_NAME: info.bridge_id},
+            ),
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_credentials(
@@ -229,8 +395,10 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"action": ""}
         if user_input is not None:
-            data = {CONF_BACKEND: self._backend.value} | _clean_credentials(
-                self._backend, user_input
+            data = (
+                {CONF_BACKEND: self._backend.value}
+                | _clean_credentials(self._backend, user_input)
+                | self._bridge
             )
             if self._backend is Backend.ENGINE and not _url_ok(data[CONF_ENDPOINT_URL]):
                 errors[CONF_ENDPOINT_URL] = "invalid_url"
@@ -285,26 +453,43 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for a working key pair."""
+        """Ask for what was refused: the bridge's pairing code and/or the backend's keys."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         placeholders = {"store": entry.title, "action": ""}
+        has_bridge = CONF_BRIDGE_ID in entry.data
+        own_keys = not entry.data.get(CONF_ENGINE_ON_BRIDGE)
         if user_input is not None:
-            data = {**entry.data, **{key: str(value).strip() for key, value in user_input.items()}}
-            errors, found = await validate_backend(data)
-            placeholders |= found
+            data = dict(entry.data)
+            if own_keys:
+                data |= {
+                    CONF_ACCESS_KEY_ID: user_input[CONF_ACCESS_KEY_ID].strip(),
+                    CONF_SECRET_ACCESS_KEY: user_input[CONF_SECRET_ACCESS_KEY].strip(),
+                }
+            if has_bridge:
+                self._bridge = {CONF_BRIDGE_ID: entry.data[CONF_BRIDGE_ID]}
+                errors = await self._async_check_bridge(
+                    entry.data[CONF_BRIDGE_HOST],
+                    int(entry.data[CONF_BRIDGE_PORT]),
+                    user_input[CONF_PAIRING_KEY],
+                )
+                data |= self._bridge
+            if not errors:
+                errors, found = await validate_backend(data)
+                placeholders |= found
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
+        fields: dict[Any, Any] = {}
+        if has_bridge:
+            fields[probatio.Required(CONF_PAIRING_KEY)] = _PASSWORD
+        if own_keys:
+            fields[
+                probatio.Required(CONF_ACCESS_KEY_ID, default=entry.data[CONF_ACCESS_KEY_ID])
+            ] = str
+            fields[probatio.Required(CONF_SECRET_ACCESS_KEY)] = _PASSWORD
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(
-                        CONF_ACCESS_KEY_ID, default=entry.data[CONF_ACCESS_KEY_ID]
-                    ): str,
-                    probatio.Required(CONF_SECRET_ACCESS_KEY): _PASSWORD,
-                }
-            ),
+            data_schema=probatio.Schema(fields),
             errors=errors,
             description_placeholders=placeholders,
         )
@@ -312,23 +497,44 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the region, the engine's address or the keys."""
+        """Change the bridge's address, the region, the engine's address or the keys."""
         entry = self._get_reconfigure_entry()
         backend = Backend(entry.data[CONF_BACKEND])
+        has_bridge = CONF_BRIDGE_ID in entry.data
+        own_keys = not entry.data.get(CONF_ENGINE_ON_BRIDGE)
         errors: dict[str, str] = {}
         placeholders = {"action": ""}
         if user_input is not None:
-            data = {**entry.data, **_clean_credentials(backend, user_input)}
-            if backend is Backend.ENGINE and not _url_ok(data[CONF_ENDPOINT_URL]):
+            data = dict(entry.data)
+            if own_keys:
+                data |= _clean_credentials(
+                    backend,
+                    {k: v for k, v in user_input.items() if k not in (CONF_HOST, CONF_PORT)},
+                )
+            if backend is Backend.ENGINE and own_keys and not _url_ok(data[CONF_ENDPOINT_URL]):
                 errors[CONF_ENDPOINT_URL] = "invalid_url"
-            else:
+            if has_bridge and not errors:
+                self._bridge = {CONF_BRIDGE_ID: entry.data[CONF_BRIDGE_ID]}
+                errors = await self._async_check_bridge(
+                    user_input[CONF_HOST].strip(),
+                    int(user_input[CONF_PORT]),
+                    entry.data[CONF_BRIDGE_KEY],
+                )
+                data |= self._bridge
+            if not errors:
                 errors, found = await validate_backend(data)
                 placeholders |= found
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
+        fields: dict[Any, Any] = {}
+        if has_bridge:
+            fields[probatio.Required(CONF_HOST, default=entry.data[CONF_BRIDGE_HOST])] = str
+            fields[probatio.Required(CONF_PORT, default=entry.data[CONF_BRIDGE_PORT])] = _PORT
+        if own_keys:
+            fields |= _credentials_schema(backend, entry.data).schema
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_credentials_schema(backend, entry.data),
+            data_schema=probatio.Schema(fields),
             errors=errors,
             description_placeholders=placeholders,
         )

@@ -17,6 +17,16 @@ CONF_SECRET_ACCESS_KEY: Final = "secret_access_key"  # noqa: S105 (a key name)
 CONF_REGION: Final = "region"
 CONF_ENDPOINT_URL: Final = "endpoint_url"
 
+# The store's edge bridge (optional)
+CONF_BRIDGE_ID: Final = "bridge_id"
+CONF_BRIDGE_HOST: Final = "bridge_host"
+CONF_BRIDGE_PORT: Final = "bridge_port"
+CONF_BRIDGE_KEY: Final = "bridge_key"
+CONF_ENGINE_PORT: Final = "engine_port"
+# The store's backend is the engine on its bridge: endpoint and keys derive from the bridge's.
+CONF_ENGINE_ON_BRIDGE: Final = "engine_on_bridge"
+DEFAULT_BRIDGE_PORT: Final = 8765
+
 # Options
 CONF_MATCH_THRESHOLD: Final = "match_threshold"
 CONF_ALERT_COOLDOWN: Final = "alert_cooldown_minutes"

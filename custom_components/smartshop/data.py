@@ -9,10 +9,17 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
+from .bridge import engine_access_key_id
+from .bridge_connection import BridgeConnection
 from .const import (
     CONF_ACCESS_KEY_ID,
     CONF_BACKEND,
+    CONF_BRIDGE_HOST,
+    CONF_BRIDGE_ID,
+    CONF_BRIDGE_KEY,
     CONF_ENDPOINT_URL,
+    CONF_ENGINE_ON_BRIDGE,
+    CONF_ENGINE_PORT,
     CONF_REGION,
     CONF_SECRET_ACCESS_KEY,
     DEFAULT_REGION,
@@ -80,6 +87,8 @@ class SmartShopData:
     last_alert: dict[str, float] = field(default_factory=dict)
     budget_paused: bool = False
     store_device_id: str = ""
+    bridge: BridgeConnection | None = None
+    bridge_device_id: str = ""
 
     @property
     def can_search(self) -> bool:
@@ -106,6 +115,15 @@ def default_price(data: Mapping[str, Any]) -> float:
 
 def backend_config(data: Mapping[str, Any]) -> BackendConfig:
     """The recognition backend described by a config entry's data."""
+    if data.get(CONF_ENGINE_ON_BRIDGE):
+        host = data[CONF_BRIDGE_HOST]
+        host = f"[{host}]" if ":" in host else host
+        return BackendConfig(
+            access_key_id=engine_access_key_id(data[CONF_BRIDGE_ID]),
+            secret_access_key=data[CONF_BRIDGE_KEY],
+            region=data.get(CONF_REGION) or DEFAULT_REGION,
+            endpoint_url=f"http://{host}:{data[CONF_ENGINE_PORT]}",
+        )
     engine = Backend(data[CONF_BACKEND]) is Backend.ENGINE
     return BackendConfig(
         access_key_id=data[CONF_ACCESS_KEY_ID],

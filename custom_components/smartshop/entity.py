@@ -6,6 +6,7 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
+from .bridge import BridgeCamera
 from .const import DOMAIN
 from .data import SmartShopConfigEntry
 
@@ -18,6 +19,32 @@ def store_device_info(entry: SmartShopConfigEntry) -> DeviceInfo:
         manufacturer="SmartShop",
         model="Store",
         entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+def bridge_device_info(entry: SmartShopConfigEntry, bridge_id: str, version: str) -> DeviceInfo:
+    """The device that stands for the store's edge bridge."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, bridge_id)},
+        name=f"{entry.title} bridge",
+        manufacturer="SmartShop",
+        model="Edge bridge",
+        sw_version=version or None,
+        via_device_id=entry.runtime_data.store_device_id,
+    )
+
+
+def bridge_camera_device_info(entry: SmartShopConfigEntry, camera: BridgeCamera) -> DeviceInfo:
+    """A camera read by the store's bridge."""
+    bridge = entry.runtime_data.bridge
+    assert bridge is not None
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{bridge.info.bridge_id}_{camera.camera_id}")},
+        name=camera.name,
+        manufacturer="SmartShop",
+        model="Bridge camera",
+        suggested_area=camera.location,
+        via_device_id=entry.runtime_data.bridge_device_id,
     )
 
 

@@ -37,8 +37,12 @@ async def _start(hass: HomeAssistant, backend: str = "aws") -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "store"}
+    )
+    assert result["step_id"] == "store"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_STORE_NAME: "High Street", CONF_BACKEND: backend}
     )
@@ -143,6 +147,9 @@ async def test_store_name_errors(hass: HomeAssistant, rekognition: Rekognition) 
     store_entry().add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "store"}
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_STORE_NAME: "  !! ", CONF_BACKEND: "aws"}

@@ -1,0 +1,241 @@
+"""Client for a SmartShop edge bridge's API (no Home Assistant imports).
+
+The bridge pushes one face crop per person-visit over a WebSocket and serves snapshots and MJPEG
+streams per camera. Every request carries the bridge's pairing key as ``Authorization: Bearer``.
+The bridge's recognition engine accepts the same key as a Rekognition secret under the access
+key id ``engine_access_key_id(bridge_id)``, so one pairing key gives Home Assistant both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+import json
+import logging
+from typing import Any, Final
+
+import aiohttp
+
+_LOGGER = logging.getLogger(__name__)
+
+API: Final = "/api/v1"
+REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=10, connect=3)
+WS_HEARTBEAT_S: Final = 20.0
+SERVICE_TYPE: Final = "_smartshop-bridge._tcp.local."
+
+
+def engine_access_key_id(bridge_id: str) -> str:
+    """The engine access key id that pairs with the bridge key as its secret."""
+    return f"bridge-{bridge_id}"
+
+
+class BridgeError(Exception):
+    """Base error talking to a bridge."""
+
+
+class BridgeAuthError(BridgeError):
+    """The bridge refused the pairing key (wrong or revoked)."""
+
+
+class BridgeConnectionError(BridgeError):
+    """The bridge could not be reached, or answered nonsense."""
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeCamera:
+    """A camera the bridge reads."""
+
+    camera_id: str
+    name: str
+    location: str | None
+    connected: bool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BridgeCamera:
+        """Parse one entry of ``/info``'s camera list."""
+        camera_id = str(data["id"])
+        return cls(
+            camera_id=camera_id,
+            name=str(data.get("name") or camera_id),
+            location=data.get("location") or None,
+            connected=bool(data.get("connected", False)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeInfo:
+    """What ``/info`` says about a bridge."""
+
+    bridge_id: str
+    version: str
+    cameras: tuple[BridgeCamera, ...]
+    engine_port: int | None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BridgeInfo:
+        """Parse ``/info``."""
+        engine = data.get("engine") or {}
+        port = engine.get("port") if engine.get("enabled", True) else None
+        return cls(
+            bridge_id=str(data["bridge_id"]),
+            version=str(data.get("version", "")),
+            cameras=tuple(BridgeCamera.from_json(item) for item in data.get("cameras", [])),
+            engine_port=int(port) if port else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FaceEvent:
+    """One person-visit's best face crop. The crop is only ever held in memory."""
+
+    event_id: str
+    camera_id: str
+    track_id: int
+    first_seen: float  # epoch seconds
+    emitted_at: float
+    crop_jpeg: bytes
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> FaceEvent:
+        """Parse a ``face`` message; raises BridgeConnectionError for a malformed one."""
+        try:
+            crop = base64.b64decode(data["crop"]["jpeg_b64"], validate=True)
+            return cls(
+                event_id=str(data["event_id"]),
+                camera_id=str(data["camera_id"]),
+                track_id=int(data["track_id"]),
+                first_seen=float(data["first_seen"]),
+                emitted_at=float(data["emitted_at"]),
+                crop_jpeg=crop,
+            )
+        except (KeyError, TypeError, ValueError, binascii.Error) as err:
+            raise BridgeConnectionError(f"malformed face event: {err!r}") from err
+
+
+class BridgeClient:
+    """Talks to one bridge over an aiohttp session owned by the caller."""
+
+    def __init__(self, session: aiohttp.ClientSession, host: str, port: int, api_key: str) -> None:
+        """Point at a bridge; nothing is sent yet."""
+        self._session = session
+        self.host = host
+        self.port = port
+        self._api_key = api_key
+
+    def __repr__(self) -> str:
+        """Never show the key."""
+        return f"BridgeClient({self.base_url})"
+
+    @property
+    def base_url(self) -> str:
+        """``http://host:port`` (IPv6 hosts bracketed)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"}
+
+    def stream_url(self, camera_id: str) -> str:
+        """The camera's MJPEG stream (needs the Authorization header)."""
+        return f"{self.base_url}{API}/cameras/{camera_id}/stream.mjpeg"
+
+    async def _get(self, path: str) -> aiohttp.ClientResponse:
+        try:
+            response = await self._session.get(
+                f"{self.base_url}{path}", headers=self._headers, timeout=REQUEST_TIMEOUT
+            )
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise BridgeConnectionError(f"{self.base_url} unreachable: {err!r}") from err
+        if response.status == 401:
+            response.release()
+            raise BridgeAuthError("the bridge refused the pairing key")
+        if response.status >= 400:
+            text = await response.text()
+            raise BridgeConnectionError(f"{path}: HTTP {response.status} {text[:200]}")
+        return response
+
+    async def info(self) -> BridgeInfo:
+        """The bridge's id, version, cameras and engine port; proves the key works."""
+        response = await self._get(f"{API}/info")
+        try:
+            return BridgeInfo.from_json(await response.json())
+        except (aiohttp.ContentTypeError, json.JSONDecodeError, KeyError, ValueError) as err:
+            raise BridgeConnectionError(f"not a SmartShop bridge at {self.base_url}") from err
+
+    async def snapshot(self, camera_id: str, width: int | None = None) -> bytes:
+        """The camera's latest frame as JPEG."""
+        query = f"?width={width}" if width else ""
+        response = await self._get(f"{API}/cameras/{camera_id}/snapshot.jpg{query}")
+        try:
+            return await response.read()
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise BridgeConnectionError(f"snapshot of {camera_id} failed: {err!r}") from err
+
+    async def open_stream(self, camera_id: str) -> aiohttp.ClientResponse:
+        """Open the camera's MJPEG stream; the caller reads and releases it."""
+        try:
+            response = await self._session.get(
+                self.stream_url(camera_id),
+                headers=self._headers,
+                timeout=aiohttp.ClientTimeout(total=None, connect=3, sock_read=30),
+            )
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise BridgeConnectionError(f"stream of {camera_id} failed: {err!r}") from err
+        if response.status == 401:
+            response.release()
+            raise BridgeAuthError("the bridge refused the pairing key")
+        if response.status != 200:
+            response.release()
+            raise BridgeConnectionError(f"stream of {camera_id}: HTTP {response.status}")
+        return response
+
+    async def face_events(
+        self, since: float | None = None, on_connected: Callable[[], None] | None = None
+    ) -> AsyncIterator[FaceEvent]:
+        """Yield live face events until the connection drops (BridgeConnectionError).
+
+        ``since`` asks the bridge to replay events emitted after that time first, so a short
+        disconnection loses nothing; callers de-duplicate by event id.
+        """
+        query = f"?since={since:.3f}" if since else ""
+        try:
+            ws = await self._session.ws_connect(
+                f"{self.base_url}{API}/events{query}",
+                headers=self._headers,
+                heartbeat=WS_HEARTBEAT_S,
+                timeout=aiohttp.ClientWSTimeout(ws_close=5),
+            )
+        except aiohttp.WSServerHandshakeError as err:
+            if err.status == 401:
+                raise BridgeAuthError("the bridge refused the pairing key") from err
+            raise BridgeConnectionError(f"event stream refused: HTTP {err.status}") from err
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise BridgeConnectionError(f"event stream unreachable: {err!r}") from err
+        if on_connected is not None:
+            on_connected()
+        try:
+            async for message in ws:
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    break
+                data = json.loads(message.data)
+                if data.get("type") == "face":
+                    try:
+                        yield FaceEvent.from_json(data)
+                    except BridgeConnectionError as err:
+                        _LOGGER.warning(
+                            "Ignoring a malformed event from %s: %s", self.base_url, err
+                        )
+        except (aiohttp.ClientError, json.JSONDecodeError) as err:
+            raise BridgeConnectionError(f"event stream broke: {err!r}") from err
+        finally:
+            await ws.close()
+        raise BridgeConnectionError("event stream closed by the bridge")
+
+
+async def wait_backoff(attempt: int, *, first: float = 1.0, cap: float = 15.0) -> None:
+    """Sleep before reconnect attempt number ``attempt`` (1, 2, 4 … seconds, capped)."""
+    await asyncio.sleep(min(cap, first * 2 ** max(attempt - 1, 0)))

@@ -1,0 +1,136 @@
+"""A store's live link to its edge bridge: one event subscription with reconnect and backoff."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+import time
+from typing import Final
+
+from homeassistant.core import HomeAssistant
+
+from .bridge import (
+    BridgeAuthError,
+    BridgeClient,
+    BridgeConnectionError,
+    BridgeError,
+    BridgeInfo,
+    FaceEvent,
+    wait_backoff,
+)
+from .const import LOGGER
+
+# Event ids remembered to drop replays after a reconnect (the bridge replays recent events).
+SEEN_EVENTS: Final = 1000
+# On reconnect, ask for events since the last one minus this margin (clock jitter).
+REPLAY_MARGIN_S: Final = 2.0
+
+type FaceHandler = Callable[[FaceEvent], Awaitable[None]]
+
+
+class BridgeConnection:
+    """Keeps the event subscription alive and tells entities whether the bridge is there."""
+
+    def __init__(self, hass: HomeAssistant, client: BridgeClient, info: BridgeInfo) -> None:
+        """Wrap a client whose key was just checked (``info`` came from it)."""
+        self.hass = hass
+        self.client = client
+        self.info = info
+        self.connected = False
+        self.auth_failed = False
+        self._handlers: dict[str, FaceHandler] = {}
+        self._listeners: list[Callable[[], None]] = []
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._last_event_at: float | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._on_auth_failed: Callable[[], None] | None = None
+
+    def register(self, camera_id: str, handler: FaceHandler) -> Callable[[], None]:
+        """Send a camera's face events to handler; returns a function that stops that."""
+        self._handlers[camera_id] = handler
+        return lambda: self._handlers.pop(camera_id, None) and None
+
+    def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call listener when the connection goes up or down."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def start(self, on_auth_failed: Callable[[], None]) -> None:
+        """Subscribe in the background (until stop)."""
+        self._on_auth_failed = on_auth_failed
+        self._task = self.hass.async_create_background_task(
+            self._run(), f"smartshop bridge {self.info.bridge_id}"
+        )
+
+    async def stop(self) -> None:
+        """Close the subscription."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        self._set_connected(False, quiet=True)
+
+    async def _run(self) -> None:
+        attempt = 0
+        while True:
+            since = None if self._last_event_at is None else self._last_event_at - REPLAY_MARGIN_S
+            try:
+                async for event in self.client.face_events(
+                    since=since, on_connected=lambda: self._set_connected(True)
+                ):
+                    attempt = 0
+                    await self._dispatch(event)
+            except BridgeAuthError:
+                self.auth_failed = True
+                self._set_connected(False)
+                LOGGER.error("Bridge %s refused the pairing key", self.info.bridge_id)
+                if self._on_auth_failed is not None:
+                    self._on_auth_failed()
+                return
+            except BridgeConnectionError as err:
+                self._set_connected(False, reason=str(err))
+            attempt += 1
+            await wait_backoff(attempt)
+            if not self.connected:
+                await self._probe()
+
+    async def _probe(self) -> None:
+        """Between attempts, an /info call marks the bridge up as soon as it answers."""
+        try:
+            self.info = await self.client.info()
+        except BridgeError:
+            return
+        self._set_connected(True)
+
+    async def _dispatch(self, event: FaceEvent) -> None:
+        if event.event_id in self._seen:
+            return  # a replay of an event already handled
+        self._seen[event.event_id] = None
+        if len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        self._last_event_at = max(self._last_event_at or 0.0, event.emitted_at)
+        handler = self._handlers.get(event.camera_id)
+        if handler is None:
+            return
+        try:
+            await handler(event)
+        except Exception:  # one bad event must not end the subscription
+            LOGGER.exception("Face event %s from %s failed", event.event_id, event.camera_id)
+
+    def _set_connected(self, connected: bool, *, reason: str = "", quiet: bool = False) -> None:
+        if connected == self.connected:
+            return
+        self.connected = connected
+        if not quiet:
+            if connected:
+                LOGGER.info("Bridge %s connected", self.info.bridge_id)
+            else:
+                LOGGER.warning("Bridge %s disconnected: %s", self.info.bridge_id, reason or "-")
+        for listener in list(self._listeners):
+            listener()
+
+    @property
+    def seconds_since_event(self) -> float | None:
+        """For diagnostics: how long since the last face event."""
+        return None if self._last_event_at is None else time.time() - self._last_event_at
