@@ -1,0 +1,178 @@
+"""Prometheus text exposition (format 0.0.4) of the bridge's counters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import math
+import time
+from typing import TYPE_CHECKING
+
+from .version import BRIDGE_VERSION
+
+if TYPE_CHECKING:
+    from .runtime import Bridge
+
+type Sample = tuple[dict[str, str], float]
+
+
+def escape_label(value: str) -> str:
+    """Escape a label value: backslash, double quote and newline."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _format_value(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(float(value))
+
+
+class MetricsWriter:
+    """Collects metric families and renders them."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def family(self, name: str, kind: str, help_text: str, samples: Iterable[Sample]) -> None:
+        metric = f"{name}_total" if kind == "counter" else name
+        self.lines.append(f"# HELP {metric} {help_text}")
+        self.lines.append(f"# TYPE {metric} {kind}")
+        for labels, value in samples:
+            self.lines.append(f"{metric}{_labels(labels)} {_format_value(value)}")
+
+    def summary(
+        self, name: str, help_text: str, samples: Iterable[tuple[dict[str, str], float, int]]
+    ) -> None:
+        self.lines.append(f"# HELP {name} {help_text}")
+        self.lines.append(f"# TYPE {name} summary")
+        for labels, total, count in samples:
+            self.lines.append(f"{name}_sum{_labels(labels)} {_format_value(total)}")
+            self.lines.append(f"{name}_count{_labels(labels)} {_format_value(count)}")
+
+    def render(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _labels(labels: dict[str, str]) -> str:
+    if not labels:
+        return ""
+    inner = ",".join(f'{key}="{escape_label(value)}"' for key, value in labels.items())
+    return "{" + inner + "}"
+
+
+def render_metrics(bridge: Bridge, *, ws_clients: int, streams: int) -> str:
+    """The /metrics body."""
+    out = MetricsWriter()
+    out.family(
+        "smartshop_bridge_info",
+        "gauge",
+        "Bridge identity (always 1).",
+        [({"bridge_id": bridge.config.bridge_id, "version": BRIDGE_VERSION}, 1)],
+    )
+    out.family(
+        "smartshop_bridge_uptime_seconds",
+        "gauge",
+        "Seconds since the bridge started.",
+        [({}, round(time.time() - bridge.started_at, 3))],
+    )
+    stats = {cid: unit.camera.stats() for cid, unit in bridge.units.items()}
+    pipes = {cid: unit.pipeline.stats for cid, unit in bridge.units.items()}
+
+    def per_camera(attr: str) -> list[Sample]:
+        return [({"camera": cid}, float(getattr(s, attr))) for cid, s in stats.items()]
+
+    def per_pipeline(attr: str) -> list[Sample]:
+        return [({"camera": cid}, float(getattr(p, attr))) for cid, p in pipes.items()]
+
+    out.family(
+        "smartshop_camera_connected",
+        "gauge",
+        "1 while the camera delivers frames.",
+        [({"camera": cid}, 1.0 if s.connected else 0.0) for cid, s in stats.items()],
+    )
+    counters = [
+        ("smartshop_camera_frames_in", "frames_in", "Frames read from the camera."),
+        ("smartshop_camera_frames_analysed", "frames_analysed", "Frames run through detection."),
+        (
+            "smartshop_camera_frames_dropped",
+            "frames_dropped",
+            "Frames dropped (oldest first) because analysis was behind.",
+        ),
+        (
+            "smartshop_camera_frames_skipped",
+            "frames_skipped",
+            "Live frames skipped by the camera's fps limit.",
+        ),
+        ("smartshop_camera_reconnects", "reconnects", "Reconnection attempts."),
+        ("smartshop_camera_stalls", "stalls", "Readers abandoned by the watchdog."),
+    ]
+    for name, attr, help_text in counters:
+        out.family(name, "counter", help_text, per_camera(attr))
+    out.family(
+        "smartshop_camera_last_frame_timestamp_seconds",
+        "gauge",
+        "Capture time of the newest frame (epoch seconds; 0 before the first frame).",
+        [({"camera": cid}, s.last_frame_at or 0.0) for cid, s in stats.items()],
+    )
+    out.family(
+        "smartshop_camera_bad_inputs",
+        "counter",
+        "Inputs skipped as unusable, by reason.",
+        [
+            ({"camera": cid, "reason": reason}, float(count))
+            for cid, unit in bridge.units.items()
+            for reason, count in sorted(unit.camera.bad_inputs.snapshot().items())
+        ],
+    )
+    out.family("smartshop_faces_detected", "counter", "Faces detected.", per_pipeline("faces"))
+    out.summary(
+        "smartshop_detect_seconds",
+        "Time spent in face detection.",
+        [({"camera": cid}, p.detect_seconds, p.frames) for cid, p in pipes.items()],
+    )
+    out.family(
+        "smartshop_tracks_started",
+        "counter",
+        "Face tracks started.",
+        per_pipeline("tracks_started"),
+    )
+    out.family(
+        "smartshop_face_events",
+        "counter",
+        "Face events emitted (one per person-visit).",
+        per_pipeline("events"),
+    )
+    out.family(
+        "smartshop_face_events_suppressed",
+        "counter",
+        "Tracks recognised as a visit that already had its event.",
+        per_pipeline("suppressed_same_visit"),
+    )
+    out.family(
+        "smartshop_tracks_without_event",
+        "counter",
+        "Tracks that ended without a usable shot.",
+        per_pipeline("tracks_without_event"),
+    )
+    out.family(
+        "smartshop_embed_errors",
+        "counter",
+        "Best shots that could not be embedded.",
+        per_pipeline("embed_errors"),
+    )
+    out.family(
+        "smartshop_ws_clients",
+        "gauge",
+        "Connected event WebSocket clients.",
+        [({}, float(ws_clients))],
+    )
+    out.family("smartshop_mjpeg_streams", "gauge", "Open MJPEG streams.", [({}, float(streams))])
+    dropped = bridge.hub.dropped_for_slow_clients if bridge.hub is not None else 0
+    out.family(
+        "smartshop_ws_events_dropped",
+        "counter",
+        "Events dropped for WebSocket clients that read too slowly.",
+        [({}, float(dropped))],
+    )
+    return out.render()

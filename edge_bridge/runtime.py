@@ -1,0 +1,205 @@
+"""The running bridge: cameras, pipelines, the bridge API, the engine and discovery."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import logging
+import time
+
+from aiohttp import web
+import cv2
+
+from .auth import ApiKey
+from .capture import Camera
+from .config import BridgeConfig, Listen
+from .detect import FaceDetector
+from .discovery import Advertisement, Advertiser, DiscoveryError, local_addresses
+from .embed import FaceEmbedder
+from .engine.server import EngineConfig, create_engine_app
+from .events import EventHub, FaceEvent
+from .models import ModelFiles
+from .pipeline import CameraWorker, FacePipeline
+from .server import create_bridge_app
+
+_LOGGER = logging.getLogger(__name__)
+
+STOP_TIMEOUT_S = 5.0
+
+
+class StartupError(Exception):
+    """The bridge cannot start (port in use, engine data unusable, ...); one-line message."""
+
+
+@dataclass(slots=True)
+class CameraUnit:
+    """Everything that belongs to one camera."""
+
+    camera: Camera
+    pipeline: FacePipeline
+    worker: CameraWorker
+
+
+class Bridge:
+    """Starts and stops every part of the bridge in the right order."""
+
+    def __init__(self, config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> None:
+        self.config = config
+        self.models = models
+        self.api_key = api_key
+        self.units: dict[str, CameraUnit] = {}
+        self.hub: EventHub | None = None
+        self.started_at = time.time()
+        self.api_port: int | None = None
+        self.engine_port: int | None = None
+        self._api_runner: web.AppRunner | None = None
+        self._engine_runner: web.AppRunner | None = None
+        self._advertiser: Advertiser | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.hub = EventHub(loop, replay_s=self.config.api.replay_s)
+        self.started_at = time.time()
+        try:
+            try:
+                self._build_cameras()
+            except cv2.error as err:
+                raise StartupError(f"cannot load the face models: {_first_line(err)}") from err
+            self._api_runner, self.api_port = await self._serve(
+                create_bridge_app(self), self.config.api.listen, "bridge API"
+            )
+            if self.config.engine.enabled:
+                self._engine_runner, self.engine_port = await self._serve(
+                    self._engine_app(), self.config.engine.listen, "recognition engine"
+                )
+            for unit in self.units.values():
+                unit.worker.start()
+                unit.camera.start()
+            await self._advertise()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def stop(self) -> None:
+        advertiser, self._advertiser = self._advertiser, None
+        if advertiser is not None:
+            try:
+                await advertiser.stop()
+            except Exception as err:  # shutting down regardless
+                _LOGGER.warning("zeroconf withdrawal failed: %s", err)
+        units = list(self.units.values())
+        if units:
+            await asyncio.gather(
+                *(asyncio.to_thread(unit.camera.stop, STOP_TIMEOUT_S) for unit in units)
+            )
+            await asyncio.gather(
+                *(asyncio.to_thread(unit.worker.join, STOP_TIMEOUT_S) for unit in units)
+            )
+        for name in ("_api_runner", "_engine_runner"):
+            runner = getattr(self, name)
+            setattr(self, name, None)
+            if runner is not None:
+                await runner.cleanup()
+        if self.hub is not None:
+            self.hub.clear()
+
+    # ------------------------------------------------------------------ parts
+
+    def _build_cameras(self) -> None:
+        config = self.config
+        cameras = [c for c in config.cameras if c.enabled]
+        embedder = None
+        if cameras and config.visits.dedupe == "embedding":
+            embedder = FaceEmbedder(self.models.recognizer)
+        for cam in cameras:
+            detector = FaceDetector(
+                self.models.detector,
+                score_threshold=config.detection.score_threshold,
+                nms_threshold=config.detection.nms_threshold,
+            )
+            camera = Camera(cam)
+            pipeline = FacePipeline.from_config(
+                config, cam.id, detector, embedder, analysis_width=cam.analysis_width
+            )
+            worker = CameraWorker(camera, pipeline, self._publish)
+            self.units[cam.id] = CameraUnit(camera, pipeline, worker)
+            _LOGGER.info(
+                "camera %s (%s): %s, analysis width %d px",
+                cam.id,
+                cam.name,
+                cam.source.redacted(),
+                pipeline.analysis_width,
+            )
+        if not cameras:
+            _LOGGER.info("no cameras configured")
+
+    def _publish(self, event: FaceEvent) -> None:
+        if self.hub is not None:
+            self.hub.publish(event)
+
+    def _engine_app(self) -> web.Application:
+        engine = self.config.engine
+        try:
+            engine.data_dir.mkdir(parents=True, exist_ok=True)
+            return create_engine_app(
+                EngineConfig(
+                    data_dir=engine.data_dir,
+                    credentials=dict(engine.credentials),
+                    region=engine.region,
+                    models=self.models,
+                )
+            )
+        except (OSError, ValueError, cv2.error) as err:
+            raise StartupError(f"recognition engine: {_first_line(err)}") from err
+
+    @staticmethod
+    async def _serve(app: web.Application, listen: Listen, what: str) -> tuple[web.AppRunner, int]:
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, listen.host, listen.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as err:
+            await runner.cleanup()
+            reason = err.strerror or str(err)
+            raise StartupError(f"{what}: cannot listen on {listen}: {reason}") from err
+        port = listen.port
+        for address in runner.addresses:
+            if isinstance(address, tuple) and len(address) >= 2:
+                port = int(address[1])
+                break
+        scheme_host = f"[{listen.host}]" if ":" in listen.host else listen.host
+        _LOGGER.info("%s listening on http://%s:%d", what, scheme_host, port)
+        return runner, port
+
+    async def _advertise(self) -> None:
+        settings = self.config.discovery
+        if not settings.enabled:
+            _LOGGER.info("zeroconf discovery disabled")
+            return
+        addresses = settings.addresses or local_addresses(self.config.api.listen.host)
+        if not addresses or self.api_port is None:
+            _LOGGER.warning("zeroconf discovery skipped: no network address to advertise")
+            return
+        advertiser = Advertiser(
+            settings,
+            Advertisement(
+                bridge_id=self.config.bridge_id,
+                api_port=self.api_port,
+                engine_port=self.engine_port,
+                addresses=tuple(addresses),
+            ),
+        )
+        try:
+            await advertiser.start()
+        except DiscoveryError as err:
+            _LOGGER.warning("zeroconf discovery unavailable: %s", err)
+            return
+        self._advertiser = advertiser
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip() or type(err).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,336 @@
+"""The bridge API (aiohttp): cameras, snapshots, MJPEG, live face events, health, metrics.
+
+Every route, including unknown ones, needs ``Authorization: Bearer <bridge API key>``; a
+refusal is HTTP 401 with a JSON body ``{"error": "unauthorized", "message": ...}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+import cv2
+import numpy as np
+
+from .auth import auth_middleware
+from .capture import Camera
+from .metrics import render_metrics
+from .version import API_VERSION, BRIDGE_VERSION
+
+if TYPE_CHECKING:
+    from .runtime import Bridge
+
+_LOGGER = logging.getLogger(__name__)
+
+API = f"/api/v{API_VERSION}"
+SNAPSHOT_JPEG_QUALITY = 85
+STREAM_JPEG_QUALITY = 75
+WS_HEARTBEAT_S = 30.0
+MIN_WIDTH, MAX_WIDTH = 32, 3840
+
+
+@dataclass(slots=True)
+class ApiState:
+    """Per-application state."""
+
+    bridge: Bridge
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
+    websockets: set[web.WebSocketResponse] = field(default_factory=set)
+    streams: int = 0
+
+
+STATE = web.AppKey("bridge_api_state", ApiState)
+
+
+def create_bridge_app(bridge: Bridge) -> web.Application:
+    """The bridge API application for a (starting) bridge."""
+    app = web.Application(middlewares=[_errors_middleware, auth_middleware(bridge.api_key)])
+    app[STATE] = ApiState(bridge)
+    app.router.add_get(f"{API}/info", info)
+    app.router.add_get(f"{API}/cameras", cameras)
+    app.router.add_get(f"{API}/cameras/{{camera_id}}/snapshot.jpg", snapshot)
+    app.router.add_get(f"{API}/cameras/{{camera_id}}/stream.mjpeg", stream)
+    app.router.add_get(f"{API}/events", events)
+    app.router.add_get(f"{API}/health", health)
+    app.router.add_get("/metrics", metrics)
+    app.on_shutdown.append(_on_shutdown)
+    return app
+
+
+def _error(status: int, error: str, message: str) -> web.Response:
+    return web.json_response({"error": error, "message": message}, status=status)
+
+
+@web.middleware
+async def _errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    """JSON bodies for 404/405 and other HTTP errors, like every other answer."""
+    try:
+        response: web.StreamResponse = await handler(request)
+    except web.HTTPException as err:
+        if err.status < 400:
+            raise
+        return _error(err.status, err.reason.lower().replace(" ", "_"), err.text or err.reason)
+    return response
+
+
+async def _on_shutdown(app: web.Application) -> None:
+    state = app[STATE]
+    state.closing.set()
+    for ws in list(state.websockets):
+        await ws.close(code=1001, message=b"bridge shutting down")
+
+
+def _state(request: web.Request) -> ApiState:
+    return request.app[STATE]
+
+
+def _camera(request: web.Request) -> Camera:
+    camera_id = request.match_info["camera_id"]
+    unit = _state(request).bridge.units.get(camera_id)
+    if unit is None:
+        raise web.HTTPNotFound(text=f"no camera {camera_id!r}")
+    return unit.camera
+
+
+def _width(request: web.Request) -> int | None:
+    text = request.query.get("width")
+    if text is None:
+        return None
+    if not text.isdigit() or not MIN_WIDTH <= int(text) <= MAX_WIDTH:
+        raise web.HTTPBadRequest(text=f"width must be a whole number {MIN_WIDTH}-{MAX_WIDTH}")
+    return int(text)
+
+
+def encode_jpeg(image: np.ndarray, width: int | None, quality: int) -> bytes:
+    """JPEG-encode a frame, downscaled to ``width`` if it is wider."""
+    if width is not None and image.shape[1] > width:
+        height = max(1, round(image.shape[0] * width / image.shape[1]))
+        image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return data.tobytes()
+
+
+# --------------------------------------------------------------------------- descriptions
+
+
+def camera_status(bridge: Bridge, camera_id: str) -> dict[str, Any]:
+    unit = bridge.units[camera_id]
+    stats = unit.camera.stats()
+    now = time.time()
+    return {
+        "state": stats.state,
+        "connected": stats.connected,
+        "connected_since": stats.connected_since,
+        "last_frame_at": stats.last_frame_at,
+        "last_frame_age_s": (
+            None if stats.last_frame_at is None else round(now - stats.last_frame_at, 3)
+        ),
+        "width": stats.width,
+        "height": stats.height,
+        "frames_in": stats.frames_in,
+        "frames_analysed": stats.frames_analysed,
+        "frames_dropped": stats.frames_dropped,
+        "frames_skipped": stats.frames_skipped,
+        "reconnects": stats.reconnects,
+        "stalls": stats.stalls,
+        "bad_inputs": unit.camera.bad_inputs.snapshot(),
+        "last_error": stats.last_error,
+    }
+
+
+def _camera_entry(bridge: Bridge, camera_id: str) -> dict[str, Any]:
+    unit = bridge.units[camera_id]
+    status = camera_status(bridge, camera_id)
+    return {
+        **unit.camera.describe(),
+        "connected": status["connected"],
+        "state": status["state"],
+        "width": status["width"],
+        "height": status["height"],
+        "snapshot_path": f"{API}/cameras/{camera_id}/snapshot.jpg",
+        "stream_path": f"{API}/cameras/{camera_id}/stream.mjpeg",
+    }
+
+
+# --------------------------------------------------------------------------- handlers
+
+
+async def info(request: web.Request) -> web.Response:
+    bridge = _state(request).bridge
+    return web.json_response(
+        {
+            "bridge_id": bridge.config.bridge_id,
+            "version": BRIDGE_VERSION,
+            "api_version": API_VERSION,
+            "started_at": bridge.started_at,
+            "cameras": [_camera_entry(bridge, cid) for cid in bridge.units],
+            "engine": {
+                "enabled": bridge.config.engine.enabled,
+                "port": bridge.engine_port,
+                "region": bridge.config.engine.region,
+            },
+            "models": {
+                "detector_sha256": bridge.models.detector_sha256,
+                "recognizer_sha256": bridge.models.recognizer_sha256,
+            },
+        }
+    )
+
+
+async def cameras(request: web.Request) -> web.Response:
+    bridge = _state(request).bridge
+    return web.json_response({"cameras": [_camera_entry(bridge, cid) for cid in bridge.units]})
+
+
+async def snapshot(request: web.Request) -> web.Response:
+    camera = _camera(request)
+    width = _width(request)
+    frame = camera.latest_frame()
+    if frame is None:
+        return _error(503, "no_frame", f"camera {camera.id!r} has not delivered a frame yet")
+    loop = asyncio.get_running_loop()
+    data = await loop.run_in_executor(None, encode_jpeg, frame.image, width, SNAPSHOT_JPEG_QUALITY)
+    return web.Response(
+        body=data,
+        content_type="image/jpeg",
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Captured-At": f"{frame.captured_at:.3f}",
+        },
+    )
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    state = _state(request)
+    camera = _camera(request)
+    width = _width(request)
+    max_fps = state.bridge.config.api.stream_fps
+    fps_text = request.query.get("fps")
+    fps = max_fps
+    if fps_text is not None:
+        try:
+            fps = float(fps_text)
+        except ValueError:
+            fps = -1.0
+        if not 0.0 < fps <= max_fps:
+            raise web.HTTPBadRequest(text=f"fps must be a number above 0 and at most {max_fps:g}")
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "multipart/x-mixed-replace; boundary=frame",
+            "Cache-Control": "no-store",
+            "Pragma": "no-cache",
+        }
+    )
+    await response.prepare(request)
+    loop = asyncio.get_running_loop()
+    interval = 1.0 / fps
+    last_seq = -1
+    state.streams += 1
+    try:
+        while not state.closing.is_set():
+            frame = camera.latest_frame()
+            if frame is not None and frame.seq != last_seq:
+                last_seq = frame.seq
+                data = await loop.run_in_executor(
+                    None, encode_jpeg, frame.image, width, STREAM_JPEG_QUALITY
+                )
+                head = (
+                    b"--frame\r\nContent-Type: image/jpeg\r\n"
+                    b"Content-Length: " + str(len(data)).encode() + b"\r\n\r\n"
+                )
+                await response.write(head + data + b"\r\n")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(state.closing.wait(), interval)
+    except ConnectionError:
+        pass  # the client went away
+    finally:
+        state.streams -= 1
+    return response
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    state = _state(request)
+    hub = state.bridge.hub
+    if hub is None:
+        return _error(503, "not_ready", "the bridge is starting")
+    since: float | None = None
+    if "since" in request.query:
+        try:
+            since = float(request.query["since"])
+        except ValueError:
+            return _error(400, "bad_request", "since must be epoch seconds")
+    ws = web.WebSocketResponse(heartbeat=WS_HEARTBEAT_S)
+    await ws.prepare(request)
+    subscription = hub.subscribe(since)
+    state.websockets.add(ws)
+    bridge = state.bridge
+    await ws.send_json(
+        {
+            "type": "hello",
+            "bridge_id": bridge.config.bridge_id,
+            "version": BRIDGE_VERSION,
+            "cameras": list(bridge.units),
+        }
+    )
+    incoming = asyncio.ensure_future(_read_client(ws))
+    try:
+        while not ws.closed:
+            outgoing = asyncio.ensure_future(subscription.queue.get())
+            done, _ = await asyncio.wait({outgoing, incoming}, return_when=asyncio.FIRST_COMPLETED)
+            if outgoing not in done:
+                outgoing.cancel()
+                break
+            await ws.send_str(json.dumps(outgoing.result().to_json()))
+    except ConnectionError:
+        pass  # the client went away
+    finally:
+        incoming.cancel()
+        hub.unsubscribe(subscription)
+        state.websockets.discard(ws)
+        await ws.close()
+    return ws
+
+
+async def _read_client(ws: web.WebSocketResponse) -> None:
+    """Answer pings from the client; return when it goes away."""
+    async for message in ws:
+        if message.type == WSMsgType.TEXT and message.data.strip() == "ping":
+            await ws.send_str('{"type": "pong"}')
+        elif message.type == WSMsgType.ERROR:
+            break
+
+
+async def health(request: web.Request) -> web.Response:
+    state = _state(request)
+    bridge = state.bridge
+    statuses = {cid: camera_status(bridge, cid) for cid in bridge.units}
+    healthy = all(s["connected"] or s["state"] == "ended" for s in statuses.values())
+    overall = "ok" if healthy else "degraded"
+    return web.json_response(
+        {
+            "status": overall,
+            "bridge_id": bridge.config.bridge_id,
+            "version": BRIDGE_VERSION,
+            "uptime_s": round(time.time() - bridge.started_at, 3),
+            "cameras": statuses,
+            "engine": {"enabled": bridge.config.engine.enabled, "port": bridge.engine_port},
+            "ws_clients": len(state.websockets),
+        }
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    state = _state(request)
+    text = render_metrics(state.bridge, ws_clients=len(state.websockets), streams=state.streams)
+    return web.Response(
+        body=text.encode("utf-8"),
+        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+    )

@@ -1,0 +1,208 @@
+"""Helpers shared by the bridge tests: demo clip cache, configs, a running bridge, MJPEG server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+import contextlib
+import fcntl
+import json
+from pathlib import Path
+import socket
+from typing import Any
+
+from aiohttp import web
+import cv2
+import numpy as np
+
+from edge_bridge import democlip
+from edge_bridge.auth import ApiKey
+from edge_bridge.config import BridgeConfig, build_config
+from edge_bridge.detect import FaceDetector
+from edge_bridge.embed import FaceEmbedder
+from edge_bridge.models import ModelFiles, locate_models
+from edge_bridge.runtime import Bridge
+
+FACES = Path(__file__).resolve().parent.parent / "fixtures" / "faces"
+API_KEY = "test-bridge-key-0123456789abcdef"
+
+_MODELS: ModelFiles | None = None
+_EMBEDDER: FaceEmbedder | None = None
+
+
+def models() -> ModelFiles:
+    global _MODELS  # noqa: PLW0603 - cached once per test session
+    if _MODELS is None:
+        _MODELS = locate_models()
+    return _MODELS
+
+
+def embedder() -> FaceEmbedder:
+    global _EMBEDDER  # noqa: PLW0603
+    if _EMBEDDER is None:
+        _EMBEDDER = FaceEmbedder(models().recognizer)
+    return _EMBEDDER
+
+
+def demo_clip(cache: Path) -> tuple[Path, dict[str, Any]]:
+    """The default demo clip in ``cache`` (generated once; safe across parallel processes)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    clip = cache / democlip.CLIP_NAME
+    schedule_path = cache / democlip.SCHEDULE_NAME
+    with (cache / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not schedule_path.is_file():
+            democlip.generate(cache)
+    return clip, json.loads(schedule_path.read_text())
+
+
+def make_config(data_dir: Path, **sections: Any) -> BridgeConfig:
+    """A loopback-only config with no discovery, no engine and the test API key."""
+    data: dict[str, Any] = {
+        "bridge_id": "test-bridge",
+        "data_dir": str(data_dir),
+        "api": {"listen": "127.0.0.1:0", "api_key": API_KEY},
+        "discovery": {"enabled": False},
+    }
+    for key, value in sections.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return build_config(data, {})
+
+
+@contextlib.asynccontextmanager
+async def running_bridge(config: BridgeConfig) -> AsyncIterator[Bridge]:
+    key = ApiKey(config.api.api_key or API_KEY, "configuration")
+    bridge = Bridge(config, models(), key)
+    await bridge.start()
+    try:
+        yield bridge
+    finally:
+        await bridge.stop()
+
+
+def auth_headers(key: str = API_KEY) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def identify(crop_jpeg: bytes) -> str:
+    """Which demo person a face crop shows (by SFace cosine similarity), or 'unknown'."""
+    detector = FaceDetector(models().detector)
+    image = cv2.imdecode(np.frombuffer(crop_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    faces = detector.detect(image)
+    if not faces:
+        return "no_face"
+    probe = embedder().embed(image, faces[0])
+    best, best_sim = "unknown", 0.363
+    for person, name in democlip.PEOPLE.items():
+        ref_image = cv2.imread(str(FACES / name))
+        ref = embedder().embed(ref_image, detector.detect(ref_image)[0])
+        sim = float(np.dot(probe, ref))
+        if sim >= best_sim:
+            best, best_sim = person, sim
+    return best
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def jpeg(image: np.ndarray, quality: int = 85) -> bytes:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return data.tobytes()
+
+
+def portrait_scene(person: str = "astronaut", size: tuple[int, int] = (640, 360)) -> np.ndarray:
+    """A frame with one fixture face (head and shoulders, face ~40% of the height)."""
+    width, height = size
+    frame = np.full((height, width, 3), 200, np.uint8)
+    image = cv2.imread(str(FACES / democlip.PEOPLE[person]))
+    x, y, w, h = democlip.FACE_BOXES[person]
+    top, bottom = max(0, y - h // 2), min(image.shape[0], y + h + h // 2)
+    left, right = max(0, x - w // 2), min(image.shape[1], x + w + w // 2)
+    head = image[top:bottom, left:right]
+    scale = (height * 0.9) / head.shape[0]
+    head = cv2.resize(head, (round(head.shape[1] * scale), round(head.shape[0] * scale)))
+    x0 = (width - head.shape[1]) // 2
+    y0 = (height - head.shape[0]) // 2
+    frame[y0 : y0 + head.shape[0], x0 : x0 + head.shape[1]] = head
+    return frame
+
+
+class MjpegServer:
+    """A loopback MJPEG camera (aiohttp) that can be stopped and started on the same port."""
+
+    def __init__(
+        self,
+        frames: list[bytes],
+        *,
+        fps: float = 15.0,
+        port: int | None = None,
+        content_length: bool = True,
+    ) -> None:
+        self.frames = frames
+        self.fps = fps
+        self.port = port or free_port()
+        self.content_length = content_length
+        self.connections = 0
+        self._runner: web.AppRunner | None = None
+        self.snapshot_only = False
+        self.status = 200
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/video.mjpeg"
+
+    async def _handler(self, request: web.Request) -> web.StreamResponse:
+        self.connections += 1
+        if self.status != 200:
+            return web.Response(status=self.status, text="nope")
+        if self.snapshot_only:
+            return web.Response(body=self.frames[0], content_type="image/jpeg")
+        response = web.StreamResponse(
+            headers={"Content-Type": "multipart/x-mixed-replace; boundary=myboundary"}
+        )
+        await response.prepare(request)
+        index = 0
+        try:
+            while True:
+                data = self.frames[index % len(self.frames)]
+                head = b"--myboundary\r\nContent-Type: image/jpeg\r\n"
+                if self.content_length:
+                    head += f"Content-Length: {len(data)}\r\n".encode()
+                await response.write(head + b"\r\n" + data + b"\r\n")
+                index += 1
+                await asyncio.sleep(1.0 / self.fps)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        return response
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/video.mjpeg", self._handler)
+        runner = web.AppRunner(app, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+
+async def wait_for(predicate: Callable[[], bool], within: float, interval: float = 0.05) -> bool:
+    """Poll ``predicate`` on the event loop until true or ``within`` seconds pass."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(interval)
+    return predicate()

@@ -1,0 +1,498 @@
+"""Capture: bounded queue, watchdog, reconnect backoff, pacing, MJPEG over HTTP, bad images."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+import io
+import itertools
+import logging
+from pathlib import Path
+import struct
+import threading
+import time
+from typing import Any
+import zlib
+
+import numpy as np
+from PIL import Image
+import pytest
+
+from edge_bridge import imagefile
+from edge_bridge.capture import Camera, Frame, FrameQueue
+from edge_bridge.config import CameraConfig, SourceSpec, build_config
+from edge_bridge.sources import BadInputCounter, SourceError
+from tests.edge_bridge.helpers_bridge import FACES, MjpegServer, demo_clip, jpeg, wait_for
+
+
+def _frame(seq: int) -> Frame:
+    return Frame(np.zeros((2, 2, 3), np.uint8), seq, float(seq), float(seq), 1)
+
+
+def _camera_config(**overrides: Any) -> CameraConfig:
+    data = {"id": "cam", "source": "usb:0", **overrides}
+    return build_config({"cameras": [data]}, {}).cameras[0]
+
+
+def _wait(predicate: Callable[[], bool], within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return predicate()
+
+
+# --------------------------------------------------------------------------- fake sources
+
+
+class FloodSource:
+    """A live source that delivers small frames as fast as it is read."""
+
+    live = True
+    nominal_fps = None
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.opened = 0
+
+    def open(self) -> None:
+        self.opened += 1
+
+    def read(self) -> np.ndarray:
+        if self.delay:
+            time.sleep(self.delay)
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def rewind(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def interrupt(self) -> None:
+        pass
+
+
+class HangingSource(FloodSource):
+    """Opens fine, then its first read never returns (until released)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.interrupted = False
+
+    def read(self) -> np.ndarray:
+        self.release.wait(30)
+        raise SourceError("released")
+
+    def interrupt(self) -> None:
+        self.interrupted = True
+
+
+class FailingSource(FloodSource):
+    """Fails to open ``failures`` times (recording when), then floods."""
+
+    def __init__(self, attempts: list[float], failures: int) -> None:
+        super().__init__(delay=0.01)
+        self.attempts = attempts
+        self.failures = failures
+
+    def open(self) -> None:
+        self.attempts.append(time.monotonic())
+        if len(self.attempts) <= self.failures:
+            raise SourceError("connection refused")
+
+
+@pytest.fixture
+def cameras() -> Iterator[list[Camera]]:
+    started: list[Camera] = []
+    yield started
+    for camera in started:
+        camera.stop(2.0)
+
+
+def _start(cameras: list[Camera], camera: Camera) -> Camera:
+    cameras.append(camera)
+    camera.start()
+    return camera
+
+
+# --------------------------------------------------------------------------- queue
+
+
+def test_queue_drops_the_oldest_frames_and_counts_them() -> None:
+    queue = FrameQueue(3)
+    for seq in range(1, 11):
+        queue.put(_frame(seq))
+    assert len(queue) == 3
+    assert queue.dropped == 7
+    assert [queue.get(0).seq for _ in range(3)] == [8, 9, 10]  # type: ignore[union-attr]
+    assert queue.get(0.01) is None
+    queue.close()
+    assert queue.get(None) is None
+
+
+def test_flood_into_a_slow_pipeline_is_bounded_and_counted(cameras: list[Camera]) -> None:
+    camera = _start(
+        cameras, Camera(_camera_config(queue_size=2), source_factory=lambda c, b: FloodSource())
+    )
+    consumed: list[int] = []
+    largest_queue = 0
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:
+        largest_queue = max(largest_queue, len(camera.queue))
+        frame = camera.queue.get(0.5)
+        if frame is not None:
+            consumed.append(frame.seq)
+            camera.add_analysed()
+        time.sleep(0.03)  # a slow pipeline: ~30 frames/s against thousands delivered
+    camera.stop(2.0)
+    stats = camera.stats()
+    leftover = len(camera.queue)
+    assert largest_queue <= 2
+    assert stats.frames_dropped > 10 * len(consumed)
+    # Every frame is accounted for: analysed, dropped or still queued.
+    assert stats.frames_in == len(consumed) + stats.frames_dropped + leftover
+    assert stats.frames_analysed == len(consumed)
+    assert consumed == sorted(consumed)
+    # Dropping the oldest means what the pipeline sees is recent: big jumps between frames.
+    assert max(b - a for a, b in itertools.pairwise(consumed)) > 10
+
+
+def test_live_fps_limit_skips_and_counts(cameras: list[Camera]) -> None:
+    camera = _start(
+        cameras,
+        Camera(_camera_config(fps=10), source_factory=lambda c, b: FloodSource(delay=0.002)),
+    )
+    time.sleep(1.0)
+    stats = camera.stats()
+    kept = stats.frames_in - stats.frames_skipped
+    assert 5 <= kept <= 15
+    assert stats.frames_skipped > kept
+
+
+# --------------------------------------------------------------------------- watchdog, reconnect
+
+
+def test_watchdog_abandons_a_stuck_reader_and_reconnects(cameras: list[Camera]) -> None:
+    hanging = HangingSource()
+    flood = FloodSource(delay=0.01)
+    sources: list[Any] = [hanging, flood]
+    camera = _start(
+        cameras,
+        Camera(
+            _camera_config(stall_timeout_s=0.5, backoff_min_s=0.05),
+            source_factory=lambda c, b: sources.pop(0) if len(sources) > 1 else sources[0],
+        ),
+    )
+    try:
+        assert _wait(lambda: camera.stats().stalls >= 1, 5.0)
+        assert hanging.interrupted
+        assert _wait(lambda: flood.opened == 1 and camera.stats().connected, 5.0)
+        before = camera.stats().frames_in
+        assert _wait(lambda: camera.stats().frames_in > before + 5, 5.0)
+        assert camera.stats().last_error is None
+    finally:
+        hanging.release.set()
+
+
+def test_reconnect_backoff_doubles_and_is_capped(cameras: list[Camera]) -> None:
+    attempts: list[float] = []
+    source = FailingSource(attempts, failures=100)
+    camera = _start(
+        cameras,
+        Camera(
+            _camera_config(backoff_min_s=0.05, backoff_max_s=0.2),
+            source_factory=lambda c, b: source,
+        ),
+    )
+    assert _wait(lambda: len(attempts) >= 7, 5.0)
+    camera.stop(2.0)
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
+    assert gaps[0] < gaps[2]  # 0.05 s, then 0.1 s, then 0.2 s
+    assert all(gap < 0.2 + 0.15 for gap in gaps)  # never above the cap (plus scheduling slack)
+    assert all(gap > 0.15 for gap in gaps[3:])  # reached the cap and stays there
+    stats = camera.stats()
+    assert stats.reconnects >= 6
+    assert not stats.connected
+    assert stats.last_error == "connection refused"
+
+
+def test_source_that_comes_back_streams_again(cameras: list[Camera]) -> None:
+    attempts: list[float] = []
+    source = FailingSource(attempts, failures=3)
+    camera = _start(
+        cameras, Camera(_camera_config(backoff_min_s=0.05), source_factory=lambda c, b: source)
+    )
+    assert _wait(lambda: camera.stats().connected, 5.0)
+    stats = camera.stats()
+    assert stats.reconnects == 3
+    assert stats.state == "streaming"
+    assert camera.queue.get(2.0) is not None
+
+
+# --------------------------------------------------------------------------- files
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    return demo_clip(tmp_path_factory.getbasetemp() / "demo-clip")
+
+
+def _drain(camera: Camera, seen: list[int], stop: threading.Event) -> threading.Thread:
+    def run() -> None:
+        while not stop.is_set():
+            frame = camera.queue.get(0.2)
+            if frame is None and camera.queue.closed:
+                return
+            if frame is not None:
+                seen.append(frame.seq)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_video_file_plays_at_its_own_frame_rate(
+    cameras: list[Camera], clip: tuple[Path, dict[str, Any]]
+) -> None:
+    path, schedule = clip
+    camera = _start(cameras, Camera(_camera_config(source=str(path))))
+    seen: list[int] = []
+    stop = threading.Event()
+    _drain(camera, seen, stop)
+    assert _wait(lambda: camera.stats().connected, 5.0)
+    start_count = camera.stats().frames_in
+    time.sleep(1.0)
+    played = camera.stats().frames_in - start_count
+    stop.set()
+    assert schedule["fps"] == 15.0
+    assert 9 <= played <= 21  # ~15 frames in a second, not hundreds
+
+
+def test_video_file_as_fast_as_analysed_is_lossless_and_ends(
+    cameras: list[Camera], clip: tuple[Path, dict[str, Any]]
+) -> None:
+    path, schedule = clip
+    camera = _start(
+        cameras,
+        Camera(_camera_config(source=str(path), realtime=False, loop=False, queue_size=2)),
+    )
+    seen: list[int] = []
+    stop = threading.Event()
+    thread = _drain(camera, seen, stop)
+    assert camera.wait_ended(30.0)
+    thread.join(5.0)
+    stats = camera.stats()
+    assert stats.state == "ended"
+    assert len(seen) == schedule["frames"] == stats.frames_in
+    assert stats.frames_dropped == 0
+    assert seen == list(range(1, schedule["frames"] + 1))
+
+
+def test_looping_file_starts_a_new_session_each_pass(cameras: list[Camera], tmp_path: Path) -> None:
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index in range(3):
+        (folder / f"{index}.jpg").write_bytes(jpeg(np.full((60, 80, 3), index * 40, np.uint8)))
+    camera = _start(cameras, Camera(_camera_config(source=str(folder), realtime=False)))
+    frames = [camera.queue.get(5.0) for _ in range(9)]
+    assert all(f is not None for f in frames)
+    sessions = [f.session for f in frames if f is not None]
+    assert sessions[0] < sessions[3] < sessions[6]
+    media = [f.media_ts for f in frames if f is not None]
+    assert media == sorted(media)  # the media clock keeps running across loops
+
+
+# --------------------------------------------------------------------------- bad images
+
+
+def _png_bomb(width: int = 20000, height: int = 20000) -> bytes:
+    """A real decompression bomb: a ~50 KB 1-bit PNG that decodes to 20000x20000 pixels."""
+    raw = zlib.compress(b"\0" * ((width // 8 + 1) * height), 9)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data)
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def _corrupt_png() -> bytes:
+    """A PNG with a valid header and end but garbage compressed data."""
+    png = _pil_bytes("RGB", "PNG")
+    noise = np.random.default_rng(0).integers(0, 255, len(png) - 120, dtype=np.uint8)
+    return png[:100] + noise.tobytes() + png[-20:]
+
+
+def _pil_bytes(mode: str, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.open(FACES / "astronaut.jpg").convert(mode).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bad_inputs() -> dict[str, bytes]:
+    good = (FACES / "astronaut.jpg").read_bytes()
+    return {
+        "a_good.jpg": good,
+        "b_empty.jpg": b"",
+        "c_truncated.jpg": good[: len(good) // 2],
+        "d_page.jpg": b"<!DOCTYPE html><html><body>Not found</body></html>\n",
+        "e_cmyk.jpg": _pil_bytes("CMYK", "JPEG"),
+        "f_grey.jpg": _pil_bytes("L", "JPEG"),
+        "g_alpha.png": _pil_bytes("RGBA", "PNG"),
+        "h_bomb.png": _png_bomb(),
+        "i_notes.txt": b"not an image",
+        "j_corrupt.png": _corrupt_png(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("b_empty.jpg", "empty"),
+        ("c_truncated.jpg", "truncated"),
+        ("d_page.jpg", "not_image"),
+        ("h_bomb.png", "too_large"),
+        ("j_corrupt.png", "undecodable"),
+    ],
+)
+def test_probe_refuses_bad_images(bad_inputs: dict[str, bytes], name: str, reason: str) -> None:
+    with pytest.raises(imagefile.ImageRejected) as info:
+        imagefile.decode(bad_inputs[name])
+    assert info.value.reason == reason
+
+
+@pytest.mark.parametrize("name", ["a_good.jpg", "e_cmyk.jpg", "f_grey.jpg", "g_alpha.png"])
+def test_odd_but_valid_images_decode_to_bgr(bad_inputs: dict[str, bytes], name: str) -> None:
+    image = imagefile.decode(bad_inputs[name])
+    assert image.shape == (512, 512, 3)
+    assert image.dtype == np.uint8
+    assert 60 < float(image.mean()) < 180  # real picture content, not black or inverted noise
+
+
+def test_image_folder_skips_bad_files_with_counted_reasons(
+    cameras: list[Camera],
+    tmp_path: Path,
+    bad_inputs: dict[str, bytes],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    for name, data in bad_inputs.items():
+        (tmp_path / name).write_bytes(data)
+    caplog.set_level(logging.WARNING, logger="edge_bridge.sources")
+    camera = _start(cameras, Camera(_camera_config(source=str(tmp_path), realtime=False)))
+    frames = [camera.queue.get(5.0) for _ in range(12)]  # three passes over four good files
+    assert all(frame is not None for frame in frames)
+    assert all(frame.image.shape == (512, 512, 3) for frame in frames if frame is not None)
+    stats = camera.stats()
+    assert stats.connected
+    assert stats.state == "streaming"
+    counts = camera.bad_inputs.snapshot()
+    assert set(counts) == {
+        "empty",
+        "truncated",
+        "not_image",
+        "too_large",
+        "undecodable",
+        "unsupported_name",
+    }
+    assert counts["empty"] >= 2  # skipped again on every pass, without crashing
+    # Logged once per file and reason, with the file name and why.
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("b_empty.jpg" in m for m in messages) == 1
+    assert any("h_bomb.png" in m and "20000x20000" in m for m in messages)
+    assert any("d_page.jpg" in m and "HTML" in m for m in messages)
+
+
+def test_folder_without_any_usable_image_keeps_retrying(
+    cameras: list[Camera], tmp_path: Path
+) -> None:
+    (tmp_path / "x.jpg").write_bytes(b"")
+    camera = _start(
+        cameras, Camera(_camera_config(source=str(tmp_path), backoff_min_s=0.05, backoff_max_s=0.1))
+    )
+    assert _wait(lambda: camera.stats().reconnects >= 2, 5.0)
+    assert "no readable images" in (camera.stats().last_error or "")
+    (tmp_path / "y.jpg").write_bytes((FACES / "grace_hopper.jpg").read_bytes())
+    assert _wait(lambda: camera.stats().connected, 5.0)
+
+
+def test_bad_input_counter_logs_once_per_item(caplog: pytest.LogCaptureFixture) -> None:
+    counter = BadInputCounter("cam")
+    with caplog.at_level(logging.WARNING):
+        for _ in range(3):
+            counter.add("empty", "a.jpg", "file is empty")
+    assert counter.snapshot() == {"empty": 3}
+    assert len(caplog.records) == 1
+
+
+# --------------------------------------------------------------------------- HTTP MJPEG
+
+
+@pytest.mark.parametrize("content_length", [True, False], ids=["with-length", "no-length"])
+async def test_mjpeg_stream_over_http(content_length: bool) -> None:
+    frames = [jpeg(np.full((120, 160, 3), value, np.uint8)) for value in (30, 120, 210)]
+    server = MjpegServer(frames, fps=30, content_length=content_length)
+    await server.start()
+    camera = Camera(_camera_config(source=server.url))
+    camera.start()
+    try:
+        assert await wait_for(lambda: camera.stats().frames_in >= 6, 5.0)
+        stats = camera.stats()
+        assert stats.connected
+        assert (stats.width, stats.height) == (160, 120)
+        frame = camera.latest_frame()
+        assert frame is not None
+        assert int(frame.image.mean()) in range(20, 220)
+        assert camera.bad_inputs.snapshot() == {}
+    finally:
+        await _stop(camera)
+        await server.stop()
+
+
+async def test_jpeg_snapshot_url_is_polled() -> None:
+    server = MjpegServer([jpeg(np.full((90, 120, 3), 99, np.uint8))])
+    server.snapshot_only = True
+    await server.start()
+    camera = Camera(_camera_config(source=server.url, fps=20))
+    camera.start()
+    try:
+        assert await wait_for(lambda: camera.stats().frames_in >= 3, 5.0)
+        assert server.connections >= 3
+    finally:
+        await _stop(camera)
+        await server.stop()
+
+
+async def test_http_error_is_reported_without_the_password(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = MjpegServer([jpeg(np.zeros((8, 8, 3), np.uint8))])
+    server.status = 401
+    await server.start()
+    url = server.url.replace("http://", "http://viewer:s3cret-pw@")
+    camera = Camera(_camera_config(source=url, backoff_min_s=0.05, backoff_max_s=0.1))
+    caplog.set_level(logging.DEBUG)
+    camera.start()
+    try:
+        assert await wait_for(lambda: camera.stats().reconnects >= 2, 5.0)
+        error = camera.stats().last_error or ""
+        assert "HTTP 401" in error
+        assert "viewer:***@" in error
+        assert "s3cret-pw" not in caplog.text
+    finally:
+        await _stop(camera)
+        await server.stop()
+
+
+async def _stop(camera: Camera) -> None:
+    await asyncio.to_thread(camera.stop, 2.0)
+
+
+def test_source_spec_redaction() -> None:
+    spec = SourceSpec("rtsp", "rtsp://admin:pa:ss@cam.local:554/s?x=1")
+    assert spec.redacted() == "rtsp://admin:***@cam.local:554/s?x=1"
+    assert SourceSpec("folder", "/x").redacted() == "folder:/x"
