@@ -641,15 +641,10 @@ def _engine(sec: _Section, env: Mapping[str, str], data_dir: Path) -> EngineSett
         _check_credentials(env_access, env_secret, "SMARTSHOP_ENGINE_*_KEY")
         credentials[env_access] = env_secret
 
+    # The engine always has one key pair: the bridge's pairing key (see auth.engine_access_key_id),
+    # so Home Assistant paired with the bridge can use it; configured pairs are for other clients.
     enabled_raw = sec.raw("enabled")
-    enabled = (
-        bool(credentials) if enabled_raw is None else _parse_bool(enabled_raw, sec.key("enabled"))
-    )
-    if enabled and not credentials:
-        raise ConfigError(
-            f"{sec.key('enabled')}: the engine needs credentials "
-            f"(engine.credentials or {ENV_ENGINE_ACCESS_KEY}/{ENV_ENGINE_SECRET_KEY})"
-        )
+    enabled = True if enabled_raw is None else _parse_bool(enabled_raw, sec.key("enabled"))
 
     yaml_listen = sec.string("listen")
     listen_text = env.get(ENV_ENGINE_LISTEN) or yaml_listen

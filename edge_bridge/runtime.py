@@ -10,7 +10,7 @@ import time
 from aiohttp import web
 import cv2
 
-from .auth import ApiKey
+from .auth import ApiKey, engine_access_key_id
 from .capture import Camera
 from .config import BridgeConfig, Listen
 from .detect import FaceDetector
@@ -146,7 +146,8 @@ class Bridge:
             return create_engine_app(
                 EngineConfig(
                     data_dir=engine.data_dir,
-                    credentials=dict(engine.credentials),
+                    credentials=dict(engine.credentials)
+                    | {engine_access_key_id(self.config.bridge_id): self.api_key.value},
                     region=engine.region,
                     models=self.models,
                 )

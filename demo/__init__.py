@@ -1,0 +1,1 @@
+"""The SmartShop demo: a bridge on a generated clip, its engine, and a real Home Assistant."""

@@ -1,0 +1,266 @@
+"""End to end against a real edge bridge and its engine (subprocess, loopback): no mocks."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from ipaddress import ip_address
+from pathlib import Path
+import socket
+
+from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigEntryState, ConfigSubentryData
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.smartshop.const import (
+    CONF_BACKEND,
+    CONF_BRIDGE_HOST,
+    CONF_BRIDGE_ID,
+    CONF_BRIDGE_KEY,
+    CONF_BRIDGE_PORT,
+    CONF_CATEGORY,
+    CONF_COLLECTION_ID,
+    CONF_DPIA_DONE,
+    CONF_ENGINE_ON_BRIDGE,
+    CONF_ENGINE_PORT,
+    CONF_NAME,
+    CONF_OWNED,
+    CONF_REGION,
+    CONF_SIGNAGE_UP,
+    CONF_STORE_NAME,
+    DOMAIN,
+    EVENT_MATCH,
+    SUBENTRY_WATCHLIST,
+)
+from demo.bridge_process import RunningBridge, demo_clip, start_bridge, write_config
+
+from .conftest import FIXTURES
+
+# Real loopback connections to the bridge and its engine.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
+
+API_KEY = "live-pairing-key-0123456789abcdef"
+BRIDGE_ID = "test-bridge"
+FACE_WATCH = "image_processing.entrance_front_door_face_watch"
+CAMERA = "camera.entrance_front_door"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo clip: the astronaut walks through, then Grace Hopper, then the astronaut again."""
+    return demo_clip(tmp_path_factory.mktemp("clip"))
+
+
+@pytest.fixture(scope="session")
+def live_bridge(tmp_path_factory: pytest.TempPathFactory, clip: Path) -> Iterator[RunningBridge]:
+    """One bridge for the session, reading the clip on a loop."""
+    work = tmp_path_factory.mktemp("bridge")
+    config = write_config(work, bridge_id=BRIDGE_ID, api_key=API_KEY, clip=clip)
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+    yield bridge
+    bridge.stop()
+
+
+def bridge_entry(bridge: RunningBridge, collection: str) -> MockConfigEntry:
+    """A store whose backend is its bridge's engine, with one watchlist."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Demo shop",
+        unique_id=bridge.bridge_id,
+        data={
+            CONF_STORE_NAME: "Demo shop",
+            CONF_BACKEND: "engine",
+            CONF_ENGINE_ON_BRIDGE: True,
+            CONF_ENGINE_PORT: bridge.engine_port,
+            CONF_REGION: "eu-west-2",
+            CONF_BRIDGE_ID: bridge.bridge_id,
+            CONF_BRIDGE_HOST: bridge.host,
+            CONF_BRIDGE_PORT: bridge.api_port,
+            CONF_BRIDGE_KEY: bridge.api_key,
+        },
+        options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True},
+        subentries_data=[
+            ConfigSubentryData(
+                subentry_type=SUBENTRY_WATCHLIST,
+                title="Demo",
+                unique_id=collection,
+                data={
+                    CONF_NAME: "Demo",
+                    CONF_CATEGORY: "banned",
+                    CONF_COLLECTION_ID: collection,
+                    CONF_OWNED: True,
+                },
+            )
+        ],
+    )
+
+
+async def _wait_for(hass: HomeAssistant, predicate, within: float) -> None:
+    """Poll a condition that other processes change (the bridge), up to ``within`` seconds."""
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110 - the change happens in another process
+            await asyncio.sleep(0.2)
+
+
+async def test_bridge_visit_raises_one_match(
+    hass: HomeAssistant, live_bridge: RunningBridge
+) -> None:
+    """Enrol the astronaut on the bridge's engine; her visits on the bridge camera raise matches,
+    each recorded once; Grace Hopper's visit raises nothing."""
+    hass.config.allowlist_external_dirs = {str(FIXTURES)}
+    entry = bridge_entry(live_bridge, "smartshop-live-demo")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    bridge = entry.runtime_data.bridge
+    assert bridge is not None
+    await _wait_for(hass, lambda: bridge.connected, 20)
+    assert hass.states.get(FACE_WATCH).state != STATE_UNAVAILABLE
+    assert hass.states.get(CAMERA) is not None
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "enroll_person",
+        {
+            "watchlist": "Demo",
+            "name": "Demo offender",
+            "reason": "Demo: shoplifting",
+            "incident_reference": "DEMO-1",
+            "added_by": "Test",
+            "image_path": str(FIXTURES / "faces" / "astronaut.jpg"),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    person_id = response["person_id"]
+    matches: list[Event] = []
+    hass.bus.async_listen(EVENT_MATCH, matches.append)
+    await _wait_for(hass, lambda: bool(matches), 60)
+    data = matches[0].data
+    assert data["person_id"] == person_id
+    assert data["category"] == "banned"
+    assert data["camera"] == f"{BRIDGE_ID}/front-door"
+    assert data["location"] == "Entrance"
+    assert data["similarity"] >= 95
+    assert "Demo offender" not in str(data)
+    latency = float(hass.states.get("sensor.demo_shop_last_match_latency").state)
+    assert 0 < latency < 10_000
+    incidents = await hass.async_add_executor_job(entry.runtime_data.incidents.query)
+    assert [i.person_id for i in incidents] == [person_id]
+    assert entry.runtime_data.client.calls["SearchFacesByImage"] >= 1
+    # Snapshots come from the bridge through the camera entity.
+    from homeassistant.components.camera import async_get_image
+
+    image = await async_get_image(hass, CAMERA)
+    assert image.content[:2] == b"\xff\xd8"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_discovery_pairs_with_engine_preselected(
+    hass: HomeAssistant, live_bridge: RunningBridge
+) -> None:
+    """A discovered bridge: pairing code, then its engine is the preselected backend."""
+    info = ZeroconfServiceInfo(
+        ip_address=ip_address("127.0.0.1"),
+        ip_addresses=[ip_address("127.0.0.1")],
+        hostname="test-bridge.local.",
+        name=f"{BRIDGE_ID}._smartshop-bridge._tcp.local.",
+        port=live_bridge.api_port,
+        type="_smartshop-bridge._tcp.local.",
+        properties={
+            "id": BRIDGE_ID,
+            "api_port": str(live_bridge.api_port),
+            "engine_port": str(live_bridge.engine_port),
+        },
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=info
+    )
+    assert result["step_id"] == "zeroconf_confirm"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"pairing_key": "wrong-key-wrong-key-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_pairing_key"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"pairing_key": API_KEY}
+    )
+    assert result["step_id"] == "bridge_store"
+    schema = {str(key): key for key in result["data_schema"].schema}
+    assert schema[CONF_BACKEND].default() == "engine"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORE_NAME: "Discovered shop", CONF_BACKEND: "engine"}
+    )
+    assert result["step_id"] == "compliance"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].unique_id == BRIDGE_ID
+    assert result["data"][CONF_ENGINE_ON_BRIDGE] is True
+    entry = result["result"]
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+    # The same bridge announced at a new port updates the store instead of adding another.
+    moved = ZeroconfServiceInfo(
+        ip_address=ip_address("127.0.0.1"),
+        ip_addresses=[ip_address("127.0.0.1")],
+        hostname="test-bridge.local.",
+        name=info.name,
+        port=live_bridge.api_port,
+        type=info.type,
+        properties=info.properties,
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_ZEROCONF}, data=moved
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_bridge_goes_away_and_comes_back(
+    hass: HomeAssistant, tmp_path: Path, clip: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bridge stopped: its entities go unavailable with one log line; restarted on the same
+    ports: they come back within 30 s."""
+    api_port, engine_port = _free_port(), _free_port()
+    config = write_config(
+        tmp_path,
+        bridge_id=BRIDGE_ID,
+        api_key=API_KEY,
+        clip=clip,
+        api_port=api_port,
+        engine_port=engine_port,
+    )
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+    try:
+        entry = bridge_entry(bridge, "smartshop-live-restart")
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        connection = entry.runtime_data.bridge
+        await _wait_for(hass, lambda: connection.connected, 20)
+        bridge.stop()
+        await _wait_for(hass, lambda: not connection.connected, 20)
+        await hass.async_block_till_done()
+        assert hass.states.get(FACE_WATCH).state == STATE_UNAVAILABLE
+        assert hass.states.get(CAMERA).state == STATE_UNAVAILABLE
+        bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+        await _wait_for(hass, lambda: connection.connected, 30)
+        await hass.async_block_till_done()
+        assert hass.states.get(FACE_WATCH).state != STATE_UNAVAILABLE
+        assert caplog.text.count(f"Bridge {BRIDGE_ID} disconnected") == 1
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        bridge.stop()
