@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 import json
 import logging
@@ -195,7 +195,7 @@ class BridgeClient:
 
     async def face_events(
         self, since: float | None = None, on_connected: Callable[[], None] | None = None
-    ) -> AsyncIterator[FaceEvent]:
+    ) -> AsyncGenerator[FaceEvent]:
         """Yield live face events until the connection drops (BridgeConnectionError).
 
         ``since`` asks the bridge to replay events emitted after that time first, so a short

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 import time
 from typing import Final
 
@@ -76,11 +77,13 @@ class BridgeConnection:
         while True:
             since = None if self._last_event_at is None else self._last_event_at - REPLAY_MARGIN_S
             try:
-                async for event in self.client.face_events(
+                events = self.client.face_events(
                     since=since, on_connected=lambda: self._set_connected(True)
-                ):
-                    attempt = 0
-                    await self._dispatch(event)
+                )
+                async with aclosing(events):  # closes the WebSocket even when cancelled
+                    async for event in events:
+                        attempt = 0
+                        await self._dispatch(event)
             except BridgeAuthError:
                 self.auth_failed = True
                 self._set_connected(False)

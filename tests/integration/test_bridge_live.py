@@ -8,15 +8,23 @@ from ipaddress import ip_address
 from pathlib import Path
 import socket
 
-from homeassistant.config_entries import SOURCE_ZEROCONF, ConfigEntryState, ConfigSubentryData
-from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    SOURCE_ZEROCONF,
+    ConfigEntryState,
+    ConfigSubentryData,
+)
+from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartshop.const import (
+    CONF_ACCESS_KEY_ID,
+    CONF_AI_OPT_OUT,
     CONF_BACKEND,
     CONF_BRIDGE_HOST,
     CONF_BRIDGE_ID,
@@ -30,6 +38,7 @@ from custom_components.smartshop.const import (
     CONF_NAME,
     CONF_OWNED,
     CONF_REGION,
+    CONF_SECRET_ACCESS_KEY,
     CONF_SIGNAGE_UP,
     CONF_STORE_NAME,
     DOMAIN,
@@ -38,7 +47,7 @@ from custom_components.smartshop.const import (
 )
 from demo.bridge_process import RunningBridge, demo_clip, start_bridge, write_config
 
-from .conftest import FIXTURES
+from .conftest import ACCESS_KEY, FIXTURES, SECRET_KEY, Rekognition
 
 # Real loopback connections to the bridge and its engine.
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
@@ -264,3 +273,120 @@ async def test_bridge_goes_away_and_comes_back(
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         bridge.stop()
+
+
+async def test_manual_pairing_with_aws_backend(
+    hass: HomeAssistant, live_bridge: RunningBridge, rekognition: Rekognition
+) -> None:
+    """Pair by address; wrong code and wrong port are told apart; AWS stays one choice away."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "pair_bridge"}
+    )
+    assert result["step_id"] == "pair_bridge"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: _free_port(), "pairing_key": API_KEY}
+    )
+    assert result["errors"] == {"base": "bridge_unreachable"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: "127.0.0.1", CONF_PORT: live_bridge.api_port, "pairing_key": "nope-nope-nope"},
+    )
+    assert result["errors"] == {"base": "invalid_pairing_key"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_HOST: "127.0.0.1", CONF_PORT: live_bridge.api_port, "pairing_key": API_KEY},
+    )
+    assert result["step_id"] == "bridge_store"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORE_NAME: "!!", CONF_BACKEND: "aws"}
+    )
+    assert result["errors"] == {CONF_STORE_NAME: "invalid_store_name"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_STORE_NAME: "Cloud shop", CONF_BACKEND: "aws"}
+    )
+    assert result["step_id"] == "credentials_aws"
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_ACCESS_KEY_ID: ACCESS_KEY,
+            CONF_SECRET_ACCESS_KEY: SECRET_KEY,
+            CONF_REGION: "eu-west-2",
+        },
+    )
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert (data[CONF_BACKEND], data[CONF_BRIDGE_ID], data[CONF_BRIDGE_PORT]) == (
+        "aws",
+        BRIDGE_ID,
+        live_bridge.api_port,
+    )
+    assert CONF_ENGINE_ON_BRIDGE not in data
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_unload(result["result"].entry_id)
+
+
+async def test_revoked_key_reauth_and_moved_bridge(
+    hass: HomeAssistant, live_bridge: RunningBridge
+) -> None:
+    """A wrong stored pairing code asks for a new one; a new address is tested, then saved."""
+    entry = bridge_entry(live_bridge, "smartshop-live-reauth")
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, data=dict(entry.data) | {CONF_BRIDGE_KEY: "revoked-key-revoked"}
+    )
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"pairing_key": "still-wrong-still-wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_pairing_key"}
+    result = await hass.config_entries.flow.async_configure(
+        flow["flow_id"], {"pairing_key": API_KEY}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.data[CONF_BRIDGE_KEY] == API_KEY
+
+    result = await entry.start_reconfigure_flow(hass)
+    assert set(map(str, result["data_schema"].schema)) == {CONF_HOST, CONF_PORT}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: _free_port()}
+    )
+    assert result["errors"] == {"base": "bridge_unreachable"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_HOST: " 127.0.0.1 ", CONF_PORT: live_bridge.api_port}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.data[CONF_BRIDGE_HOST] == "127.0.0.1"
+    assert entry.state is ConfigEntryState.LOADED
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_camera_stream_is_relayed(
+    hass: HomeAssistant, live_bridge: RunningBridge, hass_client: ClientSessionGenerator
+) -> None:
+    """The bridge camera's MJPEG stream plays through Home Assistant's camera proxy."""
+    entry = bridge_entry(live_bridge, "smartshop-live-stream")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    connection = entry.runtime_data.bridge
+    await _wait_for(hass, lambda: connection.connected, 20)
+    client = await hass_client()
+    response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("multipart/x-mixed-replace")
+    chunk = await response.content.read(2048)
+    assert b"Content-Type: image/jpeg" in chunk
+    response.close()
+    assert await hass.config_entries.async_unload(entry.entry_id)
