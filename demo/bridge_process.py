@@ -73,6 +73,7 @@ def write_config(
     engine_port: int = 0,
     camera_name: str = "Front door",
     location: str = "Entrance",
+    visit_gap_s: float = 4.0,
 ) -> Path:
     """A bridge configuration that reads the clip as one looping camera, on loopback."""
     config = {
@@ -82,6 +83,8 @@ def write_config(
         "api": {"listen": f"{host}:{api_port}", "api_key": api_key},
         "engine": {"listen": f"{host}:{engine_port}", "region": "eu-west-2"},
         "discovery": {"enabled": False},
+        # The clip lasts seconds and loops: a person gone for 4 s is a new visit (default 300 s).
+        "visits": {"visit_gap_s": visit_gap_s},
         "cameras": [
             {
                 "id": "front-door",

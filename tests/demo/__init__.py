@@ -1,0 +1,1 @@
+"""The one-command demo, run as installers run it."""
