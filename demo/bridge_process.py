@@ -74,6 +74,7 @@ def write_config(
     camera_name: str = "Front door",
     location: str = "Entrance",
     visit_gap_s: float = 4.0,
+    camera_id: str = "front-door",
 ) -> Path:
     """A bridge configuration that reads the clip as one looping camera, on loopback."""
     config = {
@@ -87,7 +88,7 @@ def write_config(
         "visits": {"visit_gap_s": visit_gap_s},
         "cameras": [
             {
-                "id": "front-door",
+                "id": camera_id,
                 "name": camera_name,
                 "location": location,
                 "source": f"file:{clip}",

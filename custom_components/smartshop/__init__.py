@@ -147,10 +147,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
             )
             .id
         )
+        _async_remove_stale_bridge_cameras(hass, entry, bridge)
     await hass.data[IMAGE_PROCESSING].async_setup_entry(entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if bridge is not None:
-        bridge.start(on_auth_failed=lambda: entry.async_start_reauth(hass))
+        bridge.start(
+            on_auth_failed=lambda: entry.async_start_reauth(hass),
+            on_cameras_changed=lambda: hass.config_entries.async_schedule_reload(entry.entry_id),
+        )
         entry.async_on_unload(bridge.stop)
     return True
 
@@ -220,6 +224,19 @@ async def _async_connect_bridge(
             },
         )
     return BridgeConnection(hass, client, info)
+
+
+def _async_remove_stale_bridge_cameras(
+    hass: HomeAssistant, entry: SmartShopConfigEntry, bridge: BridgeConnection
+) -> None:
+    """Drop the devices of cameras the bridge no longer has."""
+    registry = dr.async_get(hass)
+    current = {f"{bridge.info.bridge_id}_{camera.camera_id}" for camera in bridge.info.cameras}
+    prefix = f"{bridge.info.bridge_id}_"
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        ids = {value for domain, value in device.identifiers if domain == DOMAIN}
+        if any(value.startswith(prefix) for value in ids) and not ids & current:
+            registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
 
 async def _async_daily_purge(

@@ -46,6 +46,7 @@ class BridgeConnection:
         self._last_event_at: float | None = None
         self._task: asyncio.Task[None] | None = None
         self._on_auth_failed: Callable[[], None] | None = None
+        self._on_cameras_changed: Callable[[], None] | None = None
 
     def register(self, camera_id: str, handler: FaceHandler) -> Callable[[], None]:
         """Send a camera's face events to handler; returns a function that stops that."""
@@ -57,9 +58,12 @@ class BridgeConnection:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def start(self, on_auth_failed: Callable[[], None]) -> None:
+    def start(
+        self, on_auth_failed: Callable[[], None], on_cameras_changed: Callable[[], None]
+    ) -> None:
         """Subscribe in the background (until stop)."""
         self._on_auth_failed = on_auth_failed
+        self._on_cameras_changed = on_cameras_changed
         self._task = self.hass.async_create_background_task(
             self._run(), f"smartshop bridge {self.info.bridge_id}"
         )
@@ -101,10 +105,17 @@ class BridgeConnection:
     async def _probe(self) -> None:
         """Between attempts, an /info call marks the bridge up as soon as it answers."""
         try:
-            self.info = await self.client.info()
+            info = await self.client.info()
         except BridgeError:
             return
+        cameras_changed = {c.camera_id for c in info.cameras} != {
+            c.camera_id for c in self.info.cameras
+        }
+        self.info = info
         self._set_connected(True)
+        if cameras_changed and self._on_cameras_changed is not None:
+            LOGGER.info("Bridge %s has a new camera list; reloading the store", info.bridge_id)
+            self._on_cameras_changed()
 
     async def _dispatch(self, event: FaceEvent) -> None:
         if event.event_id in self._seen:

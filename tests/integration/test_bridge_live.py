@@ -17,6 +17,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -390,3 +391,52 @@ async def test_camera_stream_is_relayed(
     assert b"Content-Type: image/jpeg" in chunk
     response.close()
     assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_bridge_camera_list_change_follows(
+    hass: HomeAssistant, tmp_path: Path, clip: Path
+) -> None:
+    """The bridge restarts with another camera: the store reloads, the new camera appears and the
+    old camera's device is removed."""
+    api_port, engine_port = _free_port(), _free_port()
+    config = write_config(
+        tmp_path,
+        bridge_id=BRIDGE_ID,
+        api_key=API_KEY,
+        clip=clip,
+        api_port=api_port,
+        engine_port=engine_port,
+    )
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+    try:
+        entry = bridge_entry(bridge, "smartshop-live-cameras")
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await _wait_for(hass, lambda: entry.runtime_data.bridge.connected, 20)
+        bridge.stop()
+        await _wait_for(hass, lambda: not entry.runtime_data.bridge.connected, 20)
+        write_config(
+            tmp_path,
+            bridge_id=BRIDGE_ID,
+            api_key=API_KEY,
+            clip=clip,
+            api_port=api_port,
+            engine_port=engine_port,
+            camera_id="till",
+            camera_name="Till",
+            location="Checkout",
+        )
+        bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+        await _wait_for(
+            hass,
+            lambda: hass.states.get("image_processing.checkout_till_face_watch") is not None,
+            40,
+        )
+        await hass.async_block_till_done()
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        names = {device.name for device in devices}
+        assert "Till" in names
+        assert "Front door" not in names
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        bridge.stop()
