@@ -71,6 +71,7 @@ def _config(path: Path, cameras: int, realtime: bool) -> BridgeConfig:
     return build_config(
         {
             "bridge_id": "bench",
+            "engine": {"enabled": False},
             "visits": {"visit_gap_s": 4.0},  # the demo scene's schedule assumes a short gap
             "cameras": [
                 {"id": f"cam{i}", "source": str(path), "realtime": realtime, "loop": realtime}

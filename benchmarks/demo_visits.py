@@ -65,6 +65,7 @@ async def one_run(clip: Path, schedule: dict[str, Any], data_dir: Path) -> dict[
             "bridge_id": "bench",
             "data_dir": str(data_dir),
             "api": {"listen": "127.0.0.1:0", "api_key": KEY},
+            "engine": {"enabled": False},
             "discovery": {"enabled": False},
             "visits": {"visit_gap_s": schedule["visit_gap_s"]},
             "cameras": [{"id": "demo", "source": str(clip), "loop": False}],

@@ -62,6 +62,7 @@ def make_config(data_dir: Path, **sections: Any) -> BridgeConfig:
         "bridge_id": "test-bridge",
         "data_dir": str(data_dir),
         "api": {"listen": "127.0.0.1:0", "api_key": API_KEY},
+        "engine": {"enabled": False},
         "discovery": {"enabled": False},
     }
     for key, value in sections.items():

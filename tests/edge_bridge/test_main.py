@@ -247,6 +247,7 @@ def test_wrong_model_override_is_a_one_line_error(tmp_path: Path) -> None:
 async def test_second_bridge_on_the_same_face_database_is_refused(tmp_path: Path) -> None:
     """Two bridges must not share one recognition database (e.g. an old process lingering)."""
     recognition = {
+        "enabled": True,
         "listen": "127.0.0.1:0",
         "data_dir": str(tmp_path / "faces"),
         "credentials": [{"access_key": ACCESS_KEY, "secret_key": SECRET_KEY}],
