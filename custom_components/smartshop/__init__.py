@@ -17,6 +17,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
+from .alert_rules import rules_from_options
 from .bridge import BridgeAuthError, BridgeClient, BridgeConnectionError
 from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
@@ -59,7 +60,9 @@ from .recognition import (
     WrongRegionError,
 )
 from .services import async_setup_services
+from .snapshots import DATA_SNAPSHOTS, SnapshotStore, async_load_key
 from .usage import UsageMeter, UsageStore
+from .views import SnapshotView
 from .watchlist import WatchlistManager
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -73,8 +76,13 @@ PLATFORMS: Final = [Platform.CAMERA, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions, once for every store."""
+    """Register the actions and the snapshot view, once for every store."""
     async_setup_services(hass)
+    snapshots = SnapshotStore(
+        Path(hass.config.path(DOMAIN, "snapshots")), await async_load_key(hass)
+    )
+    hass.data[DATA_SNAPSHOTS] = snapshots
+    hass.http.register_view(SnapshotView(snapshots))
     return True
 
 
@@ -120,8 +128,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         bridge=bridge,
         recognition_enabled=not missing,
         match_threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
-        alert_cooldown_s=60.0
-        * float(options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)),
+        snapshots=hass.data[DATA_SNAPSHOTS],
+        rules=rules_from_options(
+            options,
+            threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
+            cooldown_minutes=float(
+                options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)
+            ),
+        ),
     )
 
     entry.async_on_unload(

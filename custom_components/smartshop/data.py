@@ -9,6 +9,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
+from .alert_rules import AlertRule
 from .bridge import engine_access_key_id
 from .bridge_connection import BridgeConnection
 from .const import (
@@ -26,9 +27,11 @@ from .const import (
     LOGGER,
     PRICE_PER_1000_IMAGES,
     Backend,
+    Category,
 )
 from .incidents import IncidentStore
 from .recognition import BackendConfig, RecognitionClient
+from .snapshots import SnapshotStore
 from .usage import UsageMeter
 from .watchlist import WatchlistManager
 
@@ -80,9 +83,10 @@ class SmartShopData:
     watchlists: WatchlistManager
     incidents: IncidentStore
     usage: UsageMeter
+    snapshots: SnapshotStore
+    rules: dict[Category, AlertRule]
     recognition_enabled: bool
     match_threshold: float
-    alert_cooldown_s: float
     health: BackendHealth = field(default_factory=BackendHealth)
     last_alert: dict[str, float] = field(default_factory=dict)
     budget_paused: bool = False
@@ -95,11 +99,11 @@ class SmartShopData:
         """True when searches may be sent: compliance confirmed and credentials good."""
         return self.recognition_enabled and not self.health.auth_failed
 
-    def cooldown_allows(self, person_key: str, now: float | None = None) -> bool:
+    def cooldown_allows(self, person_key: str, cooldown_s: float, now: float | None = None) -> bool:
         """True if an alert for this person may fire now (and start its cooldown)."""
         now = time.monotonic() if now is None else now
         last = self.last_alert.get(person_key)
-        if last is not None and now - last < self.alert_cooldown_s:
+        if last is not None and now - last < cooldown_s:
             return False
         self.last_alert[person_key] = now
         return True

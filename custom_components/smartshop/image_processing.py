@@ -39,6 +39,7 @@ from .const import (
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity, bridge_camera_device_info
 from .matching import (
+    Evidence,
     MatchSource,
     async_count_usage,
     async_handle_matches,
@@ -94,6 +95,7 @@ class FaceWatchEntity(SmartShopEntity, ImageProcessingFaceEntity):
         await self._async_search(
             lambda collections, threshold: self._client_search_frame(collections, image, threshold),
             seen_at=dt_util.utcnow(),
+            evidence=Evidence(image=image, is_face_crop=False),
         )
 
     async def _client_search_frame(
@@ -109,6 +111,7 @@ class FaceWatchEntity(SmartShopEntity, ImageProcessingFaceEntity):
         search: Callable[[list[str], float], Awaitable[tuple[list[FaceMatch], int]]],
         *,
         seen_at: datetime,
+        evidence: Evidence,
         dedup_key: str | None = None,
     ) -> None:
         """Run one search under the store's rules, then announce what matched."""
@@ -148,6 +151,7 @@ class FaceWatchEntity(SmartShopEntity, ImageProcessingFaceEntity):
             MatchSource(
                 camera=self._source_camera, location=self._location, entity_id=self.entity_id
             ),
+            evidence=evidence,
             dedup_key=dedup_key,
             seen_at=seen_at,
         )
@@ -241,5 +245,6 @@ class BridgeFaceWatch(FaceWatchEntity):
         await self._async_search(
             search,
             seen_at=datetime.fromtimestamp(event.first_seen, UTC),
+            evidence=Evidence(image=event.crop_jpeg, is_face_crop=True),
             dedup_key=event.event_id,
         )

@@ -10,12 +10,16 @@ import uuid
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
-from .const import DOMAIN, EVENT_MATCH, ISSUE_BUDGET_REACHED, LOGGER
+from .const import DOMAIN, EVENT_MATCH, ISSUE_BUDGET_REACHED, LOGGER, Category
 from .data import SmartShopConfigEntry
+from .imaging import ImageError, crop_region, prepare_image
 from .incidents import Incident, IncidentStoreError
 from .recognition import FaceMatch
+from .snapshots import SnapshotKind, SnapshotStore
+from .views import signed_snapshot_url
 from .watchlist import ResolvedMatch
 
 
@@ -77,19 +81,48 @@ def category_of(resolved: ResolvedMatch) -> str:
     return str(resolved.person.category if resolved.person else resolved.watchlist.category)
 
 
+def signal_match(entry_id: str) -> str:
+    """Dispatcher signal for a store's match, confirmation and dismissal (entities listen)."""
+    return f"{DOMAIN}_{entry_id}_match"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """The image a match came from: a face crop (bridge) or a whole frame (scan)."""
+
+    image: bytes
+    is_face_crop: bool
+
+    def face_jpeg(self, match: FaceMatch) -> bytes | None:
+        """The matched face as JPEG (blocking: run in an executor)."""
+        if self.is_face_crop:
+            return self.image
+        if match.bounding_box is None:
+            return None
+        try:
+            return crop_region(prepare_image(self.image), match.bounding_box).jpeg
+        except (ImageError, ValueError):
+            return None
+
+
 async def async_handle_matches(
     hass: HomeAssistant,
     entry: SmartShopConfigEntry,
     matches: Sequence[FaceMatch],
     source: MatchSource,
     *,
+    evidence: Evidence | None = None,
     dedup_key: str | None = None,
     seen_at: datetime | None = None,
 ) -> list[ResolvedMatch]:
     """Turn backend matches into incidents and events; returns those that alerted.
 
-    ``dedup_key`` identifies the sighting (e.g. a bridge event id): an incident already recorded
-    under it is not recorded or announced again, so a replayed event after a restart is harmless.
+    Each category's alert rule decides whether a match is worth an alert (minimum similarity,
+    cooldown per person), whether it falls in quiet hours, and whether follow-up actions must
+    wait for staff to confirm. ``dedup_key`` identifies the sighting (e.g. a bridge event id): an
+    incident already recorded under it is not recorded or announced again, so a replayed event
+    after a restart is harmless. Only the matched face is kept (encrypted) as the incident's
+    evidence; the rest of the image is dropped with the search.
     """
     data = entry.runtime_data
     alerted: list[ResolvedMatch] = []
@@ -101,7 +134,11 @@ async def async_handle_matches(
         if resolved is None or person_key in seen:
             continue
         seen.add(person_key)
-        if not data.cooldown_allows(person_key):
+        category = category_of(resolved)
+        rule = data.rules[Category(category)]
+        if match.similarity < rule.min_similarity:
+            continue
+        if not data.cooldown_allows(person_key, rule.cooldown_minutes * 60):
             continue
         incident = Incident(
             incident_id=str(uuid.uuid4()),
@@ -113,7 +150,7 @@ async def async_handle_matches(
             location=source.location,
             watchlist_id=resolved.watchlist.watchlist_id,
             watchlist=resolved.watchlist.name,
-            category=category_of(resolved),
+            category=category,
             person_id=person_key,
             similarity=round(match.similarity, 2),
         )
@@ -124,10 +161,38 @@ async def async_handle_matches(
             recorded = True  # still alert: staff must know even if the record failed
         if not recorded:
             continue
-        hass.bus.async_fire(EVENT_MATCH, _event_data(entry, resolved, incident, source, now))
+        has_snapshot = evidence is not None and await hass.async_add_executor_job(
+            _save_evidence, data.snapshots, incident.incident_id, evidence, match
+        )
+        payload = _event_data(entry, resolved, incident, source, now) | {
+            "snapshot_url": (
+                signed_snapshot_url(hass, SnapshotKind.INCIDENT, incident.incident_id)
+                if has_snapshot
+                else None
+            ),
+            "reference_url": (
+                signed_snapshot_url(hass, SnapshotKind.REFERENCE, person_key)
+                if resolved.person is not None
+                else None
+            ),
+            "needs_confirmation": rule.needs_confirmation,
+            "quiet": rule.is_quiet(dt_util.now().time()),
+        }
+        hass.bus.async_fire(EVENT_MATCH, payload)
+        async_dispatcher_send(hass, signal_match(entry.entry_id), EVENT_MATCH, payload)
         data.usage.record_latency((dt_util.utcnow() - incident.occurred_at).total_seconds() * 1000)
         alerted.append(resolved)
     return alerted
+
+
+def _save_evidence(
+    store: SnapshotStore, incident_id: str, evidence: Evidence, match: FaceMatch
+) -> bool:
+    face = evidence.face_jpeg(match)
+    if face is None:
+        return False
+    store.save(SnapshotKind.INCIDENT, incident_id, face)
+    return True
 
 
 def _event_data(

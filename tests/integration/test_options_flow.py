@@ -91,7 +91,7 @@ async def test_options_errors_then_saved(
     assert entry.options[CONF_MAX_FACES] == 3
     assert isinstance(entry.options[CONF_MAX_FACES], int)
     assert entry.runtime_data.match_threshold == 97.5
-    assert entry.runtime_data.alert_cooldown_s == 300
+    assert entry.runtime_data.rules["theft"].cooldown_minutes == 5
     assert entry.runtime_data.usage.daily_budget == 500
     assert entry.runtime_data.usage.price_per_1000 == 1.25
 
