@@ -49,7 +49,7 @@ from .const import (
 from .data import SmartShopConfigEntry, SmartShopData, backend_config, default_price
 from .entity import bridge_device_info, store_device_info
 from .incidents import IncidentStore
-from .people import PersonStore
+from .people import Person, PersonStore
 from .recognition import (
     AccessDeniedError,
     AuthenticationError,
@@ -59,8 +59,9 @@ from .recognition import (
     RecognitionError,
     WrongRegionError,
 )
+from .review import async_delete_review_issue
 from .services import async_setup_services
-from .snapshots import DATA_SNAPSHOTS, SnapshotStore, async_load_key
+from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore, async_load_key
 from .usage import UsageMeter, UsageStore
 from .views import SnapshotView
 from .watchlist import WatchlistManager
@@ -72,7 +73,7 @@ SEARCH_RATE_PER_SECOND: Final = 5.0
 PURGE_INTERVAL: Final = timedelta(days=1)
 HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
 INCIDENT_DATABASE: Final = "smartshop.db"
-PLATFORMS: Final = [Platform.CAMERA, Platform.SENSOR]
+PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -102,6 +103,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         default_expiry_days=int(options.get(CONF_DEFAULT_EXPIRY_DAYS, DEFAULT_EXPIRY_DAYS)),
         max_expiry_days=int(options.get(CONF_MAX_EXPIRY_DAYS, DEFAULT_MAX_EXPIRY_DAYS)),
     )
+    manager.on_removed = partial(_async_forget_person, hass, hass.data[DATA_SNAPSHOTS])
     await _async_connect(manager)
     bridge = await _async_connect_bridge(hass, entry)
 
@@ -253,6 +255,21 @@ def _async_remove_stale_bridge_cameras(
             registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
 
+async def _async_forget_person(
+    hass: HomeAssistant, snapshots: SnapshotStore, person: Person
+) -> None:
+    """A removed entry takes its reference photo, incidents and their snapshots with it."""
+    incidents = IncidentStore(Path(hass.config.path(INCIDENT_DATABASE)))
+
+    def forget() -> None:
+        snapshots.delete(SnapshotKind.REFERENCE, person.person_id)
+        for incident in incidents.delete_person(person.person_id):
+            snapshots.delete(SnapshotKind.INCIDENT, incident.incident_id)
+
+    await hass.async_add_executor_job(forget)
+    async_delete_review_issue(hass, person.person_id)
+
+
 async def _async_daily_purge(
     hass: HomeAssistant, entry: SmartShopConfigEntry, now: datetime
 ) -> None:
@@ -263,7 +280,7 @@ async def _async_daily_purge(
     except RecognitionError as err:
         LOGGER.warning("Expired entries not purged yet (will retry): %s", err)
     options = entry.options
-    await hass.async_add_executor_job(
+    purged = await hass.async_add_executor_job(
         partial(
             data.incidents.purge,
             now=now,
@@ -275,6 +292,10 @@ async def _async_daily_purge(
             ),
         )
     )
+    for incident in purged:
+        await hass.async_add_executor_job(
+            data.snapshots.delete, SnapshotKind.INCIDENT, incident.incident_id
+        )
 
 
 async def _async_probe(hass: HomeAssistant, entry: SmartShopConfigEntry, _now: datetime) -> None:

@@ -38,6 +38,7 @@ CONF_SCAN_INTERVAL: Final = "scan_interval_seconds"
 CONF_MAX_FACES: Final = "max_faces_per_frame"
 CONF_PRICE_PER_1000: Final = "price_per_1000_images"
 CONF_DAILY_BUDGET: Final = "daily_search_budget"
+CONF_PRESENCE_MINUTES: Final = "presence_minutes"
 CONF_DPIA_DONE: Final = "dpia_done"
 CONF_SIGNAGE_UP: Final = "signage_up"
 CONF_AI_OPT_OUT: Final = "aws_ai_opt_out"
@@ -72,11 +73,21 @@ DEFAULT_MAX_FACES: Final = 5
 PRICE_PER_1000_IMAGES: Final = 1.0
 # Billable calls a store may make per day before searching pauses (0 = no limit).
 DEFAULT_DAILY_BUDGET: Final = 2000
+# How long the store's "person of interest on premises" sensor stays on after a match.
+DEFAULT_PRESENCE_MINUTES: Final = 10
 
 EVENT_MATCH: Final = "smartshop_match"
+EVENT_CONFIRMED: Final = "smartshop_match_confirmed"
+EVENT_DISMISSED: Final = "smartshop_match_dismissed"
+# Action ids of the companion app's notification buttons ("Confirm" / "Not them").
+ACTION_CONFIRM_PREFIX: Final = "SMARTSHOP_CONFIRM_"
+ACTION_DISMISS_PREFIX: Final = "SMARTSHOP_DISMISS_"
+# Dismissals of one person's matches after which a repair issue suggests reviewing the entry.
+DISMISSALS_BEFORE_REVIEW: Final = 3
 
 ISSUE_RECOGNITION_DISABLED: Final = "recognition_disabled"
 ISSUE_BUDGET_REACHED: Final = "budget_reached"
+ISSUE_REVIEW_ENTRY: Final = "review_entry"
 
 
 class Backend(StrEnum):

@@ -23,6 +23,8 @@ import probatio
 
 from .const import DOMAIN, Category
 from .data import SmartShopConfigEntry
+from .imaging import prepare_image
+from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
 from .recognition import (
     AccessDeniedError,
@@ -33,12 +35,15 @@ from .recognition import (
     NoFaceError,
     RecognitionError,
 )
+from .review import async_delete_review_issue, async_review
+from .snapshots import SnapshotKind, SnapshotStore
 from .watchlist import NewEntry
 
 SERVICE_ENROLL: Final = "enroll_person"
 SERVICE_UPDATE: Final = "update_person"
 SERVICE_REMOVE: Final = "remove_person"
 SERVICE_LIST: Final = "list_people"
+SERVICE_REVIEW: Final = "review_match"
 
 ATTR_WATCHLIST: Final = "watchlist"
 ATTR_PERSON_ID: Final = "person_id"
@@ -51,6 +56,10 @@ ATTR_EXPIRES: Final = "expires"
 ATTR_REVIEW_DATE: Final = "review_date"
 ATTR_CAMERA: Final = "camera_entity_id"
 ATTR_IMAGE_PATH: Final = "image_path"
+ATTR_INCIDENT_ID: Final = "incident_id"
+ATTR_DECISION: Final = "decision"
+ATTR_REVIEWER: Final = "reviewer"
+DECISIONS: Final = {"confirm": ReviewStatus.CONFIRMED, "dismiss": ReviewStatus.DISMISSED}
 
 MAX_IMAGE_FILE_BYTES: Final = 25 * 1024 * 1024
 
@@ -85,6 +94,15 @@ UPDATE_SCHEMA = probatio.Schema(
 )
 REMOVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
 LIST_SCHEMA = probatio.Schema({**_ENTRY, probatio.Optional(ATTR_WATCHLIST): cv.string})
+REVIEW_SCHEMA = probatio.Schema(
+    {
+        **_ENTRY,
+        probatio.Required(ATTR_INCIDENT_ID): cv.string,
+        probatio.Required(ATTR_DECISION): probatio.In(list(DECISIONS)),
+        probatio.Required(ATTR_REASON): cv.string,
+        probatio.Optional(ATTR_REVIEWER): cv.string,
+    }
+)
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -140,13 +158,14 @@ def _backend_error(err: RecognitionError) -> HomeAssistantError:
     )
 
 
-async def _added_by(hass: HomeAssistant, call: ServiceCall) -> str:
-    if explicit := call.data.get(ATTR_ADDED_BY, "").strip():
+async def _author(hass: HomeAssistant, call: ServiceCall, field: str) -> str:
+    """Who is acting: the field if given, else the signed-in user; required either way."""
+    if explicit := call.data.get(field, "").strip():
         return str(explicit)
     user_id = call.context.user_id
     if user_id and (user := await hass.auth.async_get_user(user_id)) and user.name:
         return user.name
-    raise _error("added_by_required")
+    raise _error(f"{field}_required")
 
 
 async def _read_image(hass: HomeAssistant, call: ServiceCall) -> bytes:
@@ -189,7 +208,7 @@ async def _async_enroll(call: ServiceCall) -> ServiceResponse:
         display_name=call.data[ATTR_NAME],
         reason=call.data[ATTR_REASON],
         incident_reference=call.data[ATTR_INCIDENT_REFERENCE],
-        added_by=await _added_by(hass, call),
+        added_by=await _author(hass, call, ATTR_ADDED_BY),
         category=Category(call.data[ATTR_CATEGORY]) if ATTR_CATEGORY in call.data else None,
         expires_at=_as_datetime(call.data.get(ATTR_EXPIRES)),
         review_at=_as_datetime(call.data.get(ATTR_REVIEW_DATE)),
@@ -205,6 +224,9 @@ async def _async_enroll(call: ServiceCall) -> ServiceResponse:
         raise _error(err.translation_key, **err.placeholders) from err
     except RecognitionError as err:
         raise _backend_error(err) from err
+    await hass.async_add_executor_job(
+        _save_reference, entry.runtime_data.snapshots, person.person_id, image
+    )
     return {
         "person_id": person.person_id,
         "watchlist": watchlist.name,
@@ -228,6 +250,7 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
         )
     except EntryValidationError as err:
         raise _error(err.translation_key, **err.placeholders) from err
+    async_delete_review_issue(call.hass, updated.person_id)
     return {"person": _public(updated)}
 
 
@@ -258,6 +281,39 @@ async def _async_list(call: ServiceCall) -> ServiceResponse:
     return {"people": [_public(person) for person in people]}
 
 
+def _save_reference(snapshots: SnapshotStore, person_id: str, image: bytes) -> None:
+    """Keep the enrolment photo (normalised, encrypted) as the entry's reference for staff."""
+    snapshots.save(SnapshotKind.REFERENCE, person_id, prepare_image(image).jpeg)
+
+
+async def _async_review(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    incident_id = call.data[ATTR_INCIDENT_ID].strip()
+    if call.data.get(ATTR_CONFIG_ENTRY_ID):
+        entries = [_entry(hass, call)]
+    else:
+        entries = hass.config_entries.async_loaded_entries(DOMAIN)
+    for entry in entries:
+        incident = await hass.async_add_executor_job(entry.runtime_data.incidents.get, incident_id)
+        if incident is not None and incident.store_id == entry.entry_id:
+            break
+    else:
+        raise _error("incident_not_found", incident_id=incident_id)
+    if incident.review_status is not ReviewStatus.PENDING:
+        raise _error(
+            "already_reviewed",
+            status=str(incident.review_status),
+            reviewer=incident.reviewed_by or "-",
+        )
+    if not (reason := call.data[ATTR_REASON].strip()):
+        raise _error("missing_field", field=ATTR_REASON)
+    reviewer = await _author(hass, call, ATTR_REVIEWER)
+    reviewed = await async_review(
+        hass, entry, incident, DECISIONS[call.data[ATTR_DECISION]], reviewer=reviewer, reason=reason
+    )
+    return {"incident": reviewed.as_dict()}
+
+
 def _public(person: Person) -> dict[str, Any]:
     data = person.as_dict()
     data.pop("face_ids")
@@ -279,4 +335,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(
         DOMAIN, SERVICE_LIST, _async_list, LIST_SCHEMA, SupportsResponse.ONLY
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_REVIEW, _async_review, REVIEW_SCHEMA, SupportsResponse.OPTIONAL
     )

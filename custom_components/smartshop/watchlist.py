@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,6 +92,9 @@ class WatchlistManager:
         self._by_collection = {wl.collection_id: wl for wl in self.watchlists.values()}
         self.default_expiry_days = default_expiry_days
         self.max_expiry_days = max_expiry_days
+        # Called after a person is removed (by staff, expiry or a removed watchlist) to delete
+        # what else is held about them: reference photo, incidents and their snapshots.
+        self.on_removed: Callable[[Person], Awaitable[None]] | None = None
 
     @property
     def collection_ids(self) -> list[str]:
@@ -135,6 +138,8 @@ class WatchlistManager:
                     await self.client.delete_faces(known.collection_id, face_ids)
         for person in people:
             self.store.pop(person.person_id)
+            if self.on_removed is not None:
+                await self.on_removed(person)
         del self.store.watchlists[watchlist_id]
         LOGGER.info(
             "Watchlist removed: %s people forgotten, collection %s",
@@ -213,6 +218,8 @@ class WatchlistManager:
                 deleted = []
         self.store.pop(person.person_id)
         await self.store.async_save()
+        if self.on_removed is not None:
+            await self.on_removed(person)
         return deleted
 
     async def async_purge_expired(self, now: datetime | None = None) -> int:
