@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import time
 import re
 from typing import Any, Final
 
@@ -24,6 +25,7 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from homeassistant.util import slugify
 import probatio
 
+from .alert_rules import CONF_ALERT_RULES, AlertRule, rules_from_options
 from .bridge import BridgeAuthError, BridgeClient, BridgeConnectionError, BridgeInfo
 from .compliance import required_confirmations
 from .const import (
@@ -50,6 +52,7 @@ from .const import (
     CONF_MAX_FACES,
     CONF_NAME,
     CONF_OWNED,
+    CONF_PRESENCE_MINUTES,
     CONF_PRICE_PER_1000,
     CONF_REGION,
     CONF_SCAN_INTERVAL,
@@ -64,6 +67,7 @@ from .const import (
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_MAX_EXPIRY_DAYS,
     DEFAULT_MAX_FACES,
+    DEFAULT_PRESENCE_MINUTES,
     DEFAULT_REGION,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
@@ -87,6 +91,10 @@ from .recognition import (
 )
 
 CONF_PAIRING_KEY: Final = "pairing_key"
+CONF_MIN_SIMILARITY: Final = "min_similarity"
+CONF_NEEDS_CONFIRMATION: Final = "needs_confirmation"
+CONF_QUIET_START: Final = "quiet_start"
+CONF_QUIET_END: Final = "quiet_end"
 COLLECTION_ID_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
 MIN_SCAN_INTERVAL: Final = 10
 # Each scheduled scan is one DetectFaces call plus, when a face is found, one search per face.
@@ -435,6 +443,7 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
                 CONF_MAX_FACES: DEFAULT_MAX_FACES,
                 CONF_DAILY_BUDGET: DEFAULT_DAILY_BUDGET,
+                CONF_PRESENCE_MINUTES: DEFAULT_PRESENCE_MINUTES,
                 CONF_PRICE_PER_1000: default_price(self._credentials),
             } | user_input
             return self.async_create_entry(
@@ -546,9 +555,101 @@ class SmartShopOptionsFlow(OptionsFlow):
     def __init__(self) -> None:
         """Nothing pending yet."""
         self._pending: dict[str, Any] = {}
+        self._category = Category.THEFT
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """One form with every setting."""
+        """Store settings, or the alert rule of one watchlist category."""
+        return self.async_show_menu(step_id="init", menu_options=["settings", "alert_rules"])
+
+    async def async_step_alert_rules(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the category whose alert rule to change."""
+        if user_input is not None:
+            self._category = Category(user_input[CONF_CATEGORY])
+            return await self.async_step_alert_rule()
+        return self.async_show_form(
+            step_id="alert_rules",
+            data_schema=probatio.Schema({probatio.Required(CONF_CATEGORY): _category_selector()}),
+        )
+
+    async def async_step_alert_rule(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Minimum similarity, cooldown, quiet hours and confirmation for one category."""
+        options = self.config_entry.options
+        threshold = float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD))
+        rules = rules_from_options(
+            options,
+            threshold=threshold,
+            cooldown_minutes=float(
+                options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)
+            ),
+        )
+        current = rules[self._category]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            start, end = user_input.get(CONF_QUIET_START), user_input.get(CONF_QUIET_END)
+            if float(user_input[CONF_MIN_SIMILARITY]) < threshold:
+                errors[CONF_MIN_SIMILARITY] = "below_store_threshold"
+            elif bool(start) != bool(end):
+                errors["base"] = "quiet_hours_incomplete"
+            else:
+                rule = AlertRule(
+                    min_similarity=float(user_input[CONF_MIN_SIMILARITY]),
+                    cooldown_minutes=float(user_input[CONF_ALERT_COOLDOWN]),
+                    needs_confirmation=bool(user_input[CONF_NEEDS_CONFIRMATION]),
+                    quiet_start=time.fromisoformat(start) if start else None,
+                    quiet_end=time.fromisoformat(end) if end else None,
+                )
+                stored = dict(options.get(CONF_ALERT_RULES) or {})
+                stored[self._category.value] = rule.as_options()
+                return self.async_create_entry(data=dict(options) | {CONF_ALERT_RULES: stored})
+        defaults = current.as_options()
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_MIN_SIMILARITY): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=MIN_MATCH_THRESHOLD,
+                        max=100,
+                        step=0.5,
+                        mode=selector.NumberSelectorMode.SLIDER,
+                    )
+                ),
+                probatio.Required(CONF_ALERT_COOLDOWN): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0,
+                        max=1440,
+                        step=1,
+                        mode=selector.NumberSelectorMode.BOX,
+                        unit_of_measurement="min",
+                    )
+                ),
+                probatio.Required(CONF_NEEDS_CONFIRMATION): bool,
+                probatio.Optional(CONF_QUIET_START): selector.TimeSelector(),
+                probatio.Optional(CONF_QUIET_END): selector.TimeSelector(),
+            }
+        )
+        suggested = {
+            CONF_MIN_SIMILARITY: defaults["min_similarity"],
+            CONF_ALERT_COOLDOWN: defaults["cooldown_minutes"],
+            CONF_NEEDS_CONFIRMATION: defaults["needs_confirmation"],
+            CONF_QUIET_START: defaults["quiet_start"],
+            CONF_QUIET_END: defaults["quiet_end"],
+        }
+        return self.async_show_form(
+            step_id="alert_rule",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {k: v for k, v in (user_input or suggested).items() if v is not None}
+            ),
+            errors=errors,
+            description_placeholders={"category": self._category.value},
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """One form with every store setting."""
         errors: dict[str, str] = {}
         options = self.config_entry.options
         backend = Backend(self.config_entry.data[CONF_BACKEND])
@@ -592,6 +693,15 @@ class SmartShopOptionsFlow(OptionsFlow):
                         min=1, max=20, step=1, mode=selector.NumberSelectorMode.BOX
                     )
                 ),
+                probatio.Required(CONF_PRESENCE_MINUTES): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=1,
+                        max=1440,
+                        step=1,
+                        mode=selector.NumberSelectorMode.BOX,
+                        unit_of_measurement="min",
+                    )
+                ),
                 probatio.Required(CONF_DAILY_BUDGET): selector.NumberSelector(
                     selector.NumberSelectorConfig(
                         min=0, max=1_000_000, step=1, mode=selector.NumberSelectorMode.BOX
@@ -619,7 +729,7 @@ class SmartShopOptionsFlow(OptionsFlow):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="settings",
             data_schema=self.add_suggested_values_to_schema(schema, user_input or options),
             errors=errors,
         )
@@ -670,6 +780,7 @@ def _numbers(user_input: Mapping[str, Any]) -> dict[str, Any]:
         CONF_MAX_FACES,
         CONF_SCAN_INTERVAL,
         CONF_DAILY_BUDGET,
+        CONF_PRESENCE_MINUTES,
     ):
         cleaned[key] = int(cleaned[key])
     cleaned[CONF_MATCH_THRESHOLD] = float(cleaned[CONF_MATCH_THRESHOLD])

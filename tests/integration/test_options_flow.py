@@ -57,6 +57,7 @@ SETTINGS = {
     CONF_MAX_FACES: 3.0,
     CONF_SCAN_INTERVAL: 0.0,
     CONF_DAILY_BUDGET: 500.0,
+    "presence_minutes": 15.0,
     CONF_PRICE_PER_1000: 1.25,
     CONF_DPIA_DONE: True,
     CONF_SIGNAGE_UP: True,
@@ -72,6 +73,10 @@ async def test_options_errors_then_saved(
     await setup_store(hass, rekognition, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
+    assert result["step_id"] == "settings"
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], SETTINGS | {CONF_DEFAULT_EXPIRY_DAYS: 400.0}
@@ -103,6 +108,9 @@ async def test_polling_shows_cost_first(
     entry = store_entry()
     await setup_store(hass, rekognition, entry)
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "settings"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], SETTINGS | {CONF_SCAN_INTERVAL: 60.0}
     )

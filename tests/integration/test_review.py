@@ -1,0 +1,300 @@
+"""Alert rules, staff review, signed snapshot links, event entities and the presence sensor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.smartshop.const import DOMAIN, EVENT_CONFIRMED, EVENT_DISMISSED, EVENT_MATCH
+from custom_components.smartshop.snapshots import SnapshotKind
+
+from .conftest import Rekognition, StillCamera, setup_store, store_entry
+from .test_image_processing import ONE_FACE, _person, _scan
+
+EVENT_ENTITY = "event.high_street_front_door_watchlist_match"
+PRESENCE = "binary_sensor.high_street_person_of_interest_on_premises"
+
+
+async def _match(
+    hass: HomeAssistant, rekognition: Rekognition, person_id: str, similarity: float = 99.0
+) -> dict:
+    events = async_capture_events(hass, EVENT_MATCH)
+    rekognition.detect(ONE_FACE)
+    rekognition.search([(person_id, similarity)])
+    await _scan(hass)
+    assert len(events) == 1
+    return dict(events[0].data)
+
+
+async def test_match_review_confirm(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: StillCamera, hass_admin_user
+) -> None:
+    """A match turns on presence and the event entity; confirming records who, when and why."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    data = await _match(hass, rekognition, person.person_id)
+    assert data["needs_confirmation"] is True
+    assert data["quiet"] is False
+    assert data["snapshot_url"].startswith(
+        f"/api/smartshop/snapshot/incident/{data['incident_id']}?authSig="
+    )
+    assert hass.states.get(PRESENCE).state == "on"
+    event_state = hass.states.get(EVENT_ENTITY)
+    assert event_state.attributes["event_type"] == "match"
+    assert event_state.attributes["person_id"] == person.person_id
+    assert "Secret Name" not in str(event_state.as_dict())
+
+    confirmed = async_capture_events(hass, EVENT_CONFIRMED)
+    response = await hass.services.async_call(
+        DOMAIN,
+        "review_match",
+        {
+            "incident_id": data["incident_id"],
+            "decision": "confirm",
+            "reason": "Seen taking goods on CCTV",
+        },
+        blocking=True,
+        return_response=True,
+        context=Context(user_id=hass_admin_user.id),
+    )
+    assert response["incident"]["review_status"] == "confirmed"
+    assert response["incident"]["reviewed_by"] == hass_admin_user.name
+    assert confirmed[0].data["reviewer"] == hass_admin_user.name
+    assert confirmed[0].data["incident_id"] == data["incident_id"]
+    assert hass.states.get(EVENT_ENTITY).attributes["event_type"] == "confirmed"
+    incident = await hass.async_add_executor_job(
+        entry.runtime_data.incidents.get, data["incident_id"]
+    )
+    assert incident.review_status == "confirmed"
+    assert incident.review_reason == "Seen taking goods on CCTV"
+
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "review_match",
+            {
+                "incident_id": data["incident_id"],
+                "decision": "dismiss",
+                "reason": "x",
+                "reviewer": "Sam",
+            },
+            blocking=True,
+        )
+    assert err.value.translation_key == "already_reviewed"
+
+
+async def test_review_errors(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: StillCamera
+) -> None:
+    """Unknown incidents, blank reasons and anonymous reviewers are refused."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    data = await _match(hass, rekognition, person.person_id)
+    for call, key in (
+        (
+            {"incident_id": "nope", "decision": "confirm", "reason": "x", "reviewer": "Sam"},
+            "incident_not_found",
+        ),
+        (
+            {
+                "incident_id": data["incident_id"],
+                "decision": "confirm",
+                "reason": "  ",
+                "reviewer": "Sam",
+            },
+            "missing_field",
+        ),
+        (
+            {"incident_id": data["incident_id"], "decision": "confirm", "reason": "x"},
+            "reviewer_required",
+        ),
+        (
+            {
+                "incident_id": data["incident_id"],
+                "decision": "confirm",
+                "reason": "x",
+                "reviewer": "S",
+                "config_entry_id": entry.entry_id,
+            },
+            None,
+        ),
+    ):
+        if key is None:
+            await hass.services.async_call(DOMAIN, "review_match", call, blocking=True)
+            continue
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(DOMAIN, "review_match", call, blocking=True)
+        assert err.value.translation_key == key
+
+
+async def test_dismissals_raise_a_review_issue(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: StillCamera
+) -> None:
+    """Three dismissed matches of one entry suggest reviewing it; updating the entry clears it;
+    a dismissal turns the presence sensor off."""
+    entry = store_entry(options={"alert_cooldown_minutes": 0})
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    dismissed = async_capture_events(hass, EVENT_DISMISSED)
+    for _ in range(3):
+        data = await _match(hass, rekognition, person.person_id)
+        await hass.services.async_call(
+            DOMAIN,
+            "review_match",
+            {
+                "incident_id": data["incident_id"],
+                "decision": "dismiss",
+                "reason": "Not them",
+                "reviewer": "Sam",
+            },
+            blocking=True,
+        )
+        assert hass.states.get(PRESENCE).state == "off"
+    assert len(dismissed) == 3
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"review_entry_{person.person_id}")
+    assert issue is not None
+    assert issue.translation_placeholders["count"] == "3"
+    assert "Secret Name" not in str(issue.translation_placeholders)
+    await hass.services.async_call(
+        DOMAIN,
+        "update_person",
+        {"person_id": person.person_id, "reason": "Re-checked"},
+        blocking=True,
+    )
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"review_entry_{person.person_id}") is None
+
+
+async def test_presence_turns_off_by_itself(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    still_camera: StillCamera,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The presence sensor goes off after the configured minutes."""
+    entry = store_entry(options={"presence_minutes": 5})
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    await _match(hass, rekognition, person.person_id)
+    assert hass.states.get(PRESENCE).state == "on"
+    freezer.tick(timedelta(minutes=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(PRESENCE).state == "off"
+
+
+async def test_alert_rules(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    still_camera: StillCamera,
+    freezer: FrozenDateTimeFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A category's rule sets its minimum similarity, quiet hours and confirmation; set in options."""
+    # The clock is frozen here, so the rate limiter's bucket would never refill.
+    monkeypatch.setattr("custom_components.smartshop.SEARCH_RATE_PER_SECOND", 1000.0)
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "alert_rules"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"category": "banned"}
+    )
+    assert result["step_id"] == "alert_rule"
+    rule = {"min_similarity": 98.0, "alert_cooldown_minutes": 1.0, "needs_confirmation": False}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], rule | {"min_similarity": 90.0}
+    )
+    assert result["errors"] == {"min_similarity": "below_store_threshold"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], rule | {"quiet_start": "22:00:00"}
+    )
+    assert result["errors"] == {"base": "quiet_hours_incomplete"}
+    rekognition.credentials_ok()
+    rekognition.collection_exists()
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], rule | {"quiet_start": "22:00:00", "quiet_end": "06:00:00"}
+    )
+    await hass.async_block_till_done()
+    rules = entry.runtime_data.rules
+    assert rules["banned"].min_similarity == 98.0
+    assert rules["theft"].min_similarity == 95.0
+
+    person = _person(entry)  # category banned
+    events = async_capture_events(hass, EVENT_MATCH)
+    rekognition.detect(ONE_FACE)
+    rekognition.search([(person.person_id, 97.0)])  # above the store's 95, below banned's 98
+    await _scan(hass)
+    assert events == []
+    late = dt_util.start_of_local_day() + timedelta(hours=23)
+    freezer.move_to(late if late > dt_util.now() else late + timedelta(days=1))  # only forward
+    data = await _match(hass, rekognition, person.person_id, 99.5)
+    assert data["quiet"] is True
+    assert data["needs_confirmation"] is False
+
+
+async def test_snapshot_links(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    still_camera: StillCamera,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The match crop is stored encrypted; its signed link works until it expires; without a
+    signature, or for a bad id, nothing is served."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    data = await _match(hass, rekognition, person.person_id)
+    client = await hass_client_no_auth()
+    response = await client.get(data["snapshot_url"])
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "image/jpeg"
+    body = await response.read()
+    assert body[:2] == b"\xff\xd8"
+    stored = next(Path(hass.config.path(DOMAIN, "snapshots", "incident")).iterdir())
+    assert b"\xff\xd8" not in stored.read_bytes()[:16]  # encrypted at rest
+
+    unsigned = data["snapshot_url"].split("?")[0]
+    assert (await client.get(unsigned)).status == 401
+    tampered = data["snapshot_url"].replace("incident/", "reference/")
+    assert (await client.get(tampered)).status == 401
+    freezer.tick(timedelta(hours=2))
+    assert (await client.get(data["snapshot_url"])).status == 401
+
+
+async def test_snapshot_view_for_signed_in_staff(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    still_camera: StillCamera,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """Staff signed in can fetch by path; unknown kinds and ids are 404."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    snapshots = entry.runtime_data.snapshots
+    await hass.async_add_executor_job(
+        snapshots.save, SnapshotKind.REFERENCE, "abc-123", b"\xff\xd8jpeg"
+    )
+    client = await hass_client()
+    assert (await client.get("/api/smartshop/snapshot/reference/abc-123")).status == 200
+    assert (await client.get("/api/smartshop/snapshot/reference/missing")).status == 404
+    assert (await client.get("/api/smartshop/snapshot/other/abc-123")).status == 404
+    assert (await client.get("/api/smartshop/snapshot/reference/..%2Fx")).status in (400, 404)
+    with pytest.raises(ValueError):
+        snapshots.save(SnapshotKind.REFERENCE, "../escape", b"x")
