@@ -240,15 +240,22 @@ class IncidentStore:
 
     def review(
         self, incident_id: str, status: ReviewStatus, *, by: str, reason: str, at: datetime
-    ) -> Incident | None:
-        """Record a reviewer's decision; None if the incident does not exist."""
+    ) -> tuple[bool, Incident | None]:
+        """Record a reviewer's decision on a pending incident.
+
+        Returns (changed, incident): changed is False when the incident was already reviewed
+        (two phones answering one alert: the first answer counts) or does not exist (None).
+        """
         with self._connect() as connection:
-            connection.execute(
-                "UPDATE incidents SET review_status = ?, reviewed_by = ?, reviewed_at = ?, "
-                "review_reason = ? WHERE incident_id = ?",
-                (str(status), by, _iso(at), reason, incident_id),
+            changed = (
+                connection.execute(
+                    "UPDATE incidents SET review_status = ?, reviewed_by = ?, reviewed_at = ?, "
+                    "review_reason = ? WHERE incident_id = ? AND review_status = 'pending'",
+                    (str(status), by, _iso(at), reason, incident_id),
+                ).rowcount
+                == 1
             )
-        return self.get(incident_id)
+        return changed, self.get(incident_id)
 
     def purge(self, *, now: datetime, unconfirmed_days: int, confirmed_days: int) -> list[Incident]:
         """Delete incidents past retention; returns what was deleted (for snapshot clean-up)."""

@@ -22,6 +22,15 @@ from .incidents import Incident, ReviewStatus
 from .matching import signal_match
 
 
+class AlreadyReviewedError(Exception):
+    """Someone reviewed the incident first; their decision stands."""
+
+    def __init__(self, incident: Incident) -> None:
+        """Keep the incident as reviewed."""
+        super().__init__(f"incident {incident.incident_id} is already {incident.review_status}")
+        self.incident = incident
+
+
 def review_issue_id(person_id: str) -> str:
     """The repair issue suggesting a review of an often-dismissed entry."""
     return f"{ISSUE_REVIEW_ENTRY}_{person_id}"
@@ -43,7 +52,7 @@ async def async_review(
 ) -> Incident:
     """Record the decision, announce it, and flag entries staff keep dismissing."""
     data = entry.runtime_data
-    reviewed = await hass.async_add_executor_job(
+    changed, reviewed = await hass.async_add_executor_job(
         partial(
             data.incidents.review,
             incident.incident_id,
@@ -54,6 +63,8 @@ async def async_review(
         )
     )
     assert reviewed is not None
+    if not changed:
+        raise AlreadyReviewedError(reviewed)
     event_type = EVENT_CONFIRMED if status is ReviewStatus.CONFIRMED else EVENT_DISMISSED
     payload: dict[str, Any] = {
         "incident_id": reviewed.incident_id,

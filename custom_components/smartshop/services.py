@@ -35,7 +35,7 @@ from .recognition import (
     NoFaceError,
     RecognitionError,
 )
-from .review import async_delete_review_issue, async_review
+from .review import AlreadyReviewedError, async_delete_review_issue, async_review
 from .snapshots import SnapshotKind, SnapshotStore
 from .watchlist import NewEntry
 
@@ -299,19 +299,29 @@ async def _async_review(call: ServiceCall) -> ServiceResponse:
             break
     else:
         raise _error("incident_not_found", incident_id=incident_id)
-    if incident.review_status is not ReviewStatus.PENDING:
-        raise _error(
-            "already_reviewed",
-            status=str(incident.review_status),
-            reviewer=incident.reviewed_by or "-",
-        )
     if not (reason := call.data[ATTR_REASON].strip()):
         raise _error("missing_field", field=ATTR_REASON)
     reviewer = await _author(hass, call, ATTR_REVIEWER)
-    reviewed = await async_review(
-        hass, entry, incident, DECISIONS[call.data[ATTR_DECISION]], reviewer=reviewer, reason=reason
-    )
-    return {"incident": reviewed.as_dict()}
+    decision = DECISIONS[call.data[ATTR_DECISION]]
+    try:
+        reviewed = await async_review(
+            hass, entry, incident, decision, reviewer=reviewer, reason=reason
+        )
+    except AlreadyReviewedError as err:
+        if err.incident.review_status is decision:
+            # The same answer twice (two phones, one alert): the first stands, nothing changes.
+            return {"incident": err.incident.as_dict(), "changed": False}
+        # Not a mistake in the call but a race (two phones answering one alert): a plain error,
+        # so an automation's continue_on_error lets the second answer end quietly.
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="already_reviewed",
+            translation_placeholders={
+                "status": str(err.incident.review_status),
+                "reviewer": err.incident.reviewed_by or "-",
+            },
+        ) from err
+    return {"incident": reviewed.as_dict(), "changed": True}
 
 
 def _public(person: Person) -> dict[str, Any]:

@@ -68,7 +68,10 @@ def test_query_and_review(store: IncidentStore) -> None:
     assert [i.incident_id for i in store.query(store_id="s1", limit=3)] == ["i0", "i1", "i2"]
     assert {i.incident_id for i in store.query(person_id="p1")} == {"i1", "i3"}
     assert len(store.query(since=NOW - timedelta(days=1.5))) == 3
-    reviewed = store.review("i1", ReviewStatus.CONFIRMED, by="Sam", reason="Seen on CCTV", at=NOW)
+    changed, reviewed = store.review(
+        "i1", ReviewStatus.CONFIRMED, by="Sam", reason="Seen on CCTV", at=NOW
+    )
+    assert changed
     assert reviewed is not None
     assert reviewed.review_status is ReviewStatus.CONFIRMED
     assert (reviewed.reviewed_by, reviewed.review_reason, reviewed.reviewed_at) == (
@@ -77,7 +80,14 @@ def test_query_and_review(store: IncidentStore) -> None:
         NOW,
     )
     assert [i.incident_id for i in store.query(status=ReviewStatus.CONFIRMED)] == ["i1"]
-    assert store.review("missing", ReviewStatus.DISMISSED, by="x", reason="y", at=NOW) is None
+    assert store.review("missing", ReviewStatus.DISMISSED, by="x", reason="y", at=NOW) == (
+        False,
+        None,
+    )
+    # The first decision stands: a second review changes nothing.
+    changed, again = store.review("i1", ReviewStatus.DISMISSED, by="Kim", reason="late", at=NOW)
+    assert not changed
+    assert (again.review_status, again.reviewed_by) == (ReviewStatus.CONFIRMED, "Sam")
     assert reviewed.as_dict()["review_status"] == "confirmed"
 
 

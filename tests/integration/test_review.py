@@ -7,7 +7,7 @@ from pathlib import Path
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -81,7 +81,24 @@ async def test_match_review_confirm(
     assert incident.review_status == "confirmed"
     assert incident.review_reason == "Seen taking goods on CCTV"
 
-    with pytest.raises(ServiceValidationError) as err:
+    # A second "confirm" (another phone answering the same alert) changes nothing.
+    again = await hass.services.async_call(
+        DOMAIN,
+        "review_match",
+        {
+            "incident_id": data["incident_id"],
+            "decision": "confirm",
+            "reason": "me too",
+            "reviewer": "Kim",
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert again["changed"] is False
+    assert again["incident"]["reviewed_by"] == hass_admin_user.name
+    assert len(confirmed) == 1
+
+    with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
             DOMAIN,
             "review_match",
