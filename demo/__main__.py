@@ -77,6 +77,10 @@ def _ha_config_dir() -> Path:
     link = config / "custom_components" / "smartshop"
     if not link.exists():
         link.symlink_to(REPO / "custom_components" / "smartshop")
+    blueprints = config / "blueprints" / "automation"
+    blueprints.mkdir(parents=True, exist_ok=True)
+    if not (blueprints / "smartshop").exists():
+        (blueprints / "smartshop").symlink_to(REPO / "blueprints" / "automation" / "smartshop")
     settings = {
         "homeassistant": {
             "name": "SmartShop demo",
@@ -93,6 +97,20 @@ def _ha_config_dir() -> Path:
         "repairs": None,
         "history": None,
         "logbook": None,
+        "notify": None,
+        # Blueprint (a): staff alert with the snapshot and Confirm / Not them buttons. The demo has
+        # no phone, so it notifies Home Assistant's own notification panel; the buttons are the
+        # companion app's notification actions, which `--check` presses through the event API.
+        "automation": [
+            {
+                "id": "smartshop_demo_notify_staff",
+                "alias": "SmartShop demo: notify staff",
+                "use_blueprint": {
+                    "path": "smartshop/notify_staff.yaml",
+                    "input": {"notify_service": "notify.persistent_notification"},
+                },
+            }
+        ],
         "logger": {"default": "warning", "logs": {"custom_components.smartshop": "info"}},
     }
     (config / "configuration.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
@@ -283,22 +301,45 @@ class HomeAssistantApi:
             },
         )
 
-    async def wait_for_match(self, within: float) -> dict[str, Any]:
-        """The first ``smartshop_match`` event on the bus (WebSocket API)."""
+    async def wait_for_match(self, within: float) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The first ``smartshop_match``; then press its notification's Confirm button and
+        return the ``smartshop_match_confirmed`` that the blueprint's review produces."""
         async with self.session.ws_connect(f"{HA_URL}/api/websocket") as ws:
             await ws.receive_json()
             await ws.send_json({"type": "auth", "access_token": self.token})
             if (await ws.receive_json()).get("type") != "auth_ok":
                 raise DemoError("the WebSocket API refused the demo token")
-            await ws.send_json(
-                {"id": 1, "type": "subscribe_events", "event_type": "smartshop_match"}
-            )
+            for number, event_type in enumerate(("smartshop_match", "smartshop_match_confirmed")):
+                await ws.send_json(
+                    {"id": number + 1, "type": "subscribe_events", "event_type": event_type}
+                )
             async with asyncio.timeout(within):
-                while True:
-                    message = await ws.receive_json()
-                    if message.get("type") == "event":
-                        event: dict[str, Any] = message["event"]
-                        return event
+                match = await _next_event(ws, "smartshop_match")
+                await self._check_snapshot(match["data"]["snapshot_url"])
+                await asyncio.sleep(1)  # the blueprint is now waiting for a button
+                await self._post_json(
+                    "/api/events/mobile_app_notification_action",
+                    {"action": f"SMARTSHOP_CONFIRM_{match['data']['incident_id']}"},
+                )
+                confirmed = await _next_event(ws, "smartshop_match_confirmed")
+                return match, confirmed
+
+    async def _check_snapshot(self, url: str | None) -> None:
+        """The alert's signed snapshot link must serve the face without a token."""
+        if not url:
+            raise DemoError("the match event carried no snapshot link")
+        async with self.session.get(f"{HA_URL}{url}") as response:
+            body = await response.read()
+        if response.status != 200 or body[:2] != b"\xff\xd8":
+            raise DemoError(f"the snapshot link answered HTTP {response.status}")
+
+
+async def _next_event(ws: aiohttp.ClientWebSocketResponse, event_type: str) -> dict[str, Any]:
+    while True:
+        message = await ws.receive_json()
+        if message.get("type") == "event" and message["event"]["event_type"] == event_type:
+            event: dict[str, Any] = message["event"]
+            return event
 
 
 # ----------------------------------------------------------------------------- main
@@ -340,10 +381,10 @@ async def _run(check: bool) -> int:
                 remaining = CHECK_TIMEOUT_S - (time.monotonic() - started)
                 log("waiting for the demo offender's match on Home Assistant's event bus")
                 try:
-                    event = await api.wait_for_match(max(remaining, 10))
+                    event, confirmed = await api.wait_for_match(max(remaining, 10))
                 except TimeoutError as err:
                     raise DemoError(
-                        f"no smartshop_match event within {CHECK_TIMEOUT_S:.0f} s"
+                        f"no match confirmed through the alert within {CHECK_TIMEOUT_S:.0f} s"
                     ) from err
                 data = event["data"]
                 fired = datetime.fromisoformat(event["time_fired"])
@@ -356,6 +397,10 @@ async def _run(check: bool) -> int:
                 print(
                     "end-to-end latency (face first seen at the bridge -> event on HA's bus): "
                     f"{latency_ms:.0f} ms"
+                )
+                log(
+                    "the alert's snapshot link served the face; its Confirm button confirmed the "
+                    f"match (reviewer: {confirmed['data']['reviewer']})"
                 )
                 print(f"demo check passed in {time.monotonic() - started:.0f} s")
                 return 0

@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parent.parent.parent
 
 @pytest.mark.slow
 def test_demo_check_reaches_a_match(tmp_path: Path) -> None:
-    """From an empty demo folder: onboarding, pairing, enrolment, then a match within 180 s."""
+    """From an empty demo folder: onboarding, pairing, enrolment, a match within 180 s, and the
+    staff-alert blueprint's snapshot link and Confirm button working."""
     result = subprocess.run(
         [sys.executable, "-m", "demo", "--check"],
         cwd=REPO,
@@ -30,6 +31,8 @@ def test_demo_check_reaches_a_match(tmp_path: Path) -> None:
     latency = re.search(r"end-to-end latency .*: (\d+) ms", output)
     assert latency is not None, output[-3000:]
     assert int(latency[1]) < 10_000
+    # Blueprint (a) ran: its snapshot link served the face and its Confirm button confirmed.
+    assert "its Confirm button confirmed the match" in output
     # The demo login is printed only in interactive mode; the check never prints a key.
     pairing_key = (tmp_path / "demo" / "bridge-pairing-key").read_text().strip()
     assert pairing_key not in output
