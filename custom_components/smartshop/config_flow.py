@@ -100,6 +100,16 @@ MIN_SCAN_INTERVAL: Final = 10
 # Each scheduled scan is one DetectFaces call plus, when a face is found, one search per face.
 CALLS_PER_SCAN_ESTIMATE: Final = 2
 
+_SIMILARITY = selector.NumberSelector(
+    selector.NumberSelectorConfig(
+        min=MIN_MATCH_THRESHOLD, max=100, step=0.5, mode=selector.NumberSelectorMode.SLIDER
+    )
+)
+_MINUTES = selector.NumberSelector(
+    selector.NumberSelectorConfig(
+        min=0, max=1440, step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="min"
+    )
+)
 _PORT = selector.NumberSelector(
     selector.NumberSelectorConfig(min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX)
 )
@@ -608,23 +618,8 @@ class SmartShopOptionsFlow(OptionsFlow):
         defaults = current.as_options()
         schema = probatio.Schema(
             {
-                probatio.Required(CONF_MIN_SIMILARITY): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=MIN_MATCH_THRESHOLD,
-                        max=100,
-                        step=0.5,
-                        mode=selector.NumberSelectorMode.SLIDER,
-                    )
-                ),
-                probatio.Required(CONF_ALERT_COOLDOWN): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0,
-                        max=1440,
-                        step=1,
-                        mode=selector.NumberSelectorMode.BOX,
-                        unit_of_measurement="min",
-                    )
-                ),
+                probatio.Required(CONF_MIN_SIMILARITY): _SIMILARITY,
+                probatio.Required(CONF_ALERT_COOLDOWN): _MINUTES,
                 probatio.Required(CONF_NEEDS_CONFIRMATION): bool,
                 probatio.Optional(CONF_QUIET_START): selector.TimeSelector(),
                 probatio.Optional(CONF_QUIET_END): selector.TimeSelector(),
@@ -667,23 +662,8 @@ class SmartShopOptionsFlow(OptionsFlow):
                 return self.async_create_entry(data=self._pending)
         schema = probatio.Schema(
             {
-                probatio.Required(CONF_MATCH_THRESHOLD): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=MIN_MATCH_THRESHOLD,
-                        max=100,
-                        step=0.5,
-                        mode=selector.NumberSelectorMode.SLIDER,
-                    )
-                ),
-                probatio.Required(CONF_ALERT_COOLDOWN): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0,
-                        max=1440,
-                        step=1,
-                        mode=selector.NumberSelectorMode.BOX,
-                        unit_of_measurement="min",
-                    )
-                ),
+                probatio.Required(CONF_MATCH_THRESHOLD): _SIMILARITY,
+                probatio.Required(CONF_ALERT_COOLDOWN): _MINUTES,
                 probatio.Required(CONF_DEFAULT_EXPIRY_DAYS): _days(1095),
                 probatio.Required(CONF_MAX_EXPIRY_DAYS): _days(1095),
                 probatio.Required(CONF_INCIDENT_RETENTION_DAYS): _days(365),
