@@ -100,35 +100,34 @@ MIN_SCAN_INTERVAL: Final = 10
 # Each scheduled scan is one DetectFaces call plus, when a face is found, one search per face.
 CALLS_PER_SCAN_ESTIMATE: Final = 2
 
+
+def _box(
+    minimum: float, maximum: float, *, step: float = 1, unit: str | None = None
+) -> selector.NumberSelector:
+    """A number typed into a box."""
+    config = selector.NumberSelectorConfig(
+        min=minimum, max=maximum, step=step, mode=selector.NumberSelectorMode.BOX
+    )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return selector.NumberSelector(config)
+
+
+def _days(maximum: int) -> selector.NumberSelector:
+    return _box(1, maximum, unit="d")
+
+
 _SIMILARITY = selector.NumberSelector(
     selector.NumberSelectorConfig(
         min=MIN_MATCH_THRESHOLD, max=100, step=0.5, mode=selector.NumberSelectorMode.SLIDER
     )
 )
-_MINUTES = selector.NumberSelector(
-    selector.NumberSelectorConfig(
-        min=0, max=1440, step=1, mode=selector.NumberSelectorMode.BOX, unit_of_measurement="min"
-    )
-)
-_PORT = selector.NumberSelector(
-    selector.NumberSelectorConfig(min=1, max=65535, step=1, mode=selector.NumberSelectorMode.BOX)
-)
+_MINUTES = _box(0, 1440, unit="min")
+_PORT = _box(1, 65535)
 _PASSWORD = selector.TextSelector(
     selector.TextSelectorConfig(type=selector.TextSelectorType.PASSWORD)
 )
 _URL = selector.TextSelector(selector.TextSelectorConfig(type=selector.TextSelectorType.URL))
-
-
-def _days(maximum: int) -> selector.NumberSelector:
-    return selector.NumberSelector(
-        selector.NumberSelectorConfig(
-            min=1,
-            max=maximum,
-            step=1,
-            mode=selector.NumberSelectorMode.BOX,
-            unit_of_measurement="d",
-        )
-    )
 
 
 async def validate_backend(data: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
@@ -668,43 +667,11 @@ class SmartShopOptionsFlow(OptionsFlow):
                 probatio.Required(CONF_MAX_EXPIRY_DAYS): _days(1095),
                 probatio.Required(CONF_INCIDENT_RETENTION_DAYS): _days(365),
                 probatio.Required(CONF_CONFIRMED_RETENTION_DAYS): _days(2190),
-                probatio.Required(CONF_MAX_FACES): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=1, max=20, step=1, mode=selector.NumberSelectorMode.BOX
-                    )
-                ),
-                probatio.Required(CONF_PRESENCE_MINUTES): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=1,
-                        max=1440,
-                        step=1,
-                        mode=selector.NumberSelectorMode.BOX,
-                        unit_of_measurement="min",
-                    )
-                ),
-                probatio.Required(CONF_DAILY_BUDGET): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0, max=1_000_000, step=1, mode=selector.NumberSelectorMode.BOX
-                    )
-                ),
-                probatio.Required(CONF_PRICE_PER_1000): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0,
-                        max=100,
-                        step=0.01,
-                        mode=selector.NumberSelectorMode.BOX,
-                        unit_of_measurement="USD",
-                    )
-                ),
-                probatio.Required(CONF_SCAN_INTERVAL): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0,
-                        max=86400,
-                        step=1,
-                        mode=selector.NumberSelectorMode.BOX,
-                        unit_of_measurement="s",
-                    )
-                ),
+                probatio.Required(CONF_MAX_FACES): _box(1, 20),
+                probatio.Required(CONF_PRESENCE_MINUTES): _box(1, 1440, unit="min"),
+                probatio.Required(CONF_DAILY_BUDGET): _box(0, 1_000_000),
+                probatio.Required(CONF_PRICE_PER_1000): _box(0, 100, step=0.01, unit="USD"),
+                probatio.Required(CONF_SCAN_INTERVAL): _box(0, 86400, unit="s"),
                 **_compliance_schema(backend, options).schema,
             }
         )
