@@ -16,7 +16,14 @@ from pathlib import Path
 import signal
 import sys
 
-from .auth import ApiKey, ApiKeyError, key_path, load_or_create_key, read_key_file
+from .auth import (
+    ApiKey,
+    ApiKeyError,
+    engine_access_key_id,
+    key_path,
+    load_or_create_key,
+    read_key_file,
+)
 from .config import BridgeConfig, ConfigError, load_config
 from .models import ModelError, ModelFiles, locate_models
 from .version import BRIDGE_VERSION
@@ -107,13 +114,15 @@ def _log_startup(config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> N
     )
     if config.engine.enabled:
         _LOGGER.info(
-            "recognition engine: data in %s, region %s, %d access key(s)",
+            "recognition engine: data in %s, region %s, access keys: %s (the pairing code) "
+            "and %d configured",
             config.engine.data_dir,
             config.engine.region,
+            engine_access_key_id(config.bridge_id),
             len(config.engine.credentials),
         )
     else:
-        _LOGGER.info("recognition engine off (no engine credentials configured)")
+        _LOGGER.info("recognition engine off (engine.enabled is false)")
 
 
 def _print_pairing_code(api_key: ApiKey) -> None:
