@@ -468,6 +468,24 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         """The backend refused the keys."""
         return await self.async_step_reauth_confirm()
 
+    async def _async_recheck(
+        self,
+        entry: ConfigEntry,
+        data: dict[str, Any],
+        host: str | None,
+        port: Any,
+        key: str | None,
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """Check an existing store's bridge (same id, maybe new address or key), then its
+        backend; ``data`` takes the checked bridge fields. Returns (errors, placeholders)."""
+        if CONF_BRIDGE_ID in entry.data:
+            self._bridge = {CONF_BRIDGE_ID: entry.data[CONF_BRIDGE_ID]}
+            assert host is not None and key is not None
+            if errors := await self._async_check_bridge(host, int(port), key):
+                return errors, {}
+            data |= self._bridge
+        return await validate_backend(data)
+
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -484,17 +502,14 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                     CONF_ACCESS_KEY_ID: user_input[CONF_ACCESS_KEY_ID].strip(),
                     CONF_SECRET_ACCESS_KEY: user_input[CONF_SECRET_ACCESS_KEY].strip(),
                 }
-            if has_bridge:
-                self._bridge = {CONF_BRIDGE_ID: entry.data[CONF_BRIDGE_ID]}
-                errors = await self._async_check_bridge(
-                    entry.data[CONF_BRIDGE_HOST],
-                    int(entry.data[CONF_BRIDGE_PORT]),
-                    user_input[CONF_PAIRING_KEY],
-                )
-                data |= self._bridge
-            if not errors:
-                errors, found = await validate_backend(data)
-                placeholders |= found
+            errors, found = await self._async_recheck(
+                entry,
+                data,
+                entry.data.get(CONF_BRIDGE_HOST),
+                entry.data.get(CONF_BRIDGE_PORT),
+                user_input.get(CONF_PAIRING_KEY),
+            )
+            placeholders |= found
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)
         fields: dict[Any, Any] = {}
@@ -531,16 +546,14 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
             if backend is Backend.ENGINE and own_keys and not _url_ok(data[CONF_ENDPOINT_URL]):
                 errors[CONF_ENDPOINT_URL] = "invalid_url"
-            if has_bridge and not errors:
-                self._bridge = {CONF_BRIDGE_ID: entry.data[CONF_BRIDGE_ID]}
-                errors = await self._async_check_bridge(
-                    user_input[CONF_HOST].strip(),
-                    int(user_input[CONF_PORT]),
-                    entry.data[CONF_BRIDGE_KEY],
+            else:
+                errors, found = await self._async_recheck(
+                    entry,
+                    data,
+                    user_input.get(CONF_HOST, "").strip(),
+                    user_input.get(CONF_PORT),
+                    entry.data.get(CONF_BRIDGE_KEY),
                 )
-                data |= self._bridge
-            if not errors:
-                errors, found = await validate_backend(data)
                 placeholders |= found
             if not errors:
                 return self.async_update_reload_and_abort(entry, data=data)

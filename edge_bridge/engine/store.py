@@ -10,7 +10,7 @@ the matrix ahead of the database. Searches take the collection's read lock and r
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 import fcntl
 import json
@@ -366,20 +366,18 @@ class FaceStore:
         return index
 
     @contextmanager
-    def _reading(self, collection_id: str) -> Iterator[CollectionIndex]:
+    def _locked(self, collection_id: str, *, write: bool) -> Iterator[CollectionIndex]:
         index = self._index(collection_id)
-        with index.lock.read():
+        with index.lock.write() if write else index.lock.read():
             if index.dropped:
                 raise CollectionNotFoundError(collection_id)
             yield index
 
-    @contextmanager
-    def _writing(self, collection_id: str) -> Iterator[CollectionIndex]:
-        index = self._index(collection_id)
-        with index.lock.write():
-            if index.dropped:
-                raise CollectionNotFoundError(collection_id)
-            yield index
+    def _reading(self, collection_id: str) -> AbstractContextManager[CollectionIndex]:
+        return self._locked(collection_id, write=False)
+
+    def _writing(self, collection_id: str) -> AbstractContextManager[CollectionIndex]:
+        return self._locked(collection_id, write=True)
 
     # -- collections ---------------------------------------------------------------------------
 
