@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 import json
 import os
@@ -301,9 +302,15 @@ class HomeAssistantApi:
             },
         )
 
-    async def wait_for_match(self, within: float) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The first ``smartshop_match``; then press its notification's Confirm button and
-        return the ``smartshop_match_confirmed`` that the blueprint's review produces."""
+    async def wait_for_match(
+        self, within: float, prepare: Callable[[], Awaitable[None]]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Subscribe, run ``prepare`` (set-up and enrolment), then wait for the first
+        ``smartshop_match``; press its notification's Confirm button and return the
+        ``smartshop_match_confirmed`` that the blueprint's review produces.
+
+        Subscribing first matters: the first match starts the person's alert cooldown, so a
+        match missed before subscribing would not be announced again for minutes."""
         async with self.session.ws_connect(f"{HA_URL}/api/websocket") as ws:
             await ws.receive_json()
             await ws.send_json({"type": "auth", "access_token": self.token})
@@ -313,6 +320,8 @@ class HomeAssistantApi:
                 await ws.send_json(
                     {"id": number + 1, "type": "subscribe_events", "event_type": event_type}
                 )
+            await prepare()
+            log("waiting for the demo offender's match on Home Assistant's event bus")
             async with asyncio.timeout(within):
                 match = await _next_event(ws, "smartshop_match")
                 await self._check_snapshot(match["data"]["snapshot_url"])
@@ -375,13 +384,15 @@ async def _run(check: bool) -> int:
             log("starting Home Assistant (the first start takes a minute)")
             await api.wait_until_up(ha)
             await api.log_in()
-            await api.ensure_store(key)
-            await api.ensure_offender()
+
+            async def prepare() -> None:
+                await api.ensure_store(key)
+                await api.ensure_offender()
+
             if check:
                 remaining = CHECK_TIMEOUT_S - (time.monotonic() - started)
-                log("waiting for the demo offender's match on Home Assistant's event bus")
                 try:
-                    event, confirmed = await api.wait_for_match(max(remaining, 10))
+                    event, confirmed = await api.wait_for_match(max(remaining, 10), prepare)
                 except TimeoutError as err:
                     raise DemoError(
                         f"no match confirmed through the alert within {CHECK_TIMEOUT_S:.0f} s"
@@ -404,6 +415,7 @@ async def _run(check: bool) -> int:
                 )
                 print(f"demo check passed in {time.monotonic() - started:.0f} s")
                 return 0
+            await prepare()
             print(
                 f"\nSmartShop demo is running.\n"
                 f"  Home Assistant: {HA_URL}\n"
