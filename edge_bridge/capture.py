@@ -8,6 +8,9 @@ makes no progress for ``stall_timeout_s`` is abandoned (its generation is retire
 it produces later is ignored) and a new one is started. Failed connections are retried with
 exponential backoff, capped at ``backoff_max_s`` (0.5 s -> 5 s by default), so a camera that comes
 back is streaming again within about ``backoff_max_s`` + its connect time.
+
+Every timing decision (pacing, the live fps limit, the watchdog, the backoff) reads one
+:class:`Clock`, by default the system's monotonic clock.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import itertools
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -30,6 +33,31 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_FILE_FPS = 25.0
 STABLE_SESSION_S = 10.0  # a connection that lasted this long resets the backoff
+
+
+class Clock(Protocol):
+    """Monotonic time and interruptible waits: what capture timing is measured with."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back (only differences are meaningful)."""
+        ...
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Sleep ``seconds``, returning early (True) as soon as ``stop`` is set."""
+        ...
+
+
+class SystemClock:
+    """:func:`time.monotonic` and :meth:`threading.Event.wait`."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        return stop.wait(seconds)
+
+
+SYSTEM_CLOCK = SystemClock()
 
 
 @dataclass(slots=True)
@@ -144,7 +172,7 @@ class _Reader:
     error: str | None = None
     opened_at: float | None = None
     frames: int = 0
-    heartbeat: float = field(default_factory=time.monotonic)
+    heartbeat: float = 0.0
 
 
 type SourceFactory = Callable[[CameraConfig, BadInputCounter], FrameSource]
@@ -159,6 +187,7 @@ class Camera:
         *,
         source_factory: SourceFactory = make_source,
         wall_clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.config = config
         self.id = config.id
@@ -166,6 +195,7 @@ class Camera:
         self.bad_inputs = BadInputCounter(config.id)
         self._source_factory = source_factory
         self._wall_clock = wall_clock
+        self._clock = clock
         self._stats = CameraStats()
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -250,7 +280,7 @@ class Camera:
                 break
             was_connected = self.stats().connected
             self._set(connected=False, state="reconnecting", last_error=reader.error)
-            lasted = (time.monotonic() - reader.opened_at) if reader.opened_at else 0.0
+            lasted = (self._clock.monotonic() - reader.opened_at) if reader.opened_at else 0.0
             if reader.frames and lasted >= STABLE_SESSION_S:
                 failures = 0
             delay = min(cfg.backoff_max_s, cfg.backoff_min_s * (2**failures))
@@ -267,7 +297,7 @@ class Camera:
                 _LOGGER.debug("camera %s: still failing: %s", self.id, reader.error)
             with self._lock:
                 self._stats.reconnects += 1
-            if self._stop.wait(delay):
+            if self._clock.wait(self._stop, delay):
                 break
         self.queue.close()
 
@@ -276,6 +306,7 @@ class Camera:
             self._active_generation += 1
             generation = self._active_generation
         reader = _Reader(generation, self._source_factory(self.config, self.bad_inputs))
+        reader.heartbeat = self._clock.monotonic()
         reader.thread = threading.Thread(
             target=self._read_loop,
             args=(reader,),
@@ -298,7 +329,7 @@ class Camera:
             limit = cfg.stall_timeout_s
             if reader.opened_at is None:
                 limit = max(limit, cfg.open_timeout_s + 2.0)
-            if reader.thread.is_alive() and time.monotonic() - reader.heartbeat > limit:
+            if reader.thread.is_alive() and self._clock.monotonic() - reader.heartbeat > limit:
                 with self._lock:
                     self._active_generation += 1  # retire the stuck reader
                     self._stats.stalls += 1
@@ -314,11 +345,11 @@ class Camera:
     def _read_loop(self, reader: _Reader) -> None:
         source = reader.source
         try:
-            reader.heartbeat = time.monotonic()
+            reader.heartbeat = self._clock.monotonic()
             source.open()
             if not self._current(reader):
                 return
-            reader.opened_at = reader.heartbeat = time.monotonic()
+            reader.opened_at = reader.heartbeat = self._clock.monotonic()
             self._session += 1
             self._pump(reader)
         except SourceError as err:
@@ -335,11 +366,11 @@ class Camera:
     def _pump(self, reader: _Reader) -> None:
         cfg = self.config
         source = reader.source
-        pacer = _Pacer(cfg, source, self._media_offset, self._stop)
+        pacer = _Pacer(cfg, source, self._media_offset, self._stop, self._clock)
         first = True
         while self._current(reader):
             image = source.read()
-            reader.heartbeat = time.monotonic()
+            reader.heartbeat = self._clock.monotonic()
             if not self._current(reader):
                 return
             if image is None:  # end of a file or folder pass
@@ -416,10 +447,16 @@ class _Pacer:
     """
 
     def __init__(
-        self, cfg: CameraConfig, source: FrameSource, media_offset: float, stop: threading.Event
+        self,
+        cfg: CameraConfig,
+        source: FrameSource,
+        media_offset: float,
+        stop: threading.Event,
+        clock: Clock,
     ) -> None:
         self.live = source.live
         self.stop = stop
+        self.clock = clock
         rate = cfg.fps or source.nominal_fps or DEFAULT_FILE_FPS
         self.media_step = 1.0 / rate
         if self.live:
@@ -427,15 +464,15 @@ class _Pacer:
         else:
             self.interval = self.media_step if cfg.realtime else None
         self.media_ts = media_offset
-        self.next_due = time.monotonic()
+        self.next_due = clock.monotonic()
         self.last_kept = 0.0
 
     def restart(self) -> None:
-        self.next_due = time.monotonic()
+        self.next_due = self.clock.monotonic()
 
     def admit(self) -> bool | None:
         """True: keep this frame; False: skip it (rate limit); None: stopped while waiting."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         if self.live:
             self.media_ts = now
             if self.interval is not None and now - self.last_kept < self.interval * 0.95:
@@ -449,7 +486,7 @@ class _Pacer:
         delay = self.next_due - now
         if delay < -1.0:  # far behind (the machine was busy): restart the schedule
             self.next_due = now
-        elif delay > 0 and self.stop.wait(delay):
+        elif delay > 0 and self.clock.wait(self.stop, delay):
             return None
         return True
 
