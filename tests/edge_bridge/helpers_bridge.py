@@ -1,14 +1,23 @@
-"""Helpers shared by the bridge tests: demo clip cache, configs, a running bridge, MJPEG server."""
+"""Helpers shared by the bridge tests: demo clip cache, configs, a running bridge, MJPEG server,
+a capture clock the test moves, and waits that are failure guards, never measurements.
+
+``GUARD_S`` bounds every wait for something that happens on another thread or process. It is
+only there so a broken build fails instead of hanging: no test measures how long a wait took,
+so a loaded machine makes tests slower, never red.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
 import contextlib
+from dataclasses import dataclass
 import fcntl
 import json
 from pathlib import Path
 import socket
+import threading
+import time
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +34,7 @@ from edge_bridge.runtime import Bridge
 
 FACES = Path(__file__).resolve().parent.parent / "fixtures" / "faces"
 API_KEY = "test-bridge-key-0123456789abcdef"
+GUARD_S = 120.0  # how long to wait for another thread or process before calling it broken
 
 _MODELS: ModelFiles | None = None
 _EMBEDDER: FaceEmbedder | None = None
@@ -198,8 +208,10 @@ class MjpegServer:
             await runner.cleanup()
 
 
-async def wait_for(predicate: Callable[[], bool], within: float, interval: float = 0.05) -> bool:
-    """Poll ``predicate`` on the event loop until true or ``within`` seconds pass."""
+async def wait_for(
+    predicate: Callable[[], bool], within: float = GUARD_S, interval: float = 0.02
+) -> bool:
+    """Poll ``predicate`` on the event loop until true; False only after ``within`` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while loop.time() < deadline:
@@ -207,3 +219,85 @@ async def wait_for(predicate: Callable[[], bool], within: float, interval: float
             return True
         await asyncio.sleep(interval)
     return predicate()
+
+
+def wait_until(predicate: Callable[[], bool], within: float = GUARD_S) -> bool:
+    """Poll ``predicate`` from a plain thread until true; False only after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+@dataclass(eq=False, slots=True)
+class ClockWait:
+    """One :meth:`ControlledClock.wait` in progress."""
+
+    seconds: float
+    deadline: float
+
+
+class ControlledClock:
+    """A capture clock (see ``edge_bridge.capture.Clock``) that the test moves by hand.
+
+    Frozen by default: time passes only through :meth:`advance` and :meth:`run_to_next_wait`, so
+    pacing, backoff and watchdog decisions happen at exact, repeatable instants whatever the
+    machine's load. With ``follow_real_time`` it also runs with real time, and the hand moves
+    are fast-forwards on top (a one-minute outage in a fraction of a second).
+    """
+
+    POLL_S = 0.01  # how often a waiter checks its stop event (waiting only, never measured)
+
+    def __init__(self, start: float = 1000.0, *, follow_real_time: bool = False) -> None:
+        self._cond = threading.Condition()
+        self._offset = start
+        self._real_start = time.monotonic() if follow_real_time else None
+        self._waits: list[ClockWait] = []
+        self.history: list[float] = []  # the length of every wait ever asked for, in order
+
+    def _now(self) -> float:
+        real = 0.0 if self._real_start is None else time.monotonic() - self._real_start
+        return self._offset + real
+
+    def monotonic(self) -> float:
+        with self._cond:
+            return self._now()
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        with self._cond:
+            entry = ClockWait(seconds, self._now() + seconds)
+            self._waits.append(entry)
+            self.history.append(seconds)
+            self._cond.notify_all()
+            try:
+                while not stop.is_set() and self._now() < entry.deadline:
+                    self._cond.wait(self.POLL_S)
+            finally:
+                self._waits.remove(entry)
+                self._cond.notify_all()
+            return stop.is_set()
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward; waits that are due return."""
+        with self._cond:
+            self._offset += seconds
+            self._cond.notify_all()
+
+    def next_wait(self, within: float = GUARD_S) -> ClockWait:
+        """The earliest wait in progress, once there is one."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: bool(self._waits), within):
+                raise AssertionError(f"nothing waited on the clock within {within:g} s")
+            return min(self._waits, key=lambda w: w.deadline)
+
+    def run_to_next_wait(self, within: float = GUARD_S) -> ClockWait:
+        """Jump to the end of the earliest wait in progress and let it return."""
+        with self._cond:
+            entry = self.next_wait(within)
+            self._offset += max(0.0, entry.deadline - self._now())
+            self._cond.notify_all()
+            if not self._cond.wait_for(lambda: entry not in self._waits, within):
+                raise AssertionError(f"a due wait did not return within {within:g} s")
+            return entry
