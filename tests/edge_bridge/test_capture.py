@@ -22,7 +22,16 @@ from edge_bridge import imagefile
 from edge_bridge.capture import Camera, Frame, FrameQueue
 from edge_bridge.config import CameraConfig, SourceSpec, build_config
 from edge_bridge.sources import BadInputCounter, SourceError
-from tests.edge_bridge.helpers_bridge import FACES, MjpegServer, demo_clip, jpeg, wait_for
+from tests.edge_bridge.helpers_bridge import (
+    FACES,
+    GUARD_S,
+    ControlledClock,
+    MjpegServer,
+    demo_clip,
+    jpeg,
+    wait_for,
+    wait_until,
+)
 
 
 def _frame(seq: int) -> Frame:
@@ -32,15 +41,6 @@ def _frame(seq: int) -> Frame:
 def _camera_config(**overrides: Any) -> CameraConfig:
     data = {"id": "cam", "source": "usb:0", **overrides}
     return build_config({"cameras": [data]}, {}).cameras[0]
-
-
-def _wait(predicate: Callable[[], bool], within: float) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 # --------------------------------------------------------------------------- fake sources
@@ -74,16 +74,76 @@ class FloodSource:
         pass
 
 
+class SteppedSource(FloodSource):
+    """A live camera whose frames the test hands out: ``read()`` waits for :meth:`deliver`.
+
+    Each frame read moves ``clock`` on by ``frame_s`` (the camera's frame period) when given;
+    ``on_read`` runs at the start of every read (to observe the camera between frames).
+    """
+
+    def __init__(
+        self,
+        clock: ControlledClock | None = None,
+        frame_s: float = 0.0,
+        on_read: Callable[[], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.clock = clock
+        self.frame_s = frame_s
+        self.on_read = on_read
+        self.reads = 0
+        self._allowed = 0
+        self._asking = False
+        self._interrupted = False
+        self._cond = threading.Condition()
+
+    def read(self) -> np.ndarray:
+        if self.on_read is not None:
+            self.on_read()
+        with self._cond:
+            self._asking = True
+            self._cond.notify_all()
+            try:
+                self._cond.wait_for(
+                    lambda: self._interrupted or self.reads < self._allowed, GUARD_S
+                )
+            finally:
+                self._asking = False
+            if self._interrupted or self.reads >= self._allowed:
+                raise SourceError("camera stopped")
+            self.reads += 1
+        if self.clock is not None:
+            self.clock.advance(self.frame_s)
+        return np.zeros((48, 64, 3), np.uint8)
+
+    def deliver(self, count: int) -> None:
+        """Send ``count`` frames; return once the camera has handled them and asks for more."""
+        with self._cond:
+            self._allowed += count
+            self._cond.notify_all()
+            handled = self._cond.wait_for(
+                lambda: self.reads == self._allowed and self._asking, GUARD_S
+            )
+        assert handled, f"the camera took {self.reads} of {self._allowed} frames"
+
+    def interrupt(self) -> None:
+        with self._cond:
+            self._interrupted = True
+            self._cond.notify_all()
+
+
 class HangingSource(FloodSource):
     """Opens fine, then its first read never returns (until released)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.release = threading.Event()
+        self.reading = threading.Event()
         self.interrupted = False
 
     def read(self) -> np.ndarray:
-        self.release.wait(30)
+        self.reading.set()
+        self.release.wait(GUARD_S)
         raise SourceError("released")
 
     def interrupt(self) -> None:
@@ -91,15 +151,16 @@ class HangingSource(FloodSource):
 
 
 class FailingSource(FloodSource):
-    """Fails to open ``failures`` times (recording when), then floods."""
+    """Fails to open ``failures`` times (recording when, on ``clock``), then floods."""
 
-    def __init__(self, attempts: list[float], failures: int) -> None:
+    def __init__(self, attempts: list[float], failures: int, clock: ControlledClock) -> None:
         super().__init__(delay=0.01)
         self.attempts = attempts
         self.failures = failures
+        self.clock = clock
 
     def open(self) -> None:
-        self.attempts.append(time.monotonic())
+        self.attempts.append(self.clock.monotonic())
         if len(self.attempts) <= self.failures:
             raise SourceError("connection refused")
 
@@ -109,7 +170,7 @@ def cameras() -> Iterator[list[Camera]]:
     started: list[Camera] = []
     yield started
     for camera in started:
-        camera.stop(2.0)
+        camera.stop(GUARD_S)
 
 
 def _start(cameras: list[Camera], camera: Camera) -> Camera:
@@ -134,102 +195,142 @@ def test_queue_drops_the_oldest_frames_and_counts_them() -> None:
 
 
 def test_flood_into_a_slow_pipeline_is_bounded_and_counted(cameras: list[Camera]) -> None:
+    queue_lengths: list[int] = []
+    source = SteppedSource(on_read=lambda: queue_lengths.append(len(camera.queue)))
     camera = _start(
-        cameras, Camera(_camera_config(queue_size=2), source_factory=lambda c, b: FloodSource())
+        cameras, Camera(_camera_config(queue_size=2), source_factory=lambda c, b: source)
     )
     consumed: list[int] = []
-    largest_queue = 0
-    deadline = time.monotonic() + 1.0
-    while time.monotonic() < deadline:
-        largest_queue = max(largest_queue, len(camera.queue))
-        frame = camera.queue.get(0.5)
-        if frame is not None:
-            consumed.append(frame.seq)
-            camera.add_analysed()
-        time.sleep(0.03)  # a slow pipeline: ~30 frames/s against thousands delivered
-    camera.stop(2.0)
+    for _ in range(5):
+        source.deliver(30)  # thirty frames arrive while the pipeline analyses one
+        frame = camera.queue.get(0)
+        assert frame is not None
+        consumed.append(frame.seq)
+        camera.add_analysed()
     stats = camera.stats()
-    leftover = len(camera.queue)
-    assert largest_queue <= 2
-    assert stats.frames_dropped > 10 * len(consumed)
+    leftover = [frame.seq for frame in iter(lambda: camera.queue.get(0), None)]
+    assert stats.frames_in == 150
+    assert max(queue_lengths) == 2  # the queue never held more than its bound
+    assert len(queue_lengths) == 151  # looked at before every frame (and the next one)
     # Every frame is accounted for: analysed, dropped or still queued.
-    assert stats.frames_in == len(consumed) + stats.frames_dropped + leftover
+    assert stats.frames_dropped == 150 - 5 - 1
+    assert stats.frames_in == len(consumed) + stats.frames_dropped + len(leftover)
     assert stats.frames_analysed == len(consumed)
-    assert consumed == sorted(consumed)
-    # Dropping the oldest means what the pipeline sees is recent: big jumps between frames.
-    assert max(b - a for a, b in itertools.pairwise(consumed)) > 10
+    # Dropping the oldest means what the pipeline sees is recent: the newest but one of each
+    # burst (the newest is still queued when it is picked), and last of all the newest.
+    assert consumed == [29, 59, 89, 119, 149]
+    assert leftover == [150]
+    camera.stop(GUARD_S)
+    assert camera.stats().frames_in == 150  # stopping neither loses nor invents frames
 
 
 def test_live_fps_limit_skips_and_counts(cameras: list[Camera]) -> None:
+    clock = ControlledClock()
+    source = SteppedSource(clock, frame_s=0.002)  # a camera sending 500 frames a second
     camera = _start(
         cameras,
-        Camera(_camera_config(fps=10), source_factory=lambda c, b: FloodSource(delay=0.002)),
+        Camera(
+            _camera_config(fps=10, queue_size=100),
+            source_factory=lambda c, b: source,
+            clock=clock,
+        ),
     )
-    time.sleep(1.0)
+    source.deliver(500)  # one second of the camera's time
     stats = camera.stats()
     kept = stats.frames_in - stats.frames_skipped
-    assert 5 <= kept <= 15
-    assert stats.frames_skipped > kept
+    assert stats.frames_in == 500
+    assert 10 <= kept <= 11
+    assert stats.frames_skipped == 500 - kept
+    frames = list(iter(lambda: camera.queue.get(0), None))
+    assert len(frames) == kept
+    # Never faster than 10 fps (less the 5 % tolerance), and each frame kept as soon as allowed.
+    gaps = [b.media_ts - a.media_ts for a, b in itertools.pairwise(frames)]
+    assert all(0.095 <= gap < 0.095 + 0.002 for gap in gaps), gaps
 
 
 # --------------------------------------------------------------------------- watchdog, reconnect
 
 
 def test_watchdog_abandons_a_stuck_reader_and_reconnects(cameras: list[Camera]) -> None:
+    clock = ControlledClock()
     hanging = HangingSource()
-    flood = FloodSource(delay=0.01)
-    sources: list[Any] = [hanging, flood]
+    stepped = SteppedSource()
+    sources: list[Any] = [hanging, stepped]
     camera = _start(
         cameras,
         Camera(
             _camera_config(stall_timeout_s=0.5, backoff_min_s=0.05),
-            source_factory=lambda c, b: sources.pop(0) if len(sources) > 1 else sources[0],
+            source_factory=lambda c, b: sources.pop(0),
+            clock=clock,
         ),
     )
     try:
-        assert _wait(lambda: camera.stats().stalls >= 1, 5.0)
+        assert hanging.reading.wait(GUARD_S)
+        clock.advance(0.6)  # 0.6 s without a frame: over the 0.5 s stall timeout
+        backoff = clock.run_to_next_wait()  # the reader was abandoned; retry after the backoff
+        assert backoff.seconds == 0.05
+        stats = camera.stats()
+        assert stats.stalls == 1
+        assert stats.reconnects == 1
         assert hanging.interrupted
-        assert _wait(lambda: flood.opened == 1 and camera.stats().connected, 5.0)
-        before = camera.stats().frames_in
-        assert _wait(lambda: camera.stats().frames_in > before + 5, 5.0)
-        assert camera.stats().last_error is None
+        stepped.deliver(1)
+        stats = camera.stats()
+        assert stepped.opened == 1
+        assert stats.connected
+        assert stats.last_error is None
+        stepped.deliver(6)
+        assert camera.stats().frames_in == 7
+        assert camera.stats().stalls == 1
     finally:
         hanging.release.set()
 
 
 def test_reconnect_backoff_doubles_and_is_capped(cameras: list[Camera]) -> None:
+    clock = ControlledClock()
     attempts: list[float] = []
-    source = FailingSource(attempts, failures=100)
+    source = FailingSource(attempts, failures=100, clock=clock)
     camera = _start(
         cameras,
         Camera(
             _camera_config(backoff_min_s=0.05, backoff_max_s=0.2),
             source_factory=lambda c, b: source,
+            clock=clock,
         ),
     )
-    assert _wait(lambda: len(attempts) >= 7, 5.0)
-    camera.stop(2.0)
+    waits = [clock.run_to_next_wait().seconds for _ in range(6)]
+    clock.next_wait()  # the seventh attempt has failed too
+    camera.stop(GUARD_S)
+    # 0.05 s, then 0.1 s, then the 0.2 s cap, where it stays.
+    assert waits == pytest.approx([0.05, 0.1, 0.2, 0.2, 0.2, 0.2])
     gaps = [b - a for a, b in itertools.pairwise(attempts)]
-    assert gaps[0] < gaps[2]  # 0.05 s, then 0.1 s, then 0.2 s
-    assert all(gap < 0.2 + 0.15 for gap in gaps)  # never above the cap (plus scheduling slack)
-    assert all(gap > 0.15 for gap in gaps[3:])  # reached the cap and stays there
+    assert len(attempts) == 7
+    assert gaps == pytest.approx(waits)  # attempts are exactly one backoff apart
     stats = camera.stats()
-    assert stats.reconnects >= 6
+    assert stats.reconnects == 7
     assert not stats.connected
     assert stats.last_error == "connection refused"
 
 
 def test_source_that_comes_back_streams_again(cameras: list[Camera]) -> None:
+    clock = ControlledClock()
     attempts: list[float] = []
-    source = FailingSource(attempts, failures=3)
+    source = FailingSource(attempts, failures=3, clock=clock)
     camera = _start(
-        cameras, Camera(_camera_config(backoff_min_s=0.05), source_factory=lambda c, b: source)
+        cameras,
+        Camera(
+            _camera_config(backoff_min_s=0.05),
+            source_factory=lambda c, b: source,
+            clock=clock,
+        ),
     )
-    assert _wait(lambda: camera.stats().connected, 5.0)
+    for _ in range(3):
+        clock.run_to_next_wait()
+    assert camera.queue.get(GUARD_S) is not None
     stats = camera.stats()
+    assert stats.connected
     assert stats.reconnects == 3
     assert stats.state == "streaming"
-    assert camera.queue.get(2.0) is not None
+    assert len(attempts) == 4
 
 
 # --------------------------------------------------------------------------- files
@@ -258,17 +359,22 @@ def test_video_file_plays_at_its_own_frame_rate(
     cameras: list[Camera], clip: tuple[Path, dict[str, Any]]
 ) -> None:
     path, schedule = clip
-    camera = _start(cameras, Camera(_camera_config(source=str(path))))
-    seen: list[int] = []
-    stop = threading.Event()
-    _drain(camera, seen, stop)
-    assert _wait(lambda: camera.stats().connected, 5.0)
-    start_count = camera.stats().frames_in
-    time.sleep(1.0)
-    played = camera.stats().frames_in - start_count
-    stop.set()
     assert schedule["fps"] == 15.0
-    assert 9 <= played <= 21  # ~15 frames in a second, not hundreds
+    clock = ControlledClock()
+    start = clock.monotonic()
+    camera = _start(cameras, Camera(_camera_config(source=str(path)), clock=clock))
+    # Each frame waits for its own time; let one second of the clock pass, frame by frame.
+    waits = [clock.run_to_next_wait().seconds for _ in range(15)]
+    pending = clock.next_wait()  # the sixteenth frame, held until its time
+    assert clock.monotonic() - start == pytest.approx(1.0)
+    assert waits == pytest.approx([1 / 15] * 15)
+    assert pending.deadline - clock.monotonic() == pytest.approx(1 / 15)
+    stats = camera.stats()
+    assert stats.connected
+    assert stats.frames_in == 15  # 15 frames in a second, not hundreds
+    frames = list(iter(lambda: camera.queue.get(0), None))
+    assert [f.seq for f in frames] == [14, 15]  # real-time playback drops when behind
+    assert frames[1].media_ts - frames[0].media_ts == pytest.approx(1 / 15)
 
 
 def test_video_file_as_fast_as_analysed_is_lossless_and_ends(
@@ -282,8 +388,9 @@ def test_video_file_as_fast_as_analysed_is_lossless_and_ends(
     seen: list[int] = []
     stop = threading.Event()
     thread = _drain(camera, seen, stop)
-    assert camera.wait_ended(30.0)
-    thread.join(5.0)
+    assert camera.wait_ended(GUARD_S)
+    thread.join(GUARD_S)
+    assert not thread.is_alive()  # the queue was closed at the end and drained
     stats = camera.stats()
     assert stats.state == "ended"
     assert len(seen) == schedule["frames"] == stats.frames_in
@@ -297,7 +404,7 @@ def test_looping_file_starts_a_new_session_each_pass(cameras: list[Camera], tmp_
     for index in range(3):
         (folder / f"{index}.jpg").write_bytes(jpeg(np.full((60, 80, 3), index * 40, np.uint8)))
     camera = _start(cameras, Camera(_camera_config(source=str(folder), realtime=False)))
-    frames = [camera.queue.get(5.0) for _ in range(9)]
+    frames = [camera.queue.get(GUARD_S) for _ in range(9)]
     assert all(f is not None for f in frames)
     sessions = [f.session for f in frames if f is not None]
     assert sessions[0] < sessions[3] < sessions[6]
@@ -384,7 +491,7 @@ def test_image_folder_skips_bad_files_with_counted_reasons(
         (tmp_path / name).write_bytes(data)
     caplog.set_level(logging.WARNING, logger="edge_bridge.sources")
     camera = _start(cameras, Camera(_camera_config(source=str(tmp_path), realtime=False)))
-    frames = [camera.queue.get(5.0) for _ in range(12)]  # three passes over four good files
+    frames = [camera.queue.get(GUARD_S) for _ in range(12)]  # three passes over four good files
     assert all(frame is not None for frame in frames)
     assert all(frame.image.shape == (512, 512, 3) for frame in frames if frame is not None)
     stats = camera.stats()
@@ -414,10 +521,10 @@ def test_folder_without_any_usable_image_keeps_retrying(
     camera = _start(
         cameras, Camera(_camera_config(source=str(tmp_path), backoff_min_s=0.05, backoff_max_s=0.1))
     )
-    assert _wait(lambda: camera.stats().reconnects >= 2, 5.0)
+    assert wait_until(lambda: camera.stats().reconnects >= 2)
     assert "no readable images" in (camera.stats().last_error or "")
     (tmp_path / "y.jpg").write_bytes((FACES / "grace_hopper.jpg").read_bytes())
-    assert _wait(lambda: camera.stats().connected, 5.0)
+    assert wait_until(lambda: camera.stats().connected)
 
 
 def test_bad_input_counter_logs_once_per_item(caplog: pytest.LogCaptureFixture) -> None:
@@ -440,7 +547,7 @@ async def test_mjpeg_stream_over_http(content_length: bool) -> None:
     camera = Camera(_camera_config(source=server.url))
     camera.start()
     try:
-        assert await wait_for(lambda: camera.stats().frames_in >= 6, 5.0)
+        assert await wait_for(lambda: camera.stats().frames_in >= 6)
         stats = camera.stats()
         assert stats.connected
         assert (stats.width, stats.height) == (160, 120)
@@ -460,7 +567,7 @@ async def test_jpeg_snapshot_url_is_polled() -> None:
     camera = Camera(_camera_config(source=server.url, fps=20))
     camera.start()
     try:
-        assert await wait_for(lambda: camera.stats().frames_in >= 3, 5.0)
+        assert await wait_for(lambda: camera.stats().frames_in >= 3)
         assert server.connections >= 3
     finally:
         await _stop(camera)
@@ -478,7 +585,7 @@ async def test_http_error_is_reported_without_the_password(
     caplog.set_level(logging.DEBUG)
     camera.start()
     try:
-        assert await wait_for(lambda: camera.stats().reconnects >= 2, 5.0)
+        assert await wait_for(lambda: camera.stats().reconnects >= 2)
         error = camera.stats().last_error or ""
         assert "HTTP 401" in error
         assert "viewer:***@" in error
@@ -489,7 +596,7 @@ async def test_http_error_is_reported_without_the_password(
 
 
 async def _stop(camera: Camera) -> None:
-    await asyncio.to_thread(camera.stop, 2.0)
+    await asyncio.to_thread(camera.stop, GUARD_S)
 
 
 def test_source_spec_redaction() -> None:
