@@ -245,7 +245,8 @@ class ControlledClock:
     Frozen by default: time passes only through :meth:`advance` and :meth:`run_to_next_wait`, so
     pacing, backoff and watchdog decisions happen at exact, repeatable instants whatever the
     machine's load. With ``follow_real_time`` it also runs with real time, and the hand moves
-    are fast-forwards on top (a one-minute outage in a fraction of a second).
+    are fast-forwards on top (a one-minute outage in a fraction of a second); :meth:`pause` and
+    :meth:`resume` stop and restart that.
     """
 
     POLL_S = 0.01  # how often a waiter checks its stop event (waiting only, never measured)
@@ -264,6 +265,18 @@ class ControlledClock:
     def monotonic(self) -> float:
         with self._cond:
             return self._now()
+
+    def pause(self) -> None:
+        """Stop following real time: from now on only the test moves the clock."""
+        with self._cond:
+            self._offset = self._now()
+            self._real_start = None
+
+    def resume(self) -> None:
+        """Follow real time again, from the current reading."""
+        with self._cond:
+            self._offset = self._now()
+            self._real_start = time.monotonic()
 
     def wait(self, stop: threading.Event, seconds: float) -> bool:
         with self._cond:
