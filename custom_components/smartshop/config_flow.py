@@ -52,6 +52,7 @@ from .const import (
     CONF_MAX_FACES,
     CONF_NAME,
     CONF_OWNED,
+    CONF_PAIRING_KEY,
     CONF_PRESENCE_MINUTES,
     CONF_PRICE_PER_1000,
     CONF_REGION,
@@ -90,7 +91,6 @@ from .recognition import (
     WrongRegionError,
 )
 
-CONF_PAIRING_KEY: Final = "pairing_key"
 CONF_MIN_SIMILARITY: Final = "min_similarity"
 CONF_NEEDS_CONFIRMATION: Final = "needs_confirmation"
 CONF_QUIET_START: Final = "quiet_start"

@@ -26,6 +26,15 @@ CONF_ENGINE_PORT: Final = "engine_port"
 # The store's backend is the engine on its bridge: endpoint and keys derive from the bridge's.
 CONF_ENGINE_ON_BRIDGE: Final = "engine_on_bridge"
 DEFAULT_BRIDGE_PORT: Final = 8765
+# The code a bridge prints at first start; once checked it is stored as CONF_BRIDGE_KEY.
+CONF_PAIRING_KEY: Final = "pairing_key"
+
+# Every credential SmartShop asks for or stores: the backend's key pair, the bridge's key (its
+# bearer token and the engine's SigV4 secret) and the pairing code it is typed in as. Diagnostics
+# redact every one of them wherever it appears; a new credential belongs here.
+SECRET_KEYS: Final = frozenset(
+    {CONF_ACCESS_KEY_ID, CONF_SECRET_ACCESS_KEY, CONF_BRIDGE_KEY, CONF_PAIRING_KEY}
+)
 
 # Options
 CONF_MATCH_THRESHOLD: Final = "match_threshold"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_ACCESS_KEY_ID, CONF_ENDPOINT_URL, CONF_SECRET_ACCESS_KEY
+from .const import CONF_BRIDGE_HOST, CONF_ENDPOINT_URL, SECRET_KEYS
 from .data import SmartShopConfigEntry
 
-TO_REDACT = {CONF_ACCESS_KEY_ID, CONF_SECRET_ACCESS_KEY, CONF_ENDPOINT_URL}
+# Every credential, plus where the backend and the bridge are on the owner's network (an engine
+# URL may also carry user:password).
+TO_REDACT: Final = SECRET_KEYS | {CONF_ENDPOINT_URL, CONF_BRIDGE_HOST}
 
 
 async def async_get_config_entry_diagnostics(
@@ -22,10 +24,14 @@ async def async_get_config_entry_diagnostics(
     return {
         "entry": {
             "data": async_redact_data(dict(entry.data), TO_REDACT),
-            "options": dict(entry.options),
+            "options": async_redact_data(dict(entry.options), TO_REDACT),
         },
         "subentries": [
-            {"type": sub.subentry_type, "title": sub.title, "data": dict(sub.data)}
+            {
+                "type": sub.subentry_type,
+                "title": sub.title,
+                "data": async_redact_data(dict(sub.data), TO_REDACT),
+            }
             for sub in entry.subentries.values()
         ],
         "runtime": {

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 import boto3
 from botocore.stub import ANY, Stubber
 from homeassistant.components.camera import Camera
-from homeassistant.config_entries import ConfigSubentryData
+from homeassistant.config_entries import ConfigEntryState, ConfigSubentryData
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -22,10 +24,16 @@ from custom_components.smartshop.const import (
     CONF_ACCESS_KEY_ID,
     CONF_AI_OPT_OUT,
     CONF_BACKEND,
+    CONF_BRIDGE_HOST,
+    CONF_BRIDGE_ID,
+    CONF_BRIDGE_KEY,
+    CONF_BRIDGE_PORT,
     CONF_CAMERA_ENTITY,
     CONF_CATEGORY,
     CONF_COLLECTION_ID,
     CONF_DPIA_DONE,
+    CONF_ENGINE_ON_BRIDGE,
+    CONF_ENGINE_PORT,
     CONF_LOCATION,
     CONF_NAME,
     CONF_OWNED,
@@ -42,6 +50,8 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 ACCESS_KEY = "AKIATESTSMARTSHOP01"
 SECRET_KEY = "s3cr3t/SmartShop+TestSecretKey0000000000"
 COLLECTION = "smartshop-high-street-theft"
+BRIDGE_ID = "back-office"
+BRIDGE_KEY = "pairing-key-7Hq2xVb9LmZ4"
 
 
 @pytest.fixture(autouse=True)
@@ -181,8 +191,9 @@ def store_entry(
     watchlist: bool = True,
     camera: str | None = "camera.front_door",
     options: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> MockConfigEntry:
-    """A store on AWS with (optionally) one watchlist and one camera."""
+    """A store on AWS (or as ``data`` overrides) with (optionally) one watchlist and one camera."""
     subentries: list[ConfigSubentryData] = []
     if watchlist:
         subentries.append(
@@ -217,7 +228,8 @@ def store_entry(
             CONF_ACCESS_KEY_ID: ACCESS_KEY,
             CONF_SECRET_ACCESS_KEY: SECRET_KEY,
             CONF_REGION: "eu-west-2",
-        },
+        }
+        | (data or {}),
         options={CONF_DPIA_DONE: confirmed, CONF_SIGNAGE_UP: confirmed, CONF_AI_OPT_OUT: confirmed}
         | (options or {}),
         subentries_data=subentries,
@@ -246,6 +258,87 @@ def still_camera(hass: HomeAssistant, face_jpeg: bytes) -> Generator[StillCamera
     camera = StillCamera(face_jpeg)
     setup_test_component_platform(hass, "camera", [camera])
     yield camera
+
+
+class FakeBridge:
+    """An edge bridge's API on loopback: ``/info`` and an idle event WebSocket behind its key.
+
+    Tests change ``bridge_id`` or ``engine_port`` to play a different bridge at the same address.
+    """
+
+    def __init__(self) -> None:
+        self.bridge_id = BRIDGE_ID
+        self.key = BRIDGE_KEY
+        self.engine_port: int | None = 8766
+        self.host = "127.0.0.1"
+        self.port = 0
+        app = web.Application()
+        app.router.add_get("/api/v1/info", self._info)
+        app.router.add_get("/api/v1/events", self._events)
+        self.server = TestServer(app, host=self.host)
+
+    def _authorised(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {self.key}"
+
+    async def _info(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        return web.json_response(
+            {
+                "bridge_id": self.bridge_id,
+                "version": "1.0.0",
+                "cameras": [],
+                "engine": {"enabled": self.engine_port is not None, "port": self.engine_port},
+            }
+        )
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for _ in ws:  # no face ever walks past; the socket stays open until closed
+            pass
+        return ws
+
+    def entry_data(self, backend: str = "engine") -> dict[str, Any]:
+        """Config entry data of a store paired with this bridge."""
+        data: dict[str, Any] = {
+            CONF_STORE_NAME: "Back office",
+            CONF_BACKEND: backend,
+            CONF_REGION: "eu-west-2",
+            CONF_BRIDGE_ID: self.bridge_id,
+            CONF_BRIDGE_HOST: self.host,
+            CONF_BRIDGE_PORT: self.port,
+            CONF_BRIDGE_KEY: self.key,
+        }
+        if backend == "engine":
+            return data | {CONF_ENGINE_ON_BRIDGE: True, CONF_ENGINE_PORT: self.engine_port}
+        return data | {CONF_ACCESS_KEY_ID: ACCESS_KEY, CONF_SECRET_ACCESS_KEY: SECRET_KEY}
+
+
+@pytest.fixture
+async def fake_bridge(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[FakeBridge]:
+    """A bridge listening on loopback; stores still loaded at the end are unloaded first."""
+    bridge = FakeBridge()
+    await bridge.server.start_server()
+    bridge.port = int(bridge.server.port or 0)
+    yield bridge
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            await hass.config_entries.async_unload(entry.entry_id)
+    await bridge.server.close()
+
+
+def bridge_store_entry(bridge: FakeBridge, backend: str = "engine") -> MockConfigEntry:
+    """A store paired with the fake bridge, on its engine or on AWS; no subentries."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Back office",
+        unique_id=bridge.bridge_id,
+        data=bridge.entry_data(backend),
+        options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True},
+    )
 
 
 async def setup_store(

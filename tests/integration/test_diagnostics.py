@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -12,7 +14,29 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from .conftest import ACCESS_KEY, SECRET_KEY, Rekognition, setup_store, store_entry
+from custom_components.smartshop.const import (
+    CONF_ACCESS_KEY_ID,
+    CONF_BACKEND,
+    CONF_ENDPOINT_URL,
+    CONF_SECRET_ACCESS_KEY,
+    SECRET_KEYS,
+)
+from custom_components.smartshop.diagnostics import TO_REDACT
+
+from .conftest import (
+    ACCESS_KEY,
+    BRIDGE_KEY,
+    SECRET_KEY,
+    FakeBridge,
+    Rekognition,
+    bridge_store_entry,
+    setup_store,
+    store_entry,
+)
+
+ENGINE_ACCESS_KEY = "engine-access-key-Q8w3Rt"
+ENGINE_SECRET = "engine-secret-Zk5Pn1Yc9Ds"
+ENGINE_URL = "http://10.20.30.40:8766"
 
 
 async def test_diagnostics(
@@ -22,11 +46,59 @@ async def test_diagnostics(
     still_camera,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Keys are redacted; the snapshot pins the shape."""
+    """The snapshot pins the shape."""
     entry = store_entry()
     await setup_store(hass, rekognition, entry)
     result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
-    text = json.dumps(result)
-    assert SECRET_KEY not in text
-    assert ACCESS_KEY not in text
     assert result == snapshot(exclude=props("entry_id", "subentry_id"))
+
+
+def _store(kind: str, bridge: FakeBridge) -> MockConfigEntry:
+    """A store of each kind the config flow can create."""
+    if kind == "aws":
+        return store_entry()
+    if kind == "engine_by_url":
+        return store_entry(
+            data={
+                CONF_BACKEND: "engine",
+                CONF_ENDPOINT_URL: ENGINE_URL,
+                CONF_ACCESS_KEY_ID: ENGINE_ACCESS_KEY,
+                CONF_SECRET_ACCESS_KEY: ENGINE_SECRET,
+            }
+        )
+    return bridge_store_entry(bridge, "engine" if kind == "bridge_engine" else "aws")
+
+
+@pytest.mark.parametrize(
+    ("kind", "secrets"),
+    [
+        ("aws", [ACCESS_KEY, SECRET_KEY]),
+        ("engine_by_url", [ENGINE_ACCESS_KEY, ENGINE_SECRET]),
+        # The bridge key is the bridge's bearer token and its engine's SigV4 secret.
+        ("bridge_engine", [BRIDGE_KEY]),
+        ("bridge_aws", [BRIDGE_KEY, ACCESS_KEY, SECRET_KEY]),
+    ],
+)
+async def test_no_secret_in_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    rekognition: Rekognition,
+    fake_bridge: FakeBridge,
+    kind: str,
+    secrets: list[str],
+) -> None:
+    """No configured secret's value, nor the backend's or bridge's address, is anywhere in the
+    diagnostics of any kind of store."""
+    entry = _store(kind, fake_bridge)
+    stored = [entry.data, entry.options, *(sub.data for sub in entry.subentries.values())]
+    configured = {str(part[key]) for part in stored for key in SECRET_KEYS if key in part}
+    assert set(secrets) <= configured, "the store holds the secrets this test looks for"
+    await setup_store(hass, rekognition, entry)
+
+    result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    text = json.dumps(result)
+    for secret in configured:
+        assert secret not in text, f"a secret of the {kind} store is in its diagnostics"
+    for key in TO_REDACT & set(entry.data):
+        assert str(entry.data[key]) not in text, key
+        assert result["entry"]["data"][key] == "**REDACTED**"
