@@ -35,6 +35,7 @@ from .const import (
     CONF_MAX_EXPIRY_DAYS,
     CONF_MAX_FACES,
     CONF_PRICE_PER_1000,
+    CONF_STORE_ID,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
     DEFAULT_CONFIRMED_RETENTION_DAYS,
     DEFAULT_DAILY_BUDGET,
@@ -46,7 +47,13 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .data import SmartShopConfigEntry, SmartShopData, backend_config, default_price
+from .data import (
+    SmartShopConfigEntry,
+    SmartShopData,
+    backend_config,
+    default_price,
+    new_store_id,
+)
 from .entity import bridge_device_info, store_device_info
 from .incidents import IncidentStore
 from .people import Person, PersonStore
@@ -84,6 +91,25 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     )
     hass.data[DATA_SNAPSHOTS] = snapshots
     hass.http.register_view(SnapshotView(snapshots))
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> bool:
+    """Bring a store saved by an older SmartShop up to date."""
+    if entry.version > 1:
+        # Saved by a newer SmartShop: refuse rather than guess.
+        return False
+    if entry.minor_version < 2:
+        # 1.1 identified a store without a bridge by its slugified name. It gets a generated
+        # store id instead; nothing else changes (its watchlists keep their stored collection ids).
+        data = dict(entry.data)
+        unique_id = entry.unique_id
+        if CONF_BRIDGE_ID not in data and CONF_STORE_ID not in data:
+            unique_id = data[CONF_STORE_ID] = new_store_id()
+        hass.config_entries.async_update_entry(
+            entry, data=data, unique_id=unique_id, minor_version=2
+        )
+        LOGGER.debug("Migrated store %s to version 1.2", entry.title)
     return True
 
 

@@ -58,6 +58,7 @@ from .const import (
     CONF_REGION,
     CONF_SCAN_INTERVAL,
     CONF_SECRET_ACCESS_KEY,
+    CONF_STORE_ID,
     CONF_STORE_NAME,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
     DEFAULT_BRIDGE_PORT,
@@ -80,7 +81,7 @@ from .const import (
     Backend,
     Category,
 )
-from .data import SmartShopConfigEntry, backend_config, default_price
+from .data import SmartShopConfigEntry, backend_config, default_price, new_store_id
 from .recognition import (
     AccessDeniedError,
     AuthenticationError,
@@ -210,11 +211,13 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one store."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 1.2: a store without a bridge is identified by a generated store id, not its name.
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
         self._store_name = ""
+        self._store_id: str | None = None
         self._backend = Backend.AWS
         self._credentials: dict[str, Any] = {}
         self._bridge: dict[str, Any] = {}
@@ -246,8 +249,9 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
             if not _has_word(name):
                 errors[CONF_STORE_NAME] = "invalid_store_name"
             else:
-                await self.async_set_unique_id(slugify(name))
-                self._abort_if_unique_id_configured()
+                # Not the name: a shop can be renamed, and two shops can share a name.
+                self._store_id = new_store_id()
+                await self.async_set_unique_id(self._store_id)
                 self._store_name = name
                 self._backend = Backend(user_input[CONF_BACKEND])
                 return await self.async_step_credentials()
@@ -455,9 +459,10 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_PRESENCE_MINUTES: DEFAULT_PRESENCE_MINUTES,
                 CONF_PRICE_PER_1000: default_price(self._credentials),
             } | user_input
+            identity = {CONF_STORE_ID: self._store_id} if self._store_id else {}
             return self.async_create_entry(
                 title=self._store_name,
-                data={CONF_STORE_NAME: self._store_name} | self._credentials,
+                data={CONF_STORE_NAME: self._store_name} | identity | self._credentials,
                 options=options,
             )
         return self.async_show_form(
@@ -768,8 +773,9 @@ class WatchlistSubentryFlow(_StoreSubentryFlow):
         if user_input is not None:
             name = user_input[CONF_NAME].strip()
             shared = (user_input.get(CONF_COLLECTION_ID) or "").strip()
+            # The store's id (or its bridge's), never its name: a renamed store keeps its prefix.
             collection_id = (
-                shared or f"smartshop-{entry.unique_id or slugify(entry.title)}-{slugify(name)}"
+                shared or f"smartshop-{entry.unique_id or entry.entry_id}-{slugify(name)}"
             )
             collection_id = collection_id.replace("_", "-")
             if not _has_word(name):

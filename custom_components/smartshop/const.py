@@ -11,6 +11,9 @@ LOGGER = logging.getLogger(__package__)
 
 # Config entry data
 CONF_STORE_NAME: Final = "store_name"
+# A store without a bridge is identified by this generated id (its config entry's unique id), so
+# renaming the shop changes nothing and two shops may share a name.
+CONF_STORE_ID: Final = "store_id"
 CONF_BACKEND: Final = "backend"
 CONF_ACCESS_KEY_ID: Final = "access_key_id"
 CONF_SECRET_ACCESS_KEY: Final = "secret_access_key"  # noqa: S105 (a key name)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 import time
 from typing import Any
+from uuid import uuid4
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -110,6 +111,11 @@ class SmartShopData:
 
 
 type SmartShopConfigEntry = ConfigEntry[SmartShopData]
+
+
+def new_store_id() -> str:
+    """A store id for a store without a bridge: random, so never tied to the shop's name."""
+    return uuid4().hex
 
 
 def default_price(data: Mapping[str, Any]) -> float:

@@ -40,6 +40,7 @@ from custom_components.smartshop.const import (
     CONF_REGION,
     CONF_SECRET_ACCESS_KEY,
     CONF_SIGNAGE_UP,
+    CONF_STORE_ID,
     CONF_STORE_NAME,
     DOMAIN,
     SUBENTRY_CAMERA,
@@ -49,6 +50,9 @@ from custom_components.smartshop.const import (
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ACCESS_KEY = "AKIATESTSMARTSHOP01"
 SECRET_KEY = "s3cr3t/SmartShop+TestSecretKey0000000000"
+# The fixture store's generated id (its unique id). Its watchlist's collection predates it: it
+# was made when store ids were slugified names, and collection ids are stored, never recomputed.
+STORE_ID = "5f1c0b9e2a7d4e3f8c6b1a0d9e8f7a6b"
 COLLECTION = "smartshop-high-street-theft"
 BRIDGE_ID = "back-office"
 BRIDGE_KEY = "pairing-key-7Hq2xVb9LmZ4"
@@ -192,8 +196,12 @@ def store_entry(
     camera: str | None = "camera.front_door",
     options: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    legacy: bool = False,
 ) -> MockConfigEntry:
-    """A store on AWS (or as ``data`` overrides) with (optionally) one watchlist and one camera."""
+    """A store on AWS (or as ``data`` overrides) with (optionally) one watchlist and one camera.
+
+    ``legacy`` saves it as version 1.1 did: unique id the slugified name, no store id.
+    """
     subentries: list[ConfigSubentryData] = []
     if watchlist:
         subentries.append(
@@ -218,12 +226,16 @@ def store_entry(
                 data={CONF_CAMERA_ENTITY: camera, CONF_LOCATION: "Front door"},
             )
         )
+    identity = {} if legacy else {CONF_STORE_ID: STORE_ID}
     return MockConfigEntry(
         domain=DOMAIN,
         title="High Street",
-        unique_id="high_street",
+        unique_id="high_street" if legacy else STORE_ID,
+        version=1,
+        minor_version=1 if legacy else 2,
         data={
             CONF_STORE_NAME: "High Street",
+            **identity,
             CONF_BACKEND: "aws",
             CONF_ACCESS_KEY_ID: ACCESS_KEY,
             CONF_SECRET_ACCESS_KEY: SECRET_KEY,
@@ -330,12 +342,16 @@ async def fake_bridge(hass: HomeAssistant, socket_enabled: None) -> AsyncIterato
     await bridge.server.close()
 
 
-def bridge_store_entry(bridge: FakeBridge, backend: str = "engine") -> MockConfigEntry:
+def bridge_store_entry(
+    bridge: FakeBridge, backend: str = "engine", *, minor_version: int = 2
+) -> MockConfigEntry:
     """A store paired with the fake bridge, on its engine or on AWS; no subentries."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="Back office",
         unique_id=bridge.bridge_id,
+        version=1,
+        minor_version=minor_version,
         data=bridge.entry_data(backend),
         options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from homeassistant import config_entries
@@ -13,18 +14,23 @@ from custom_components.smartshop.const import (
     CONF_ACCESS_KEY_ID,
     CONF_AI_OPT_OUT,
     CONF_BACKEND,
+    CONF_CATEGORY,
+    CONF_COLLECTION_ID,
     CONF_DPIA_DONE,
     CONF_ENDPOINT_URL,
     CONF_MATCH_THRESHOLD,
+    CONF_NAME,
     CONF_REGION,
     CONF_SECRET_ACCESS_KEY,
     CONF_SIGNAGE_UP,
+    CONF_STORE_ID,
     CONF_STORE_NAME,
     DEFAULT_MATCH_THRESHOLD,
     DOMAIN,
+    SUBENTRY_WATCHLIST,
 )
 
-from .conftest import ACCESS_KEY, SECRET_KEY, Rekognition, setup_store, store_entry
+from .conftest import ACCESS_KEY, SECRET_KEY, STORE_ID, Rekognition, setup_store, store_entry
 
 AWS_KEYS = {
     CONF_ACCESS_KEY_ID: ACCESS_KEY,
@@ -93,9 +99,13 @@ async def test_aws_errors_then_success(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "High Street"
-    assert result["data"] == {CONF_STORE_NAME: "High Street", CONF_BACKEND: "aws"} | AWS_KEYS
+    store_id = result["result"].unique_id
+    assert re.fullmatch(r"[0-9a-f]{32}", store_id)
+    assert (
+        result["data"]
+        == {CONF_STORE_NAME: "High Street", CONF_STORE_ID: store_id, CONF_BACKEND: "aws"} | AWS_KEYS
+    )
     assert result["options"][CONF_MATCH_THRESHOLD] == DEFAULT_MATCH_THRESHOLD
-    assert result["result"].unique_id == "high_street"
 
 
 async def test_wrong_region(hass: HomeAssistant, rekognition: Rekognition) -> None:
@@ -142,9 +152,12 @@ async def test_engine_backend(hass: HomeAssistant, rekognition: Rekognition) -> 
     assert result["data"][CONF_BACKEND] == "engine"
 
 
-async def test_store_name_errors(hass: HomeAssistant, rekognition: Rekognition) -> None:
-    """A blank name is refused; a store that exists already aborts."""
-    store_entry().add_to_hass(hass)
+async def test_store_name_error_then_same_name_as_another_store(
+    hass: HomeAssistant, rekognition: Rekognition
+) -> None:
+    """A blank name is refused; a name another store has is fine: each store has its own id."""
+    existing = store_entry()
+    existing.add_to_hass(hass)
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
@@ -156,10 +169,63 @@ async def test_store_name_errors(hass: HomeAssistant, rekognition: Rekognition) 
     )
     assert result["errors"] == {CONF_STORE_NAME: "invalid_store_name"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_STORE_NAME: "high street", CONF_BACKEND: "aws"}
+        result["flow_id"], {CONF_STORE_NAME: "High Street", CONF_BACKEND: "aws"}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["step_id"] == "credentials_aws"
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], AWS_KEYS)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DPIA_DONE: False, CONF_SIGNAGE_UP: False, CONF_AI_OPT_OUT: False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    second = result["result"]
+    assert second.title == existing.title == "High Street"
+    assert second.unique_id not in (None, existing.unique_id)
+    assert second.data[CONF_STORE_ID] == second.unique_id
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 2
+
+
+async def test_renamed_store_keeps_its_id(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera
+) -> None:
+    """Renaming a store and reconfiguring it keep its unique id; its next watchlist's collection
+    is named after the id, so no other store (whatever its name) can claim it."""
+    entry = store_entry(watchlist=False)
+    await setup_store(hass, rekognition, entry)
+    rekognition.credentials_ok()  # the reload after the rename
+    hass.config_entries.async_update_entry(entry, title="Market Street")
+    await hass.async_block_till_done()
+    assert entry.state is config_entries.ConfigEntryState.LOADED
+    assert entry.unique_id == STORE_ID
+
+    result = await entry.start_reconfigure_flow(hass)
+    rekognition.credentials_ok()  # the flow's check
+    rekognition.credentials_ok()  # the reload
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], AWS_KEYS)
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+    assert entry.unique_id == STORE_ID
+    assert entry.data[CONF_STORE_ID] == STORE_ID
+
+    result = await hass.config_entries.subentries.async_init(
+        (entry.entry_id, SUBENTRY_WATCHLIST), context={"source": config_entries.SOURCE_USER}
+    )
+    collection = f"smartshop-{STORE_ID}-theft"
+    rekognition.error("describe_collection", "ResourceNotFoundException")
+    rekognition.collection_exists(collection)
+    rekognition.credentials_ok()  # the reload after the new watchlist
+    rekognition.collection_exists(collection)
+    result = await hass.config_entries.subentries.async_configure(
+        result["flow_id"], {CONF_NAME: "Theft", CONF_CATEGORY: "theft"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    (watchlist,) = (
+        sub for sub in entry.subentries.values() if sub.subentry_type == SUBENTRY_WATCHLIST
+    )
+    assert watchlist.data[CONF_COLLECTION_ID] == collection
+    assert entry.state is config_entries.ConfigEntryState.LOADED
+    rekognition.assert_done()
 
 
 async def test_reauth(hass: HomeAssistant, rekognition: Rekognition, still_camera) -> None:

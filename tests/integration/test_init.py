@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smartshop.const import DOMAIN
+from custom_components.smartshop.const import CONF_STORE_ID, DOMAIN
 
-from .conftest import COLLECTION, Rekognition, setup_store, store_entry
+from .conftest import (
+    BRIDGE_ID,
+    COLLECTION,
+    FakeBridge,
+    Rekognition,
+    bridge_store_entry,
+    setup_store,
+    store_entry,
+)
 
 
 async def test_setup_and_unload(
@@ -108,3 +119,52 @@ async def test_store_device(hass: HomeAssistant, rekognition: Rekognition, still
     assert sensor.device_id == device.id
     assert entity.unique_id == f"{entry.entry_id}_{entity.config_subentry_id}"
     assert COLLECTION in entry.runtime_data.watchlists.collection_ids
+
+
+def _subentries(entry: MockConfigEntry) -> dict[str, tuple[str, str | None, dict[str, object]]]:
+    return {
+        sub_id: (sub.subentry_type, sub.unique_id, dict(sub.data))
+        for sub_id, sub in entry.subentries.items()
+    }
+
+
+async def test_migrate_store_named_by_slug(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera
+) -> None:
+    """A 1.1 store identified by its slugified name gets a generated id; nothing else changes:
+    its watchlist keeps its collection id and the store loads on it."""
+    entry = store_entry(legacy=True)
+    data, options, subentries = dict(entry.data), dict(entry.options), _subentries(entry)
+    assert entry.unique_id == "high_street"
+    assert CONF_STORE_ID not in data
+    await setup_store(hass, rekognition, entry)
+
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert re.fullmatch(r"[0-9a-f]{32}", entry.unique_id or "")
+    assert entry.data == data | {CONF_STORE_ID: entry.unique_id}
+    assert entry.options == options
+    assert _subentries(entry) == subentries
+    assert entry.runtime_data.watchlists.collection_ids == [COLLECTION]
+    rekognition.assert_done()
+
+
+async def test_migrate_bridge_store_keeps_bridge_id(
+    hass: HomeAssistant, rekognition: Rekognition, fake_bridge: FakeBridge
+) -> None:
+    """A store paired with a bridge was already identified by the bridge: only the version moves."""
+    entry = bridge_store_entry(fake_bridge, minor_version=1)
+    data = dict(entry.data)
+    await setup_store(hass, rekognition, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.minor_version == 2
+    assert entry.unique_id == BRIDGE_ID
+    assert entry.data == data
+
+
+async def test_store_from_newer_version_is_not_loaded(hass: HomeAssistant) -> None:
+    """An entry saved by a newer SmartShop (major version 2) is refused, not guessed at."""
+    entry = MockConfigEntry(domain=DOMAIN, title="Future", unique_id="future", version=2, data={})
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.MIGRATION_ERROR

@@ -19,9 +19,10 @@ from custom_components.smartshop.const import (
     SUBENTRY_WATCHLIST,
 )
 
-from .conftest import COLLECTION, Rekognition, setup_store, store_entry
+from .conftest import COLLECTION, STORE_ID, Rekognition, setup_store, store_entry
 
-BANNED = "smartshop-high_street-banned".replace("_", "-")
+# A new watchlist's collection is named after the store's id, not the store's name.
+BANNED = f"smartshop-{STORE_ID}-banned"
 
 
 async def _start(
