@@ -20,7 +20,7 @@ from edge_bridge.discovery import (
     build_service_info,
     local_addresses,
 )
-from tests.edge_bridge.helpers_bridge import make_config, running_bridge
+from tests.edge_bridge.helpers_bridge import GUARD_S, make_config, running_bridge
 
 AD = Advertisement(
     bridge_id="Shop Front/1", api_port=8765, engine_port=8766, addresses=("127.0.0.1",)
@@ -78,14 +78,16 @@ async def test_register_browse_and_withdraw_on_loopback() -> None:
     browser = AsyncServiceBrowser(browser_zc.zeroconf, SERVICE_TYPE, handlers=[on_change])
     try:
         await advertiser.start()
-        await asyncio.wait_for(added.wait(), 10)
-        info = await browser_zc.async_get_service_info(SERVICE_TYPE, ad.instance_name, 3000)
+        await asyncio.wait_for(added.wait(), GUARD_S)
+        info = await browser_zc.async_get_service_info(
+            SERVICE_TYPE, ad.instance_name, round(GUARD_S * 1000)
+        )
         assert info is not None
         assert info.port == 18765
         assert info.parsed_addresses() == ["127.0.0.1"]
         assert info.properties[b"id"] == b"loopback-test"
         await advertiser.stop()
-        await asyncio.wait_for(removed.wait(), 10)
+        await asyncio.wait_for(removed.wait(), GUARD_S)
     finally:
         await advertiser.stop()
         await browser.async_cancel()
