@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -22,7 +21,13 @@ import pytest
 
 from edge_bridge.auth import ApiKey
 from edge_bridge.runtime import Bridge, StartupError
-from tests.edge_bridge.helpers_bridge import API_KEY, make_config, models, running_bridge
+from tests.edge_bridge.helpers_bridge import (
+    API_KEY,
+    GUARD_S,
+    make_config,
+    models,
+    running_bridge,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 ACCESS_KEY = "AKIDBRIDGEMAIN"
@@ -44,25 +49,33 @@ class BridgeProcess:
         )
         self.lines: list[str] = []
         self.stdout = ""
+        self._changed = threading.Condition()
+        self._ended = False
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
     def _read(self) -> None:
         assert self.proc.stderr is not None
-        for line in self.proc.stderr:
-            self.lines.append(line.rstrip("\n"))
+        try:
+            for line in self.proc.stderr:
+                with self._changed:
+                    self.lines.append(line.rstrip("\n"))
+                    self._changed.notify_all()
+        finally:
+            with self._changed:
+                self._ended = True  # the process closed stderr: it has exited
+                self._changed.notify_all()
 
-    def wait_for_line(self, pattern: str, within: float = 30.0) -> re.Match[str]:
-        deadline = time.monotonic() + within
+    def wait_for_line(self, pattern: str, within: float = GUARD_S) -> re.Match[str]:
+        """The first stderr line matching ``pattern``, waiting for it while the process runs."""
         regex = re.compile(pattern)
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                match = regex.search(line)
-                if match:
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._ended or any(map(regex.search, self.lines)), within
+            )
+            for line in self.lines:
+                if match := regex.search(line):
                     return match
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
         raise AssertionError(f"no line matching {pattern!r}:\n" + "\n".join(self.lines))
 
     def ports(self) -> dict[str, int]:
@@ -73,10 +86,11 @@ class BridgeProcess:
                 found[match[1]] = int(match[2])
         return found
 
-    def terminate(self, sig: int = signal.SIGTERM, within: float = 20.0) -> int:
+    def terminate(self, sig: int = signal.SIGTERM, within: float = GUARD_S) -> int:
         self.proc.send_signal(sig)
         code = self.proc.wait(within)
-        self._reader.join(5)
+        self._reader.join(within)
+        assert not self._reader.is_alive()  # every line the process wrote has been read
         assert self.proc.stdout is not None
         self.stdout = self.proc.stdout.read()
         return code
@@ -93,7 +107,7 @@ def processes() -> Iterator[list[BridgeProcess]]:
     for process in started:
         if process.proc.poll() is None:
             process.proc.kill()
-            process.proc.wait(10)
+            process.proc.wait(GUARD_S)
 
 
 def test_starts_from_environment_variables_answers_and_stops_on_sigterm(
@@ -141,12 +155,12 @@ def test_starts_from_environment_variables_answers_and_stops_on_sigterm(
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     api = f"http://127.0.0.1:{ports['bridge API']}/api/v1"
     with pytest.raises(urllib.error.HTTPError) as refused:
-        opener.open(f"{api}/health", timeout=5)
+        opener.open(f"{api}/health", timeout=GUARD_S)
     assert refused.value.code == 401
     request = urllib.request.Request(
         f"{api}/health", headers={"Authorization": f"Bearer {api_key}"}
     )
-    with opener.open(request, timeout=5) as response:
+    with opener.open(request, timeout=GUARD_S) as response:
         health = json.load(response)
     assert health["engine"] == {"enabled": True, "port": ports["recognition engine"]}
 
@@ -166,6 +180,7 @@ def test_second_start_reuses_the_key_and_sigint_stops_it(
         **_base_env(tmp_path),
         "SMARTSHOP_DATA": str(tmp_path / "state"),
         "SMARTSHOP_BRIDGE_LISTEN": "127.0.0.1:0",
+        "SMARTSHOP_ENGINE_LISTEN": "127.0.0.1:0",  # not the default port: it may be in use
         "SMARTSHOP_DISCOVERY": "0",
     }
     first = BridgeProcess(env)
@@ -185,7 +200,7 @@ def test_second_start_reuses_the_key_and_sigint_stops_it(
         env=env,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=GUARD_S,
         check=True,
     )
     assert shown.stdout.strip() == (tmp_path / "state/bridge-api-key").read_text().strip()
@@ -200,6 +215,7 @@ def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
             **_base_env(tmp_path),
             "SMARTSHOP_DATA": str(tmp_path / "state"),
             "SMARTSHOP_BRIDGE_LISTEN": f"127.0.0.1:{port}",
+            "SMARTSHOP_ENGINE_LISTEN": "127.0.0.1:0",
             "SMARTSHOP_DISCOVERY": "false",
         }
         result = subprocess.run(
@@ -208,7 +224,7 @@ def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
             env=env,
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=GUARD_S,
             check=False,
         )
     assert result.returncode == 1
@@ -234,7 +250,7 @@ def test_wrong_model_override_is_a_one_line_error(tmp_path: Path) -> None:
         env={**env, "SMARTSHOP_CAMERA_DOOR": str(REPO / "tests" / "fixtures" / "faces")},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=GUARD_S,
         check=False,
     )
     assert result.returncode == 1
