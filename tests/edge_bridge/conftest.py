@@ -19,6 +19,7 @@ from botocore.config import Config
 import pytest
 
 from edge_bridge.engine import EngineConfig, EngineThread
+from tests.edge_bridge.helpers_bridge import GUARD_S
 
 FIXTURE_FACES = Path(__file__).resolve().parent.parent / "fixtures" / "faces"
 FACES_DEV = Path(
@@ -41,7 +42,7 @@ class EngineEndpoint(NamedTuple):
 
 
 def rekognition_client(endpoint: EngineEndpoint, **overrides: Any) -> Any:
-    """A boto3 Rekognition client for ``endpoint`` (no retries, short timeouts)."""
+    """A boto3 Rekognition client for ``endpoint`` (no retries; timeouts only as failure guards)."""
     kwargs: dict[str, Any] = {
         "endpoint_url": endpoint.endpoint_url,
         "region_name": ENGINE_REGION,
@@ -49,8 +50,8 @@ def rekognition_client(endpoint: EngineEndpoint, **overrides: Any) -> Any:
         "aws_secret_access_key": endpoint.secret_key,
         "config": Config(
             retries={"max_attempts": 1, "mode": "standard"},
-            connect_timeout=5,
-            read_timeout=30,
+            connect_timeout=GUARD_S,
+            read_timeout=GUARD_S,
             proxies={},
         ),
     }

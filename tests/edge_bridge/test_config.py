@@ -20,6 +20,7 @@ from edge_bridge.config import (
     parse_listen,
     parse_source,
 )
+from tests.edge_bridge.helpers_bridge import GUARD_S
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE_ENV = {
@@ -269,7 +270,7 @@ def _run_bridge(args: list[str], env: dict[str, str]) -> subprocess.CompletedPro
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=GUARD_S,
         check=False,
     )
 

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 import pytest
 
 from edge_bridge.engine import EngineConfig
+from tests.edge_bridge.helpers_bridge import GUARD_S
 
 JSON_TYPE = "application/x-amz-json-1.1"
 
@@ -83,7 +84,7 @@ def signed_headers(
 
 def send(endpoint: Any, headers: dict[str, str], body: bytes, method: str = "POST") -> Reply:
     url = urlsplit(endpoint.endpoint_url)
-    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
+    connection = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=GUARD_S)
     try:
         connection.request(method, "/", body=body, headers=headers)
         response = connection.getresponse()
