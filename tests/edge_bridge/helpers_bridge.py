@@ -116,12 +116,6 @@ def identify(crop_jpeg: bytes) -> str:
     return best
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def jpeg(image: np.ndarray, quality: int = 85) -> bytes:
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
@@ -158,7 +152,7 @@ class MjpegServer:
     ) -> None:
         self.frames = frames
         self.fps = fps
-        self.port = port or free_port()
+        self.port = port  # chosen by the system on the first start unless given
         self.content_length = content_length
         self.connections = 0
         self._runner: web.AppRunner | None = None
@@ -167,6 +161,8 @@ class MjpegServer:
 
     @property
     def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("the server has no port until it has started")
         return f"http://127.0.0.1:{self.port}/video.mjpeg"
 
     async def _handler(self, request: web.Request) -> web.StreamResponse:
@@ -198,7 +194,11 @@ class MjpegServer:
         app.router.add_get("/video.mjpeg", self._handler)
         runner = web.AppRunner(app, shutdown_timeout=0.5)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", self.port, reuse_address=True)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port or 0))  # restarts come back on the same port
+        self.port = int(sock.getsockname()[1])
+        site = web.SockSite(runner, sock)
         await site.start()
         self._runner = runner
 
