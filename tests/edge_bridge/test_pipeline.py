@@ -333,7 +333,6 @@ async def test_camera_outage_of_a_minute_reconnects_without_a_duplicate(
         clock.resume()
         assert await wait_for(lambda: camera.stats().connected)
         assert camera.stats().reconnects == failed_attempts
-        assert camera.stats().stalls == 0
 
         analysed = camera.stats().frames_analysed
         assert await wait_for(lambda: camera.stats().frames_analysed >= analysed + 30)
