@@ -1,30 +1,26 @@
 """Run the SmartShop demo: a bridge on a generated clip, its engine, and a real Home Assistant.
 
 ``python -m demo`` starts everything, prints the URL and the demo login and runs until Ctrl-C.
-``python -m demo --check`` runs the same headless and exits 0 once the demo offender's match
-arrives on Home Assistant's event bus (printing the end-to-end latency), or non-zero with the
-reason after 180 s.
+``python -m demo --check`` runs the same headless and exits 0 once the demo offender's match has
+gone through the staff alert and been confirmed with its button (printing the end-to-end
+latency), or non-zero naming the stage that did not happen.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-import json
 import os
 from pathlib import Path
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
-from typing import Any
 
 import aiohttp
-import yaml
 
 from .bridge_process import (
     REPO,
@@ -34,31 +30,33 @@ from .bridge_process import (
     start_bridge,
     write_config,
 )
+from .check import AlertCheck, Bridge, CheckResult, owner_greeting_problems
+from .home_assistant import (
+    ALERT_AUTOMATION_ID,
+    HA_PORT,
+    HA_URL,
+    PASSWORD,
+    USERNAME,
+    DemoError,
+    HomeAssistantApi,
+    WebSocket,
+    error_lines,
+    start_process,
+    write_config_dir,
+)
+from .store import ensure_offender, ensure_store
 
 WORK = Path(os.environ.get("SMARTSHOP_DEMO_DIR") or REPO / ".demo")
-FACES = REPO / "tests" / "fixtures" / "faces"
-HA_URL = "http://127.0.0.1:8123"
-CLIENT_ID = f"{HA_URL}/"
 BRIDGE_ID = "demo-bridge"
 BRIDGE_API_PORT = 8765
 ENGINE_PORT = 8766
-USERNAME = "demo"
-PASSWORD = "smartshop-demo"  # noqa: S105 - the published demo login, loopback only
-STORE = "Demo shop"
-CHECK_TIMEOUT_S = 180.0
-HA_START_TIMEOUT_S = 240.0
-
-
-class DemoError(Exception):
-    """The demo cannot go on; the message says why."""
+CHECK_TIMEOUT_S = 300.0
+READY_LINE = "SmartShop demo is running."
 
 
 def log(message: str) -> None:
     """Progress for the person running the demo."""
     print(f"[demo {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-# ----------------------------------------------------------------------------- processes
 
 
 def _demo_key() -> str:
@@ -69,64 +67,6 @@ def _demo_key() -> str:
         path.write_text(secrets.token_urlsafe(24))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def _ha_config_dir() -> Path:
-    """A Home Assistant config folder with only what the demo needs."""
-    config = WORK / "homeassistant"
-    (config / "custom_components").mkdir(parents=True, exist_ok=True)
-    link = config / "custom_components" / "smartshop"
-    if not link.exists():
-        link.symlink_to(REPO / "custom_components" / "smartshop")
-    blueprints = config / "blueprints" / "automation"
-    blueprints.mkdir(parents=True, exist_ok=True)
-    if not (blueprints / "smartshop").exists():
-        (blueprints / "smartshop").symlink_to(REPO / "blueprints" / "automation" / "smartshop")
-    settings = {
-        "homeassistant": {
-            "name": "SmartShop demo",
-            "time_zone": "Europe/London",
-            "country": "GB",
-            "unit_system": "metric",
-            "currency": "GBP",
-            "allowlist_external_dirs": [str(FACES)],
-        },
-        "http": {"server_host": "127.0.0.1", "server_port": 8123},
-        "frontend": None,
-        "config": None,
-        "onboarding": None,
-        "repairs": None,
-        "history": None,
-        "logbook": None,
-        "notify": None,
-        # Blueprint (a): staff alert with the snapshot and Confirm / Not them buttons. The demo has
-        # no phone, so it notifies Home Assistant's own notification panel; the buttons are the
-        # companion app's notification actions, which `--check` presses through the event API.
-        "automation": [
-            {
-                "id": "smartshop_demo_notify_staff",
-                "alias": "SmartShop demo: notify staff",
-                "use_blueprint": {
-                    "path": "smartshop/notify_staff.yaml",
-                    "input": {"notify_service": "notify.persistent_notification"},
-                },
-            }
-        ],
-        "logger": {"default": "warning", "logs": {"custom_components.smartshop": "info"}},
-    }
-    (config / "configuration.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
-    return config
-
-
-def _start_home_assistant(config: Path) -> subprocess.Popen[bytes]:
-    log_file = (WORK / "homeassistant.log").open("wb")
-    return subprocess.Popen(  # noqa: S603 - our own interpreter
-        [sys.executable, "-m", "homeassistant", "-c", str(config)],
-        cwd=REPO,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
 
 
 def _stop(proc: subprocess.Popen[bytes], name: str) -> None:
@@ -140,222 +80,55 @@ def _stop(proc: subprocess.Popen[bytes], name: str) -> None:
             proc.wait(10)
 
 
-# ----------------------------------------------------------------------------- Home Assistant API
+def _report(result: CheckResult, started: float, ha_version: str, ha_log: Path) -> None:
+    data = result.match["data"]
+    log(
+        f"match: person {data['person_id']} on {data['watchlist']} "
+        f"at {data['location']}, similarity {data['similarity']}"
+    )
+    print(
+        "end-to-end latency (face first seen at the bridge -> event on HA's bus): "
+        f"{result.latency_ms:.0f} ms"
+    )
+    log(
+        "the alert's snapshot link served the face; its Confirm button confirmed the "
+        f"match (reviewer: {result.confirmed['data']['reviewer']})"
+    )
+    log("stages: " + " -> ".join(result.stages))
+    errors = error_lines(ha_log)
+    if errors:
+        shown = "\n  ".join(line[:300] for line in errors[:10])
+        raise DemoError(f"Home Assistant logged {len(errors)} ERROR line(s):\n  {shown}")
+    print(f"Home Assistant {ha_version} log: 0 ERROR lines")
+    print(f"demo check passed in {time.monotonic() - started:.0f} s", flush=True)
 
 
-class HomeAssistantApi:
-    """Just enough of Home Assistant's HTTP and WebSocket APIs to set the demo up."""
+async def _until_stopped(ha: subprocess.Popen[bytes], bridge: RunningBridge) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    while not stop.is_set() and ha.poll() is None and bridge.proc.poll() is None:
+        try:
+            await asyncio.wait_for(stop.wait(), 1)
+        except TimeoutError:
+            continue
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self.session = session
-        self.token = ""
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-    async def wait_until_up(self, proc: subprocess.Popen[bytes]) -> None:
-        deadline = time.monotonic() + HA_START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
+def _ports_free(*ports: int) -> None:
+    """Refuse to start next to another demo or Home Assistant: its answers would be taken
+    for this one's."""
+    for port in ports:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
                 raise DemoError(
-                    f"Home Assistant exited with code {proc.returncode}; "
-                    f"see {WORK / 'homeassistant.log'}"
+                    f"port {port} on 127.0.0.1 is in use (another demo or Home Assistant "
+                    "running?); stop it and try again"
                 )
-            try:
-                async with self.session.get(f"{HA_URL}/api/onboarding") as response:
-                    if response.status in (200, 401, 404):
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(1)
-        raise DemoError(f"Home Assistant did not answer within {HA_START_TIMEOUT_S:.0f} s")
-
-    async def log_in(self) -> None:
-        """Onboard on the first run; afterwards log in with the demo user."""
-        async with self.session.get(f"{HA_URL}/api/onboarding") as response:
-            steps = await response.json() if response.status == 200 else []
-        done = {step["step"] for step in steps if step.get("done")}
-        if steps and "user" not in done:
-            log("onboarding: creating the demo owner account")
-            code = await self._post_json(
-                "/api/onboarding/users",
-                {
-                    "client_id": CLIENT_ID,
-                    "name": "Demo owner",
-                    "username": USERNAME,
-                    "password": PASSWORD,
-                    "language": "en",
-                },
-                auth=False,
-            )
-            await self._token(code["auth_code"])
-        else:
-            await self._password_login()
-        for step, payload in (
-            ("core_config", {}),
-            ("analytics", {}),
-            ("integration", {"client_id": CLIENT_ID, "redirect_uri": f"{HA_URL}/?auth_callback=1"}),
-        ):
-            if steps and step not in done:
-                await self._post_json(f"/api/onboarding/{step}", payload)
-
-    async def _password_login(self) -> None:
-        flow = await self._post_json(
-            "/auth/login_flow",
-            {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
-            auth=False,
-        )
-        result = await self._post_json(
-            f"/auth/login_flow/{flow['flow_id']}",
-            {"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD},
-            auth=False,
-        )
-        if result.get("type") != "create_entry":
-            raise DemoError("the demo login was refused; delete .demo/ to start the demo afresh")
-        await self._token(result["result"])
-
-    async def _token(self, code: str) -> None:
-        async with self.session.post(
-            f"{HA_URL}/auth/token",
-            data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
-        ) as response:
-            self.token = (await response.json())["access_token"]
-
-    async def _post_json(self, path: str, payload: Any, *, auth: bool = True) -> Any:
-        async with self.session.post(
-            f"{HA_URL}{path}", json=payload, headers=self.headers if auth else {}
-        ) as response:
-            text = await response.text()
-            if response.status >= 400:
-                raise DemoError(f"{path}: HTTP {response.status}: {text[:300]}")
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError as err:
-                raise DemoError(f"{path}: not JSON: {text[:300]}") from err
-
-    async def _get_json(self, path: str) -> Any:
-        async with self.session.get(f"{HA_URL}{path}", headers=self.headers) as response:
-            return await response.json()
-
-    async def ensure_store(self, key: str) -> str:
-        """Pair the demo bridge (engine backend) and add the "Demo" watchlist, once."""
-        entries = await self._get_json("/api/config/config_entries/entry?domain=smartshop")
-        if entries:
-            return str(entries[0]["entry_id"])
-        log("pairing the demo bridge in the SmartShop config flow")
-        flow = await self._post_json("/api/config/config_entries/flow", {"handler": "smartshop"})
-        steps: list[dict[str, Any]] = [
-            {"next_step_id": "pair_bridge"},
-            {"host": "127.0.0.1", "port": BRIDGE_API_PORT, "pairing_key": key},
-            {"store_name": STORE, "backend": "engine"},
-            {"dpia_done": True, "signage_up": True},
-        ]
-        for step in steps:
-            flow = await self._post_json(f"/api/config/config_entries/flow/{flow['flow_id']}", step)
-            if flow.get("errors"):
-                raise DemoError(f"config flow step {flow.get('step_id')}: {flow['errors']}")
-        if flow.get("type") != "create_entry":
-            raise DemoError(f"the config flow ended with {flow}")
-        entry_id = str(flow["result"]["entry_id"])
-        sub = await self._post_json(
-            "/api/config/config_entries/subentries/flow", {"handler": [entry_id, "watchlist"]}
-        )
-        sub = await self._post_json(
-            f"/api/config/config_entries/subentries/flow/{sub['flow_id']}",
-            {"name": "Demo", "category": "theft"},
-        )
-        if sub.get("type") != "create_entry":
-            raise DemoError(f"adding the demo watchlist failed: {sub}")
-        return entry_id
-
-    async def ensure_offender(self) -> None:
-        """Enrol the demo offender (the NASA astronaut photo) with full metadata, once."""
-        people: list[dict[str, Any]] | None = None
-        for _ in range(90):  # the store (re)loads after set-up and after the watchlist is added
-            try:
-                listed = await self._post_json(
-                    "/api/services/smartshop/list_people?return_response", {}
-                )
-            except DemoError:
-                await asyncio.sleep(1)
-                continue
-            people = listed["service_response"]["people"]
-            break
-        if people is None:
-            raise DemoError(
-                "the SmartShop store did not load; see the demo folder's homeassistant.log"
-            )
-        if people:
-            return
-        log("enrolling the demo offender on the Demo watchlist")
-        await self._post_json(
-            "/api/services/smartshop/enroll_person?return_response",
-            {
-                "watchlist": "Demo",
-                "name": "Demo offender (NASA astronaut photo)",
-                "category": "theft",
-                "reason": "Demo entry: not a real person of interest",
-                "incident_reference": "DEMO-0001",
-                "added_by": "SmartShop demo",
-                "image_path": str(FACES / "astronaut.jpg"),
-            },
-        )
-
-    async def wait_for_match(
-        self, within: float, prepare: Callable[[], Awaitable[None]]
-    ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Subscribe, run ``prepare`` (set-up and enrolment), then wait for the first
-        ``smartshop_match``; press its notification's Confirm button and return the
-        ``smartshop_match_confirmed`` that the blueprint's review produces.
-
-        Subscribing first matters: the first match starts the person's alert cooldown, so a
-        match missed before subscribing would not be announced again for minutes."""
-        async with self.session.ws_connect(f"{HA_URL}/api/websocket") as ws:
-            await ws.receive_json()
-            await ws.send_json({"type": "auth", "access_token": self.token})
-            if (await ws.receive_json()).get("type") != "auth_ok":
-                raise DemoError("the WebSocket API refused the demo token")
-            for number, event_type in enumerate(("smartshop_match", "smartshop_match_confirmed")):
-                await ws.send_json(
-                    {"id": number + 1, "type": "subscribe_events", "event_type": event_type}
-                )
-            await prepare()
-            log("waiting for the demo offender's match on Home Assistant's event bus")
-            async with asyncio.timeout(within):
-                match = await _next_event(ws, "smartshop_match")
-                await self._check_snapshot(match["data"]["snapshot_url"])
-                await asyncio.sleep(1)  # the blueprint is now waiting for a button
-                await self._post_json(
-                    "/api/events/mobile_app_notification_action",
-                    {"action": f"SMARTSHOP_CONFIRM_{match['data']['incident_id']}"},
-                )
-                confirmed = await _next_event(ws, "smartshop_match_confirmed")
-                return match, confirmed
-
-    async def _check_snapshot(self, url: str | None) -> None:
-        """The alert's signed snapshot link must serve the face without a token."""
-        if not url:
-            raise DemoError("the match event carried no snapshot link")
-        async with self.session.get(f"{HA_URL}{url}") as response:
-            body = await response.read()
-        if response.status != 200 or body[:2] != b"\xff\xd8":
-            raise DemoError(f"the snapshot link answered HTTP {response.status}")
 
 
-async def _next_event(ws: aiohttp.ClientWebSocketResponse, event_type: str) -> dict[str, Any]:
-    while True:
-        message = await ws.receive_json()
-        if message.get("type") == "event" and message["event"]["event_type"] == event_type:
-            event: dict[str, Any] = message["event"]
-            return event
-
-
-# ----------------------------------------------------------------------------- main
-
-
-async def _run(check: bool) -> int:
-    started = time.monotonic()
+def _start_bridge() -> tuple[RunningBridge, str]:
+    """The demo bridge on the demo clip, and its pairing key."""
     log("preparing the demo clip (public-domain faces)")
     clip = demo_clip(WORK / "clip")
     key = _demo_key()
@@ -371,69 +144,77 @@ async def _run(check: bool) -> int:
     )
     log("starting the edge bridge and its recognition engine")
     try:
-        bridge: RunningBridge = start_bridge(bridge_config, bridge_id=BRIDGE_ID, api_key=key)
+        bridge = start_bridge(bridge_config, bridge_id=BRIDGE_ID, api_key=key)
     except BridgeStartError as err:
         raise DemoError(str(err)) from err
     log(
-        f"bridge API on http://127.0.0.1:{bridge.api_port}, engine on http://127.0.0.1:{bridge.engine_port}"
+        f"bridge API on http://127.0.0.1:{bridge.api_port}, "
+        f"engine on http://127.0.0.1:{bridge.engine_port}"
     )
-    ha = _start_home_assistant(_ha_config_dir())
+    return bridge, key
+
+
+async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
+    started = time.monotonic()
+    _ports_free(HA_PORT, BRIDGE_API_PORT, ENGINE_PORT)
+    bridge, key = _start_bridge()
+    ha_log = WORK / "homeassistant.log"
+    ha = start_process(ha_python, write_config_dir(WORK / "homeassistant"), ha_log)
     try:
         async with aiohttp.ClientSession() as session:
             api = HomeAssistantApi(session)
             log("starting Home Assistant (the first start takes a minute)")
-            await api.wait_until_up(ha)
+            await api.wait_until_up(ha, ha_log)
             await api.log_in()
-
-            async def prepare() -> None:
-                await api.ensure_store(key)
-                await api.ensure_offender()
-
-            if check:
-                remaining = CHECK_TIMEOUT_S - (time.monotonic() - started)
-                try:
-                    event, confirmed = await api.wait_for_match(max(remaining, 10), prepare)
-                except TimeoutError as err:
+            ha_version = str((await api.get("/api/config"))["version"])
+            log(f"Home Assistant {ha_version} is up")
+            ws = await WebSocket.connect(session, api.token)
+            try:
+                await api.wait_until_running(ws)
+                if (alert_state := await api.automation_state(ALERT_AUTOMATION_ID)) != "on":
                     raise DemoError(
-                        f"no match confirmed through the alert within {CHECK_TIMEOUT_S:.0f} s"
-                    ) from err
-                data = event["data"]
-                fired = datetime.fromisoformat(event["time_fired"])
-                seen = datetime.fromisoformat(data["seen_at"])
-                latency_ms = (fired - seen).total_seconds() * 1000
-                log(
-                    f"match: person {data['person_id']} on {data['watchlist']} "
-                    f"at {data['location']}, similarity {data['similarity']}"
-                )
-                print(
-                    "end-to-end latency (face first seen at the bridge -> event on HA's bus): "
-                    f"{latency_ms:.0f} ms"
-                )
-                log(
-                    "the alert's snapshot link served the face; its Confirm button confirmed the "
-                    f"match (reviewer: {confirmed['data']['reviewer']})"
-                )
-                print(f"demo check passed in {time.monotonic() - started:.0f} s")
-                return 0
-            await prepare()
+                        f"the staff-alert automation is {alert_state or 'missing'}, not on; "
+                        f"see {ha_log}"
+                    )
+
+                async def prepare() -> None:
+                    log("setting up the demo store (bridge pairing, watchlist, offender)")
+                    await ensure_store(api, ws, bridge_port=bridge.api_port, key=key)
+                    await ensure_offender(api)
+                    log("waiting for the demo offender to walk past the camera")
+
+                if check:
+                    alert = AlertCheck(api, ws, Bridge(f"http://127.0.0.1:{bridge.api_port}", key))
+                    remaining = CHECK_TIMEOUT_S - (time.monotonic() - started)
+                    try:
+                        async with asyncio.timeout(max(remaining, 30)):
+                            result = await alert.run(prepare)
+                    except TimeoutError as err:
+                        reason = await alert.explain(session)
+                        raise DemoError(
+                            f"the check did not finish within {CHECK_TIMEOUT_S:.0f} s; "
+                            f"stage that did not happen: {reason} "
+                            f"(reached: {', '.join(alert.stages) or 'nothing'})"
+                        ) from err
+                    if problems := await owner_greeting_problems(ws):
+                        raise DemoError("the owner would be greeted by " + "; ".join(problems))
+                    _report(result, started, ha_version, ha_log)
+                    if not keep_running:
+                        return 0
+                else:
+                    await prepare()
+            finally:
+                await ws.close()
             print(
-                f"\nSmartShop demo is running.\n"
+                f"\n{READY_LINE}\n"
                 f"  Home Assistant: {HA_URL}\n"
                 f"  Log in as:      {USERNAME} / {PASSWORD}\n"
-                f"  Then open Settings -> Devices & services -> SmartShop, or Developer tools ->\n"
-                f"  Events and listen to smartshop_match: the astronaut is the demo offender.\n"
+                f"  Then open Settings -> Devices & services -> SmartShop, or the notifications\n"
+                f"  (bell) for the staff alert: the astronaut is the demo offender.\n"
                 f"Ctrl-C stops everything.\n",
                 flush=True,
             )
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            while not stop.is_set() and ha.poll() is None and bridge.proc.poll() is None:
-                try:
-                    await asyncio.wait_for(stop.wait(), 1)
-                except TimeoutError:
-                    continue
+            await _until_stopped(ha, bridge)
             return 0
     finally:
         _stop(ha, "Home Assistant")
@@ -444,20 +225,34 @@ async def _run(check: bool) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/demo", description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--check", action="store_true", help="run headless; exit 0 on the first match"
+        "--check",
+        action="store_true",
+        help="run headless; exit 0 once the first match is confirmed through the staff alert",
+    )
+    parser.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="with --check: keep the demo running after the check passed (until Ctrl-C)",
     )
     parser.add_argument(
         "--reset",
         action="store_true",
         help="forget the demo's Home Assistant and bridge data first",
     )
+    parser.add_argument(
+        "--ha-python",
+        default=os.environ.get("SMARTSHOP_DEMO_HA_PYTHON") or sys.executable,
+        help="the Python whose Home Assistant to run (default: this one)",
+    )
     args = parser.parse_args(argv)
     if args.reset and WORK.exists():
         shutil.rmtree(WORK)
     try:
-        return asyncio.run(_run(args.check))
+        return asyncio.run(
+            _run(check=args.check, keep_running=args.keep_running, ha_python=args.ha_python)
+        )
     except DemoError as err:
-        print(f"demo failed: {err}", file=sys.stderr)
+        print(f"demo failed: {err}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         return 130
