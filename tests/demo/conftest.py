@@ -1,0 +1,90 @@
+"""The demo as a newcomer runs it: ``python -m demo --check --keep-running`` from an empty folder.
+
+One demo per module (Home Assistant's first start is the slow part): the check's own output, the
+UI in a real browser and the clean stop are tests on the same running demo, in that order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+import os
+from pathlib import Path
+import signal
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from demo.__main__ import READY_LINE
+
+REPO = Path(__file__).resolve().parent.parent.parent
+# Failure guards only: a healthy demo is ready in well under a minute, even on a busy machine.
+READY_GUARD_S = 900.0
+STOP_GUARD_S = 180.0
+
+
+@dataclass
+class DemoProcess:
+    """A running demo and everything it has printed so far."""
+
+    proc: subprocess.Popen[str]
+    workdir: Path
+    lines: list[str] = field(default_factory=list)
+    ready: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    @property
+    def ha_log(self) -> Path:
+        return self.workdir / "homeassistant.log"
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if line.strip() == READY_LINE:
+                self.ready.set()
+        self.proc.wait()
+        self.finished.set()
+        self.ready.set()  # nothing more will come: wake whoever waits
+
+    def stop(self) -> int:
+        """Ctrl-C, as a person would; the demo's exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        if not self.finished.wait(STOP_GUARD_S):
+            self.proc.kill()
+            self.finished.wait(30)
+        return int(self.proc.returncode)
+
+
+def start_demo(workdir: Path, *args: str) -> DemoProcess:
+    """``python -m demo`` with ``args`` in its own demo folder; output is collected as it comes."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "demo", *args],
+        cwd=REPO,
+        env={**os.environ, "SMARTSHOP_DEMO_DIR": str(workdir), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    demo = DemoProcess(proc=proc, workdir=workdir)
+    threading.Thread(target=demo._read, daemon=True).start()
+    return demo
+
+
+@pytest.fixture(scope="module")
+def running_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoProcess]:
+    """A demo whose check passed and which keeps running for the UI tests."""
+    demo = start_demo(tmp_path_factory.mktemp("demo") / "demo", "--check", "--keep-running")
+    demo.ready.wait(READY_GUARD_S)
+    if demo.proc.poll() is not None or READY_LINE not in demo.output:
+        demo.stop()
+        pytest.fail(f"the demo did not get ready:\n{demo.output[-4000:]}")
+    yield demo
+    demo.stop()
