@@ -9,7 +9,7 @@ from typing import Final
 
 from homeassistant.components.image_processing.const import DATA_COMPONENT as IMAGE_PROCESSING
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -198,6 +198,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
             on_cameras_changed=lambda: hass.config_entries.async_schedule_reload(entry.entry_id),
         )
         entry.async_on_unload(bridge.stop)
+        entry.async_on_unload(bridge.add_listener(partial(_async_bridge_changed, hass, entry)))
     return True
 
 
@@ -338,6 +339,20 @@ async def _async_probe(hass: HomeAssistant, entry: SmartShopConfigEntry, _now: d
         return
     else:
         data.health.mark_available()
+
+
+@callback
+def _async_bridge_changed(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
+    """The bridge is back: if the backend was down, check it now rather than at the next probe.
+
+    A store on the bridge's engine loses its backend with the bridge, so without this its face
+    watch entities would wait for the next probe after the bridge returned.
+    """
+    data = entry.runtime_data
+    if data.bridge is not None and data.bridge.connected and not data.health.available:
+        entry.async_create_task(
+            hass, _async_probe(hass, entry, dt_util.utcnow()), "smartshop backend probe"
+        )
 
 
 async def _async_reload(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:

@@ -284,6 +284,7 @@ class FakeBridge:
         self.engine_port: int | None = 8766
         self.host = "127.0.0.1"
         self.port = 0
+        self._streams: list[web.WebSocketResponse] = []
         app = web.Application()
         app.router.add_get("/api/v1/info", self._info)
         app.router.add_get("/api/v1/events", self._events)
@@ -309,9 +310,16 @@ class FakeBridge:
             return web.json_response({"error": "unauthorized"}, status=401)
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        self._streams.append(ws)
         async for _ in ws:  # no face ever walks past; the socket stays open until closed
             pass
+        self._streams.remove(ws)
         return ws
+
+    async def drop_event_streams(self) -> None:
+        """Close every event stream, as a bridge does when it restarts."""
+        for ws in list(self._streams):
+            await ws.close()
 
     def entry_data(self, backend: str = "engine") -> dict[str, Any]:
         """Config entry data of a store paired with this bridge."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 import re
+from unittest.mock import AsyncMock, patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -168,3 +171,34 @@ async def test_store_from_newer_version_is_not_loaded(hass: HomeAssistant) -> No
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
+
+
+async def test_backend_checked_as_soon_as_the_bridge_returns(
+    hass: HomeAssistant, rekognition: Rekognition, fake_bridge: FakeBridge
+) -> None:
+    """A store on its bridge's engine lost the backend with the bridge; when the bridge is back
+    the backend is checked at once, not at the next periodic probe."""
+    entry = bridge_store_entry(fake_bridge)
+    await setup_store(hass, rekognition, entry)
+    data = entry.runtime_data
+    bridge = data.bridge
+    assert bridge is not None
+    changed = asyncio.Event()
+    bridge.add_listener(changed.set)
+    data.health.add_listener(changed.set)
+
+    async def until(condition: Callable[[], bool]) -> None:
+        async with asyncio.timeout(10):  # the periodic probe would take 20 s
+            while not condition():
+                changed.clear()
+                await changed.wait()
+
+    await until(lambda: bridge.connected)
+    data.health.mark_unavailable("a search failed while the bridge restarted")
+    rekognition.credentials_ok()  # the check when the bridge is back
+    with patch(
+        "custom_components.smartshop.bridge_connection.wait_backoff", AsyncMock(return_value=None)
+    ):
+        await fake_bridge.drop_event_streams()
+        await until(lambda: bridge.connected and data.health.available)
+    rekognition.assert_done()
