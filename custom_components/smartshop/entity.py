@@ -52,6 +52,8 @@ class SmartShopEntity(Entity):
     """An entity that belongs to a store's device."""
 
     _attr_has_entity_name = True
+    # Every SmartShop entity is pushed to: bridge events, the match signal, usage and health.
+    _attr_should_poll = False
 
     def __init__(
         self, entry: SmartShopConfigEntry, unique_suffix: str, camera: ConfigSubentry | None = None
