@@ -95,10 +95,11 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> bool:
-    """Bring a store saved by an older SmartShop up to date."""
-    if entry.version > 1:
-        # Saved by a newer SmartShop: refuse rather than guess.
-        return False
+    """Bring a store saved by an older SmartShop up to date.
+
+    Home Assistant itself refuses an entry of a newer major version; a newer minor version (from
+    a later SmartShop) is compatible and loads unchanged.
+    """
     if entry.minor_version < 2:
         # 1.1 identified a store without a bridge by its slugified name. It gets a generated
         # store id instead; nothing else changes (its watchlists keep their stored collection ids).

@@ -18,6 +18,7 @@ from custom_components.smartshop.const import CONF_STORE_ID, DOMAIN
 from .conftest import (
     BRIDGE_ID,
     COLLECTION,
+    STORE_ID,
     FakeBridge,
     Rekognition,
     bridge_store_entry,
@@ -165,12 +166,17 @@ async def test_migrate_bridge_store_keeps_bridge_id(
     assert entry.data == data
 
 
-async def test_store_from_newer_version_is_not_loaded(hass: HomeAssistant) -> None:
-    """An entry saved by a newer SmartShop (major version 2) is refused, not guessed at."""
-    entry = MockConfigEntry(domain=DOMAIN, title="Future", unique_id="future", version=2, data={})
+async def test_store_from_newer_minor_version_loads_unchanged(
+    hass: HomeAssistant, rekognition: Rekognition
+) -> None:
+    """A store saved by a later SmartShop of the same major version (1.3) loads as it is."""
+    entry = store_entry(watchlist=False, camera=None)
     entry.add_to_hass(hass)
-    assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    hass.config_entries.async_update_entry(entry, minor_version=3)
+    data = dict(entry.data)
+    await setup_store(hass, rekognition, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.minor_version, entry.unique_id, dict(entry.data)) == (3, STORE_ID, data)
 
 
 async def test_backend_checked_as_soon_as_the_bridge_returns(
