@@ -37,7 +37,7 @@ from edge_bridge.config import BridgeConfig, build_config
 from edge_bridge.detect import DetectedFace, FaceDetector
 from edge_bridge.embed import FaceEmbedder
 from edge_bridge.events import FaceEvent
-from edge_bridge.models import locate_models
+from edge_bridge.model_files import locate_models
 from edge_bridge.pipeline import CameraWorker, FacePipeline
 
 CACHE = Path(__file__).resolve().parent.parent / ".bridge-data" / "cache" / "bench-720p"

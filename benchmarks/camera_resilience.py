@@ -42,7 +42,7 @@ from edge_bridge.config import build_config
 from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import FaceEmbedder
 from edge_bridge.events import FaceEvent
-from edge_bridge.models import locate_models
+from edge_bridge.model_files import locate_models
 from edge_bridge.pipeline import CameraWorker, FacePipeline
 from edge_bridge.sources import BadInputCounter, FrameSource
 from tests.edge_bridge.helpers_bridge import MjpegServer, jpeg, portrait_scene

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from edge_bridge import democlip
 from edge_bridge.auth import ApiKey
 from edge_bridge.config import build_config
-from edge_bridge.models import locate_models
+from edge_bridge.model_files import locate_models
 from edge_bridge.runtime import Bridge
 from tests.edge_bridge.helpers_bridge import identify
 

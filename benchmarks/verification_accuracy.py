@@ -37,7 +37,7 @@ import numpy as np
 from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import VERIFY_COSINE, FaceEmbedder, cosine_to_similarity
 from edge_bridge.images import decode_image
-from edge_bridge.models import locate_models
+from edge_bridge.model_files import locate_models
 
 DEFAULT_DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "faces-dev"
 DETECT_MAX_SIDE = 1024

@@ -25,7 +25,7 @@ from .auth import (
     read_key_file,
 )
 from .config import BridgeConfig, ConfigError, load_config
-from .models import ModelError, ModelFiles, locate_models
+from .model_files import ModelError, ModelFiles, locate_models
 from .version import BRIDGE_VERSION
 
 _LOGGER = logging.getLogger("edge_bridge")

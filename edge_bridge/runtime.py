@@ -10,17 +10,17 @@ import time
 from aiohttp import web
 import cv2
 
+from .api import create_bridge_app
 from .auth import ApiKey, engine_access_key_id
 from .capture import Camera
 from .config import BridgeConfig, Listen
 from .detect import FaceDetector
 from .discovery import Advertisement, Advertiser, DiscoveryError, local_addresses
 from .embed import FaceEmbedder
-from .engine.server import EngineConfig, create_engine_app
+from .engine.http_api import EngineConfig, create_engine_app
 from .events import EventHub, FaceEvent
-from .models import ModelFiles
+from .model_files import ModelFiles
 from .pipeline import CameraWorker, FacePipeline
-from .server import create_bridge_app
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """On-prem face recognition engine speaking the Rekognition face API (JSON 1.1, SigV4)."""
 
-from .server import EngineConfig, EngineThread, create_engine_app, start_engine
+from .http_api import EngineConfig, EngineThread, create_engine_app, start_engine
 
 __all__ = ["EngineConfig", "EngineThread", "create_engine_app", "start_engine"]

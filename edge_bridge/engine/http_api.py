@@ -25,7 +25,7 @@ from aiohttp import web
 
 from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import FaceEmbedder
-from edge_bridge.models import ModelFiles, locate_models
+from edge_bridge.model_files import ModelFiles, locate_models
 
 from .errors import INTERNAL, SERIALIZATION, UNKNOWN_OPERATION, EngineError
 from .operations import EngineLimits, RecognitionEngine

@@ -29,7 +29,7 @@ from edge_bridge.auth import ApiKey
 from edge_bridge.config import BridgeConfig, build_config
 from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import FaceEmbedder
-from edge_bridge.models import ModelFiles, locate_models
+from edge_bridge.model_files import ModelFiles, locate_models
 from edge_bridge.runtime import Bridge
 
 FACES = Path(__file__).resolve().parent.parent / "fixtures" / "faces"
@@ -114,6 +114,13 @@ def identify(crop_jpeg: bytes) -> str:
         if sim >= best_sim:
             best, best_sim = person, sim
     return best
+
+
+def bgr_from_jpeg(data: bytes) -> np.ndarray:
+    """Decode test JPEG bytes with OpenCV (a fixture's pixels, not the code under test)."""
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None
+    return image
 
 
 def jpeg(image: np.ndarray, quality: int = 85) -> bytes:

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 import json
 from pathlib import Path
 import re
-import stat
 import time
 from typing import Any
 
@@ -17,8 +16,6 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_bridge.auth import ApiKey, ApiKeyError, key_path, load_or_create_key
-from edge_bridge.metrics import escape_label
 from edge_bridge.runtime import Bridge
 from tests.edge_bridge.helpers_bridge import (
     API_KEY,
@@ -303,48 +300,3 @@ async def test_metrics_are_valid_prometheus_text(
     assert samples['smartshop_detect_seconds_count{camera="door"}'] >= 3
     assert 'smartshop_face_events_total{camera="door"}' in samples
     assert samples["smartshop_ws_clients"] == 1
-
-
-def test_metric_label_values_are_escaped() -> None:
-    assert escape_label('a"b\\c\nd') == 'a\\"b\\\\c\\nd'
-
-
-# --------------------------------------------------------------------------- key management
-
-
-def test_generated_key_is_stored_0600_and_reused(tmp_path: Path) -> None:
-    data = tmp_path / "state"
-    first = load_or_create_key(None, data)
-    assert first.origin == "generated"
-    assert len(first.value) >= 32
-    path = key_path(data)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(data.stat().st_mode) == 0o700
-    second = load_or_create_key(None, data)
-    assert second.origin == "file"
-    assert second.value == first.value
-    assert second.fingerprint == first.fingerprint != first.value[:12]
-
-
-def test_configured_key_wins_and_loose_permissions_are_tightened(tmp_path: Path) -> None:
-    assert load_or_create_key("configured-key-0123456789", tmp_path).origin == "configuration"
-    assert not key_path(tmp_path).exists()
-    key_path(tmp_path).write_text("stored-key-0123456789abcdef\n")
-    key_path(tmp_path).chmod(0o644)
-    key = load_or_create_key(None, tmp_path)
-    assert key.value == "stored-key-0123456789abcdef"
-    assert stat.S_IMODE(key_path(tmp_path).stat().st_mode) == 0o600
-
-
-def test_damaged_key_file_is_an_error(tmp_path: Path) -> None:
-    key_path(tmp_path).write_text("short\n")
-    with pytest.raises(ApiKeyError, match="damaged"):
-        load_or_create_key(None, tmp_path)
-
-
-def test_key_comparison() -> None:
-    key = ApiKey("the-right-key-0123456789", "configuration")
-    assert key.matches("the-right-key-0123456789")
-    assert not key.matches("the-right-key-012345678")
-    assert not key.matches("")
-    assert not key.matches("the-right-key-0123456789\udcff")

@@ -14,7 +14,7 @@ from PIL import Image
 import pytest
 
 from edge_bridge.detect import FaceDetector
-from edge_bridge.models import locate_models
+from edge_bridge.model_files import locate_models
 
 
 def error_of(call: Any) -> tuple[str, str]:
