@@ -115,8 +115,13 @@ def bridge_entry(bridge: RunningBridge, collection: str) -> MockConfigEntry:
     )
 
 
-async def _wait_for(hass: HomeAssistant, predicate, within: float) -> None:
-    """Poll a condition that other processes change (the bridge), up to ``within`` seconds."""
+# Failure guard for waits on another process (the bridge): long enough for a loaded machine,
+# never the thing a test measures. Reconnect and recovery times are benchmarked, not tested.
+GUARD_S = 120.0
+
+
+async def _wait_for(hass: HomeAssistant, predicate, within: float = GUARD_S) -> None:
+    """Poll a condition that other processes change (the bridge), failing after ``within`` s."""
     async with asyncio.timeout(within):
         while not predicate():  # noqa: ASYNC110 - the change happens in another process
             await asyncio.sleep(0.2)
@@ -135,7 +140,7 @@ async def test_bridge_visit_raises_one_match(
     assert entry.state is ConfigEntryState.LOADED
     bridge = entry.runtime_data.bridge
     assert bridge is not None
-    await _wait_for(hass, lambda: bridge.connected, 20)
+    await _wait_for(hass, lambda: bridge.connected)
     assert hass.states.get(FACE_WATCH).state != STATE_UNAVAILABLE
     assert hass.states.get(CAMERA) is not None
 
@@ -156,7 +161,7 @@ async def test_bridge_visit_raises_one_match(
     person_id = response["person_id"]
     matches: list[Event] = []
     hass.bus.async_listen(EVENT_MATCH, matches.append)
-    await _wait_for(hass, lambda: bool(matches), 60)
+    await _wait_for(hass, lambda: bool(matches))
     data = matches[0].data
     assert data["person_id"] == person_id
     assert data["category"] == "banned"
@@ -244,7 +249,7 @@ async def test_bridge_goes_away_and_comes_back(
     hass: HomeAssistant, tmp_path: Path, clip: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Bridge stopped: its entities go unavailable with one log line; restarted on the same
-    ports: they come back within 30 s."""
+    ports: they come back by themselves."""
     api_port, engine_port = _free_port(), _free_port()
     config = write_config(
         tmp_path,
@@ -260,14 +265,14 @@ async def test_bridge_goes_away_and_comes_back(
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         connection = entry.runtime_data.bridge
-        await _wait_for(hass, lambda: connection.connected, 20)
+        await _wait_for(hass, lambda: connection.connected)
         bridge.stop()
-        await _wait_for(hass, lambda: not connection.connected, 20)
+        await _wait_for(hass, lambda: not connection.connected)
         await hass.async_block_till_done()
         assert hass.states.get(FACE_WATCH).state == STATE_UNAVAILABLE
         assert hass.states.get(CAMERA).state == STATE_UNAVAILABLE
         bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
-        await _wait_for(hass, lambda: connection.connected, 30)
+        await _wait_for(hass, lambda: connection.connected)
         await hass.async_block_till_done()
         assert hass.states.get(FACE_WATCH).state != STATE_UNAVAILABLE
         assert caplog.text.count(f"Bridge {BRIDGE_ID} disconnected") == 1
@@ -382,7 +387,7 @@ async def test_camera_stream_is_relayed(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     connection = entry.runtime_data.bridge
-    await _wait_for(hass, lambda: connection.connected, 20)
+    await _wait_for(hass, lambda: connection.connected)
     client = await hass_client()
     response = await client.get(f"/api/camera_proxy_stream/{CAMERA}")
     assert response.status == 200
@@ -412,9 +417,9 @@ async def test_bridge_camera_list_change_follows(
         entry = bridge_entry(bridge, "smartshop-live-cameras")
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
-        await _wait_for(hass, lambda: entry.runtime_data.bridge.connected, 20)
+        await _wait_for(hass, lambda: entry.runtime_data.bridge.connected)
         bridge.stop()
-        await _wait_for(hass, lambda: not entry.runtime_data.bridge.connected, 20)
+        await _wait_for(hass, lambda: not entry.runtime_data.bridge.connected)
         write_config(
             tmp_path,
             bridge_id=BRIDGE_ID,
@@ -430,7 +435,6 @@ async def test_bridge_camera_list_change_follows(
         await _wait_for(
             hass,
             lambda: hass.states.get("image_processing.checkout_till_face_watch") is not None,
-            40,
         )
         await hass.async_block_till_done()
         devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
