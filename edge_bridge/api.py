@@ -7,24 +7,26 @@ refusal is HTTP 401 with a JSON body ``{"error": "unauthorized", "message": ...}
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 import contextlib
 from dataclasses import dataclass, field
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 import cv2
 import numpy as np
 
-from .auth import auth_middleware
+from .auth import ApiKey, auth_middleware
 from .capture import Camera
-from .metrics import render_metrics
+from .config import BridgeConfig
+from .events import EventHub
+from .metrics import BridgeFigures, CameraFigures, render_metrics
+from .model_files import ModelFiles
+from .pipeline import CameraUnit
 from .version import API_VERSION, BRIDGE_VERSION
-
-if TYPE_CHECKING:
-    from .runtime import Bridge
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -35,11 +37,36 @@ WS_HEARTBEAT_S = 30.0
 MIN_WIDTH, MAX_WIDTH = 32, 3840
 
 
+class BridgeView(Protocol):
+    """What the API reads from the running bridge (``runtime.Bridge`` is one)."""
+
+    @property
+    def config(self) -> BridgeConfig: ...
+
+    @property
+    def models(self) -> ModelFiles: ...
+
+    @property
+    def api_key(self) -> ApiKey: ...
+
+    @property
+    def units(self) -> Mapping[str, CameraUnit]: ...
+
+    @property
+    def hub(self) -> EventHub | None: ...
+
+    @property
+    def started_at(self) -> float: ...
+
+    @property
+    def engine_port(self) -> int | None: ...
+
+
 @dataclass(slots=True)
 class ApiState:
     """Per-application state."""
 
-    bridge: Bridge
+    bridge: BridgeView
     closing: asyncio.Event = field(default_factory=asyncio.Event)
     websockets: set[web.WebSocketResponse] = field(default_factory=set)
     streams: int = 0
@@ -48,7 +75,7 @@ class ApiState:
 STATE = web.AppKey("bridge_api_state", ApiState)
 
 
-def create_bridge_app(bridge: Bridge) -> web.Application:
+def create_bridge_app(bridge: BridgeView) -> web.Application:
     """The bridge API application for a (starting) bridge."""
     app = web.Application(middlewares=[_errors_middleware, auth_middleware(bridge.api_key)])
     app[STATE] = ApiState(bridge)
@@ -121,7 +148,7 @@ def encode_jpeg(image: np.ndarray, width: int | None, quality: int) -> bytes:
 # --------------------------------------------------------------------------- descriptions
 
 
-def camera_status(bridge: Bridge, camera_id: str) -> dict[str, Any]:
+def camera_status(bridge: BridgeView, camera_id: str) -> dict[str, Any]:
     unit = bridge.units[camera_id]
     stats = unit.camera.stats()
     now = time.time()
@@ -146,7 +173,7 @@ def camera_status(bridge: Bridge, camera_id: str) -> dict[str, Any]:
     }
 
 
-def _camera_entry(bridge: Bridge, camera_id: str) -> dict[str, Any]:
+def _camera_entry(bridge: BridgeView, camera_id: str) -> dict[str, Any]:
     unit = bridge.units[camera_id]
     status = camera_status(bridge, camera_id)
     return {
@@ -327,9 +354,46 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
+def camera_figures(unit: CameraUnit) -> CameraFigures:
+    """One camera's counters for /metrics."""
+    stats = unit.camera.stats()
+    pipeline = unit.pipeline.stats
+    return CameraFigures(
+        connected=stats.connected,
+        frames_in=stats.frames_in,
+        frames_analysed=stats.frames_analysed,
+        frames_dropped=stats.frames_dropped,
+        frames_skipped=stats.frames_skipped,
+        reconnects=stats.reconnects,
+        stalls=stats.stalls,
+        last_frame_at=stats.last_frame_at,
+        bad_inputs=unit.camera.bad_inputs.snapshot(),
+        faces=pipeline.faces,
+        detect_seconds=pipeline.detect_seconds,
+        detect_frames=pipeline.frames,
+        tracks_started=pipeline.tracks_started,
+        events=pipeline.events,
+        suppressed_same_visit=pipeline.suppressed_same_visit,
+        tracks_without_event=pipeline.tracks_without_event,
+        embed_errors=pipeline.embed_errors,
+    )
+
+
+def bridge_figures(state: ApiState) -> BridgeFigures:
+    """Everything /metrics reports, read now."""
+    bridge = state.bridge
+    return BridgeFigures(
+        bridge_id=bridge.config.bridge_id,
+        started_at=bridge.started_at,
+        cameras={cid: camera_figures(unit) for cid, unit in bridge.units.items()},
+        ws_clients=len(state.websockets),
+        streams=state.streams,
+        ws_events_dropped=bridge.hub.dropped_for_slow_clients if bridge.hub is not None else 0,
+    )
+
+
 async def metrics(request: web.Request) -> web.Response:
-    state = _state(request)
-    text = render_metrics(state.bridge, ws_clients=len(state.websockets), streams=state.streams)
+    text = render_metrics(bridge_figures(_state(request)))
     return web.Response(
         body=text.encode("utf-8"),
         headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},

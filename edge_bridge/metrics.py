@@ -1,18 +1,54 @@
-"""Prometheus text exposition (format 0.0.4) of the bridge's counters."""
+"""Prometheus text exposition (format 0.0.4) of the bridge's figures.
+
+The renderer reads plain figures (:class:`BridgeFigures`), never the running bridge, so this
+module depends on nothing in the bridge but its version.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 import math
 import time
-from typing import TYPE_CHECKING
 
 from .version import BRIDGE_VERSION
 
-if TYPE_CHECKING:
-    from .runtime import Bridge
-
 type Sample = tuple[dict[str, str], float]
+
+
+@dataclass(frozen=True, slots=True)
+class CameraFigures:
+    """One camera's counters: its capture, the inputs it skipped, and its face pipeline."""
+
+    connected: bool
+    frames_in: int
+    frames_analysed: int
+    frames_dropped: int
+    frames_skipped: int
+    reconnects: int
+    stalls: int
+    last_frame_at: float | None
+    bad_inputs: Mapping[str, int]
+    faces: int
+    detect_seconds: float
+    detect_frames: int
+    tracks_started: int
+    events: int
+    suppressed_same_visit: int
+    tracks_without_event: int
+    embed_errors: int
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeFigures:
+    """Everything /metrics reports, read from the bridge at one moment."""
+
+    bridge_id: str
+    started_at: float
+    cameras: Mapping[str, CameraFigures]
+    ws_clients: int
+    streams: int
+    ws_events_dropped: int
 
 
 def escape_label(value: str) -> str:
@@ -61,35 +97,31 @@ def _labels(labels: dict[str, str]) -> str:
     return "{" + inner + "}"
 
 
-def render_metrics(bridge: Bridge, *, ws_clients: int, streams: int) -> str:
+def render_metrics(figures: BridgeFigures) -> str:
     """The /metrics body."""
     out = MetricsWriter()
     out.family(
         "smartshop_bridge_info",
         "gauge",
         "Bridge identity (always 1).",
-        [({"bridge_id": bridge.config.bridge_id, "version": BRIDGE_VERSION}, 1)],
+        [({"bridge_id": figures.bridge_id, "version": BRIDGE_VERSION}, 1)],
     )
     out.family(
         "smartshop_bridge_uptime_seconds",
         "gauge",
         "Seconds since the bridge started.",
-        [({}, round(time.time() - bridge.started_at, 3))],
+        [({}, round(time.time() - figures.started_at, 3))],
     )
-    stats = {cid: unit.camera.stats() for cid, unit in bridge.units.items()}
-    pipes = {cid: unit.pipeline.stats for cid, unit in bridge.units.items()}
+    cameras = figures.cameras
 
     def per_camera(attr: str) -> list[Sample]:
-        return [({"camera": cid}, float(getattr(s, attr))) for cid, s in stats.items()]
-
-    def per_pipeline(attr: str) -> list[Sample]:
-        return [({"camera": cid}, float(getattr(p, attr))) for cid, p in pipes.items()]
+        return [({"camera": cid}, float(getattr(c, attr))) for cid, c in cameras.items()]
 
     out.family(
         "smartshop_camera_connected",
         "gauge",
         "1 while the camera delivers frames.",
-        [({"camera": cid}, 1.0 if s.connected else 0.0) for cid, s in stats.items()],
+        [({"camera": cid}, 1.0 if c.connected else 0.0) for cid, c in cameras.items()],
     )
     counters = [
         ("smartshop_camera_frames_in", "frames_in", "Frames read from the camera."),
@@ -113,7 +145,7 @@ def render_metrics(bridge: Bridge, *, ws_clients: int, streams: int) -> str:
         "smartshop_camera_last_frame_timestamp_seconds",
         "gauge",
         "Capture time of the newest frame (epoch seconds; 0 before the first frame).",
-        [({"camera": cid}, s.last_frame_at or 0.0) for cid, s in stats.items()],
+        [({"camera": cid}, c.last_frame_at or 0.0) for cid, c in cameras.items()],
     )
     out.family(
         "smartshop_camera_bad_inputs",
@@ -121,58 +153,59 @@ def render_metrics(bridge: Bridge, *, ws_clients: int, streams: int) -> str:
         "Inputs skipped as unusable, by reason.",
         [
             ({"camera": cid, "reason": reason}, float(count))
-            for cid, unit in bridge.units.items()
-            for reason, count in sorted(unit.camera.bad_inputs.snapshot().items())
+            for cid, c in cameras.items()
+            for reason, count in sorted(c.bad_inputs.items())
         ],
     )
-    out.family("smartshop_faces_detected", "counter", "Faces detected.", per_pipeline("faces"))
+    out.family("smartshop_faces_detected", "counter", "Faces detected.", per_camera("faces"))
     out.summary(
         "smartshop_detect_seconds",
         "Time spent in face detection.",
-        [({"camera": cid}, p.detect_seconds, p.frames) for cid, p in pipes.items()],
+        [({"camera": cid}, c.detect_seconds, c.detect_frames) for cid, c in cameras.items()],
     )
     out.family(
         "smartshop_tracks_started",
         "counter",
         "Face tracks started.",
-        per_pipeline("tracks_started"),
+        per_camera("tracks_started"),
     )
     out.family(
         "smartshop_face_events",
         "counter",
         "Face events emitted (one per person-visit).",
-        per_pipeline("events"),
+        per_camera("events"),
     )
     out.family(
         "smartshop_face_events_suppressed",
         "counter",
         "Tracks recognised as a visit that already had its event.",
-        per_pipeline("suppressed_same_visit"),
+        per_camera("suppressed_same_visit"),
     )
     out.family(
         "smartshop_tracks_without_event",
         "counter",
         "Tracks that ended without a usable shot.",
-        per_pipeline("tracks_without_event"),
+        per_camera("tracks_without_event"),
     )
     out.family(
         "smartshop_embed_errors",
         "counter",
         "Best shots that could not be embedded.",
-        per_pipeline("embed_errors"),
+        per_camera("embed_errors"),
     )
     out.family(
         "smartshop_ws_clients",
         "gauge",
         "Connected event WebSocket clients.",
-        [({}, float(ws_clients))],
+        [({}, float(figures.ws_clients))],
     )
-    out.family("smartshop_mjpeg_streams", "gauge", "Open MJPEG streams.", [({}, float(streams))])
-    dropped = bridge.hub.dropped_for_slow_clients if bridge.hub is not None else 0
+    out.family(
+        "smartshop_mjpeg_streams", "gauge", "Open MJPEG streams.", [({}, float(figures.streams))]
+    )
     out.family(
         "smartshop_ws_events_dropped",
         "counter",
         "Events dropped for WebSocket clients that read too slowly.",
-        [({}, float(dropped))],
+        [({}, float(figures.ws_events_dropped))],
     )
     return out.render()

@@ -461,3 +461,12 @@ class CameraWorker:
                 (event.emitted_at - event.first_seen) * 1000.0,
             )
             self.publish(event)
+
+
+@dataclass(slots=True)
+class CameraUnit:
+    """Everything that belongs to one camera: its capture, its pipeline and the thread between."""
+
+    camera: Camera
+    pipeline: FacePipeline
+    worker: CameraWorker

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 import logging
 import time
 
@@ -20,7 +19,7 @@ from .embed import FaceEmbedder
 from .engine.http_api import EngineConfig, create_engine_app
 from .events import EventHub, FaceEvent
 from .model_files import ModelFiles
-from .pipeline import CameraWorker, FacePipeline
+from .pipeline import CameraUnit, CameraWorker, FacePipeline
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -29,15 +28,6 @@ STOP_TIMEOUT_S = 5.0
 
 class StartupError(Exception):
     """The bridge cannot start (port in use, engine data unusable, ...); one-line message."""
-
-
-@dataclass(slots=True)
-class CameraUnit:
-    """Everything that belongs to one camera."""
-
-    camera: Camera
-    pipeline: FacePipeline
-    worker: CameraWorker
 
 
 class Bridge:
