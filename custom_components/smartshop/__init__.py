@@ -55,8 +55,7 @@ from .data import (
     new_store_id,
 )
 from .entity import bridge_device_info, store_device_info
-from .incidents import IncidentStore
-from .people import Person, PersonStore
+from .people import PersonStore
 from .recognition import (
     AccessDeniedError,
     AuthenticationError,
@@ -66,8 +65,8 @@ from .recognition import (
     RecognitionError,
     WrongRegionError,
 )
-from .review import async_delete_review_issue
 from .services import async_setup_services
+from .sighting import SightingService, incident_store
 from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore, async_load_key
 from .usage import UsageMeter, UsageStore
 from .views import SnapshotView
@@ -79,7 +78,6 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 SEARCH_RATE_PER_SECOND: Final = 5.0
 PURGE_INTERVAL: Final = timedelta(days=1)
 HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
-INCIDENT_DATABASE: Final = "smartshop.db"
 PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Platform.SENSOR]
 
 
@@ -130,7 +128,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         default_expiry_days=int(options.get(CONF_DEFAULT_EXPIRY_DAYS, DEFAULT_EXPIRY_DAYS)),
         max_expiry_days=int(options.get(CONF_MAX_EXPIRY_DAYS, DEFAULT_MAX_EXPIRY_DAYS)),
     )
-    manager.on_removed = partial(_async_forget_person, hass, hass.data[DATA_SNAPSHOTS])
+    sightings = SightingService(
+        hass, entry, incidents=incident_store(hass), snapshots=hass.data[DATA_SNAPSHOTS]
+    )
+    manager.on_removed = sightings.async_forget_person
     await _async_connect(manager)
     bridge = await _async_connect_bridge(hass, entry)
 
@@ -152,12 +153,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
     entry.runtime_data = SmartShopData(
         client=client,
         watchlists=manager,
-        incidents=IncidentStore(Path(hass.config.path(INCIDENT_DATABASE))),
+        incidents=sightings.incidents,
         usage=usage,
         bridge=bridge,
         recognition_enabled=not missing,
         match_threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
-        snapshots=hass.data[DATA_SNAPSHOTS],
+        snapshots=sightings.snapshots,
+        sightings=sightings,
         rules=rules_from_options(
             options,
             threshold=float(options.get(CONF_MATCH_THRESHOLD, DEFAULT_MATCH_THRESHOLD)),
@@ -195,6 +197,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     if bridge is not None:
         bridge.start(
+            on_face=sightings.async_face_event,
             on_auth_failed=lambda: entry.async_start_reauth(hass),
             on_cameras_changed=lambda: hass.config_entries.async_schedule_reload(entry.entry_id),
         )
@@ -283,21 +286,6 @@ def _async_remove_stale_bridge_cameras(
             registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
 
 
-async def _async_forget_person(
-    hass: HomeAssistant, snapshots: SnapshotStore, person: Person
-) -> None:
-    """A removed entry takes its reference photo, incidents and their snapshots with it."""
-    incidents = IncidentStore(Path(hass.config.path(INCIDENT_DATABASE)))
-
-    def forget() -> None:
-        snapshots.delete(SnapshotKind.REFERENCE, person.person_id)
-        for incident in incidents.delete_person(person.person_id):
-            snapshots.delete(SnapshotKind.INCIDENT, incident.incident_id)
-
-    await hass.async_add_executor_job(forget)
-    async_delete_review_issue(hass, person.person_id)
-
-
 async def _async_daily_purge(
     hass: HomeAssistant, entry: SmartShopConfigEntry, now: datetime
 ) -> None:
@@ -373,6 +361,5 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -
 async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
     """Forget the store's people, incidents and repair issue when the store is removed."""
     await PersonStore(hass, entry.entry_id).async_remove_file()
-    incidents = IncidentStore(Path(hass.config.path(INCIDENT_DATABASE)))
-    await hass.async_add_executor_job(incidents.delete_store, entry.entry_id)
+    await hass.async_add_executor_job(incident_store(hass).delete_store, entry.entry_id)
     async_sync_issue(hass, entry.entry_id, entry.title, [])

@@ -12,10 +12,15 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_call_later
 
-from .const import CONF_PRESENCE_MINUTES, DEFAULT_PRESENCE_MINUTES, EVENT_DISMISSED, EVENT_MATCH
+from .const import (
+    CONF_PRESENCE_MINUTES,
+    DEFAULT_PRESENCE_MINUTES,
+    EVENT_DISMISSED,
+    EVENT_MATCH,
+    signal_match,
+)
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity
-from .matching import signal_match
 
 PARALLEL_UPDATES = 0
 

@@ -31,7 +31,8 @@ type FaceHandler = Callable[[FaceEvent], Awaitable[None]]
 
 
 class BridgeConnection:
-    """Keeps the event subscription alive and tells entities whether the bridge is there."""
+    """Keeps the event subscription alive, hands each face event to the store's sighting
+    service, and tells entities whether the bridge is there."""
 
     def __init__(self, hass: HomeAssistant, client: BridgeClient, info: BridgeInfo) -> None:
         """Wrap a client whose key was just checked (``info`` came from it)."""
@@ -40,7 +41,6 @@ class BridgeConnection:
         self.info = info
         self.connected = False
         self.auth_failed = False
-        self._handlers: dict[str, FaceHandler] = {}
         self._listeners: list[Callable[[], None]] = []
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._last_event_at: float | None = None
@@ -48,24 +48,23 @@ class BridgeConnection:
         self._on_auth_failed: Callable[[], None] | None = None
         self._on_cameras_changed: Callable[[], None] | None = None
 
-    def register(self, camera_id: str, handler: FaceHandler) -> Callable[[], None]:
-        """Send a camera's face events to handler; returns a function that stops that."""
-        self._handlers[camera_id] = handler
-        return lambda: self._handlers.pop(camera_id, None) and None
-
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call listener when the connection goes up or down."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
     def start(
-        self, on_auth_failed: Callable[[], None], on_cameras_changed: Callable[[], None]
+        self,
+        *,
+        on_face: FaceHandler,
+        on_auth_failed: Callable[[], None],
+        on_cameras_changed: Callable[[], None],
     ) -> None:
-        """Subscribe in the background (until stop)."""
+        """Subscribe in the background (until stop); every new face event goes to on_face."""
         self._on_auth_failed = on_auth_failed
         self._on_cameras_changed = on_cameras_changed
         self._task = self.hass.async_create_background_task(
-            self._run(), f"smartshop bridge {self.info.bridge_id}"
+            self._run(on_face), f"smartshop bridge {self.info.bridge_id}"
         )
 
     async def stop(self) -> None:
@@ -76,7 +75,7 @@ class BridgeConnection:
             self._task = None
         self._set_connected(False, quiet=True)
 
-    async def _run(self) -> None:
+    async def _run(self, on_face: FaceHandler) -> None:
         attempt = 0
         while True:
             since = None if self._last_event_at is None else self._last_event_at - REPLAY_MARGIN_S
@@ -87,7 +86,7 @@ class BridgeConnection:
                 async with aclosing(events):  # closes the WebSocket even when cancelled
                     async for event in events:
                         attempt = 0
-                        await self._dispatch(event)
+                        await self._dispatch(event, on_face)
             except BridgeAuthError:
                 self.auth_failed = True
                 self._set_connected(False)
@@ -117,18 +116,15 @@ class BridgeConnection:
             LOGGER.info("Bridge %s has a new camera list; reloading the store", info.bridge_id)
             self._on_cameras_changed()
 
-    async def _dispatch(self, event: FaceEvent) -> None:
+    async def _dispatch(self, event: FaceEvent, on_face: FaceHandler) -> None:
         if event.event_id in self._seen:
             return  # a replay of an event already handled
         self._seen[event.event_id] = None
         if len(self._seen) > SEEN_EVENTS:
             self._seen.popitem(last=False)
         self._last_event_at = max(self._last_event_at or 0.0, event.emitted_at)
-        handler = self._handlers.get(event.camera_id)
-        if handler is None:
-            return
         try:
-            await handler(event)
+            await on_face(event)
         except Exception:  # one bad event must not end the subscription
             LOGGER.exception("Face event %s from %s failed", event.event_id, event.camera_id)
 

@@ -97,6 +97,17 @@ ACTION_DISMISS_PREFIX: Final = "SMARTSHOP_DISMISS_"
 # Dismissals of one person's matches after which a repair issue suggests reviewing the entry.
 DISMISSALS_BEFORE_REVIEW: Final = 3
 
+
+def signal_match(entry_id: str) -> str:
+    """Dispatcher signal for a store's match, confirmation and dismissal (entities listen)."""
+    return f"{DOMAIN}_{entry_id}_match"
+
+
+def signal_sighting(entry_id: str) -> str:
+    """Dispatcher signal carrying each searched sighting's result (face watch entities listen)."""
+    return f"{DOMAIN}_{entry_id}_sighting"
+
+
 ISSUE_RECOGNITION_DISABLED: Final = "recognition_disabled"
 ISSUE_BUDGET_REACHED: Final = "budget_reached"
 ISSUE_REVIEW_ENTRY: Final = "review_entry"

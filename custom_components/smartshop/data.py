@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from homeassistant.config_entries import ConfigEntry
@@ -35,6 +34,9 @@ from .recognition import BackendConfig, RecognitionClient
 from .snapshots import SnapshotStore
 from .usage import UsageMeter
 from .watchlist import WatchlistManager
+
+if TYPE_CHECKING:
+    from .sighting import SightingService
 
 
 @dataclass(slots=True)
@@ -88,9 +90,8 @@ class SmartShopData:
     rules: dict[Category, AlertRule]
     recognition_enabled: bool
     match_threshold: float
+    sightings: SightingService
     health: BackendHealth = field(default_factory=BackendHealth)
-    last_alert: dict[str, float] = field(default_factory=dict)
-    budget_paused: bool = False
     store_device_id: str = ""
     bridge: BridgeConnection | None = None
     bridge_device_id: str = ""
@@ -99,15 +100,6 @@ class SmartShopData:
     def can_search(self) -> bool:
         """True when searches may be sent: compliance confirmed and credentials good."""
         return self.recognition_enabled and not self.health.auth_failed
-
-    def cooldown_allows(self, person_key: str, cooldown_s: float, now: float | None = None) -> bool:
-        """True if an alert for this person may fire now (and start its cooldown)."""
-        now = time.monotonic() if now is None else now
-        last = self.last_alert.get(person_key)
-        if last is not None and now - last < cooldown_s:
-            return False
-        self.last_alert[person_key] = now
-        return True
 
 
 type SmartShopConfigEntry = ConfigEntry[SmartShopData]

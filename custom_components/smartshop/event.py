@@ -11,10 +11,15 @@ from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import EVENT_CONFIRMED, EVENT_DISMISSED, EVENT_MATCH, SUBENTRY_CAMERA
+from .const import (
+    EVENT_CONFIRMED,
+    EVENT_DISMISSED,
+    EVENT_MATCH,
+    SUBENTRY_CAMERA,
+    signal_match,
+)
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity, bridge_camera_device_info
-from .matching import signal_match
 
 # State changes come from the dispatcher; nothing polls.
 PARALLEL_UPDATES = 0

@@ -1,14 +1,14 @@
-"""Face watch entities: one per watched camera.
+"""Face watch entities: one per watched camera, showing what its sightings found.
 
-Two kinds share one search path: a Home Assistant camera (scanned on ``image_processing.scan``
-or an optional interval) and an edge-bridge camera (event-driven: the bridge sends one face crop
-per person-visit, searched once).
+The recognition itself is the store's sighting service (``sighting.py``): a bridge camera's face
+events go to it straight from the bridge connection, and ``image_processing.scan`` of a Home
+Assistant camera hands it the frame. Each entity follows its camera's sighting results; disabling
+one hides them but never turns recognition off.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.components.image_processing import (
@@ -19,40 +19,25 @@ from homeassistant.components.image_processing import (
 )
 from homeassistant.config_entries import ConfigSubentry
 from homeassistant.const import ATTR_NAME
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
-from homeassistant.util import dt as dt_util
 
-from .bridge import BridgeCamera, FaceEvent
+from .bridge import BridgeCamera
 from .const import (
     CONF_CAMERA_ENTITY,
     CONF_LOCATION,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    LOGGER,
     SUBENTRY_CAMERA,
+    signal_sighting,
 )
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity, bridge_camera_device_info
-from .matching import (
-    Evidence,
-    MatchSource,
-    async_count_usage,
-    async_handle_matches,
-    async_search_allowed,
-    category_of,
-)
-from .recognition import (
-    AuthenticationError,
-    BackendUnavailableError,
-    FaceMatch,
-    InvalidImageError,
-    RecognitionError,
-)
+from .sighting import SightingResult, category_of
 
 # Searches go through one rate limiter per store; entities need no extra update parallelism cap.
 PARALLEL_UPDATES = 0
@@ -77,7 +62,7 @@ async def async_setup_entry(
 
 
 class FaceWatchEntity(SmartShopEntity, ImageProcessingFaceEntity):
-    """Searches faces against the store's watchlists.
+    """Shows one camera's sightings.
 
     The state is the number of faces last looked at. Only matches appear in the attributes and
     events, and only by person UUID: a face that matches nothing leaves no trace.
@@ -90,73 +75,28 @@ class FaceWatchEntity(SmartShopEntity, ImageProcessingFaceEntity):
     _location: str
     _source_camera: str
 
-    async def async_process_image(self, image: bytes) -> None:
-        """Search every face of one frame (a scan)."""
-        await self._async_search(
-            lambda collections, threshold: self._client_search_frame(collections, image, threshold),
-            seen_at=dt_util.utcnow(),
-            evidence=Evidence(image=image, is_face_crop=False),
-        )
-
-    async def _client_search_frame(
-        self, collections: list[str], image: bytes, threshold: float
-    ) -> tuple[list[FaceMatch], int]:
-        result = await self._entry.runtime_data.client.search_frame(
-            collections, image, threshold=threshold
-        )
-        return result.matches, result.total_faces
-
-    async def _async_search(
-        self,
-        search: Callable[[list[str], float], Awaitable[tuple[list[FaceMatch], int]]],
-        *,
-        seen_at: datetime,
-        evidence: Evidence,
-        dedup_key: str | None = None,
-    ) -> None:
-        """Run one search under the store's rules, then announce what matched."""
-        data = self._entry.runtime_data
-        if not data.can_search:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="recognition_disabled"
+    async def async_added_to_hass(self) -> None:
+        """Follow the store's sighting results."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_sighting(self._entry.entry_id), self._async_show
             )
-        collections = data.watchlists.collection_ids
-        if not collections:
-            self.async_process_faces([], 0)
-            return
-        if not async_search_allowed(self.hass, self._entry):
-            return
-        try:
-            matches, total = await search(collections, data.match_threshold)
-        except InvalidImageError as err:
-            LOGGER.warning("Camera %s sent an unusable image: %s", self._source_camera, err)
-            return
-        except AuthenticationError:
-            data.health.mark_auth_failed()
-            self._entry.async_start_reauth(self.hass)
-            return
-        except BackendUnavailableError as err:
-            data.health.mark_unavailable(str(err))
-            return
-        except RecognitionError as err:
-            LOGGER.warning("Search failed for %s: %s", self._source_camera, err)
-            return
-        finally:
-            async_count_usage(self._entry)
-        data.health.mark_available()
-        alerted = await async_handle_matches(
-            self.hass,
-            self._entry,
-            matches,
-            MatchSource(
-                camera=self._source_camera, location=self._location, entity_id=self.entity_id
-            ),
-            evidence=evidence,
-            dedup_key=dedup_key,
-            seen_at=seen_at,
         )
+
+    async def async_process_image(self, image: bytes) -> None:
+        """Hand one frame (a scan) to the store's sighting service."""
+        await self._entry.runtime_data.sightings.async_scan(
+            self._source_camera, self._location, image, entity_id=self.entity_id
+        )
+
+    @callback
+    def _async_show(self, result: SightingResult) -> None:
+        """Show a sighting of this camera: faces looked at, and who alerted (by UUID)."""
+        if result.camera != self._source_camera:
+            return
         faces: list[FaceInformation] = []
-        for resolved in alerted:
+        for resolved in result.alerted:
             face: dict[str, Any] = {
                 ATTR_NAME: resolved.match.external_image_id,
                 ATTR_CONFIDENCE: round(resolved.match.similarity, 2),
@@ -164,7 +104,8 @@ class FaceWatchEntity(SmartShopEntity, ImageProcessingFaceEntity):
                 ATTR_WATCHLIST: resolved.watchlist.name,
             }
             faces.append(face)  # type: ignore[arg-type]
-        self.async_process_faces(faces, total)
+        self.async_process_faces(faces, result.total_faces)
+        self.async_write_ha_state()
 
 
 class CameraFaceWatch(FaceWatchEntity):
@@ -226,25 +167,8 @@ class BridgeFaceWatch(FaceWatchEntity):
         return super().available and bridge is not None and bridge.connected
 
     async def async_added_to_hass(self) -> None:
-        """Receive this camera's face events."""
+        """Follow the bridge connection (up or down)."""
         await super().async_added_to_hass()
         bridge = self._entry.runtime_data.bridge
         assert bridge is not None
-        self.async_on_remove(bridge.register(self._camera.camera_id, self._async_face_event))
         self.async_on_remove(bridge.add_listener(self.async_write_ha_state))
-
-    async def _async_face_event(self, event: FaceEvent) -> None:
-        """One person-visit: one search of its best crop; the crop is dropped afterwards."""
-        if not self._entry.runtime_data.can_search:
-            return
-        client = self._entry.runtime_data.client
-
-        async def search(collections: list[str], threshold: float) -> tuple[list[FaceMatch], int]:
-            return await client.search_face(collections, event.crop_jpeg, threshold=threshold), 1
-
-        await self._async_search(
-            search,
-            seen_at=datetime.fromtimestamp(event.first_seen, UTC),
-            evidence=Evidence(image=event.crop_jpeg, is_face_crop=True),
-            dedup_key=event.event_id,
-        )

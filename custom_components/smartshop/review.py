@@ -16,10 +16,10 @@ from .const import (
     EVENT_CONFIRMED,
     EVENT_DISMISSED,
     ISSUE_REVIEW_ENTRY,
+    signal_match,
 )
 from .data import SmartShopConfigEntry
 from .incidents import Incident, ReviewStatus
-from .matching import signal_match
 
 
 class AlreadyReviewedError(Exception):

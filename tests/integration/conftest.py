@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
+import time
 from typing import Any
 from unittest.mock import patch
 
@@ -282,6 +284,7 @@ class FakeBridge:
         self.bridge_id = BRIDGE_ID
         self.key = BRIDGE_KEY
         self.engine_port: int | None = 8766
+        self.cameras: list[dict[str, Any]] = []
         self.host = "127.0.0.1"
         self.port = 0
         self._streams: list[web.WebSocketResponse] = []
@@ -300,7 +303,7 @@ class FakeBridge:
             {
                 "bridge_id": self.bridge_id,
                 "version": "1.0.0",
-                "cameras": [],
+                "cameras": self.cameras,
                 "engine": {"enabled": self.engine_port is not None, "port": self.engine_port},
             }
         )
@@ -315,6 +318,25 @@ class FakeBridge:
             pass
         self._streams.remove(ws)
         return ws
+
+    @property
+    def streaming(self) -> bool:
+        """True while Home Assistant holds an event stream open."""
+        return bool(self._streams)
+
+    async def send_face(self, camera_id: str, crop_jpeg: bytes, event_id: str) -> None:
+        """Push one person-visit's best crop, as the bridge's pipeline does."""
+        message = {
+            "type": "face",
+            "event_id": event_id,
+            "camera_id": camera_id,
+            "track_id": 1,
+            "first_seen": time.time(),
+            "emitted_at": time.time(),
+            "crop": {"jpeg_b64": base64.b64encode(crop_jpeg).decode()},
+        }
+        for ws in list(self._streams):
+            await ws.send_json(message)
 
     async def drop_event_streams(self) -> None:
         """Close every event stream, as a bridge does when it restarts."""

@@ -44,7 +44,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.smartshop.alert_rules import CONF_ALERT_RULES
 from custom_components.smartshop.const import DOMAIN, EVENT_MATCH, Category
-from custom_components.smartshop.matching import Evidence
+from custom_components.smartshop.sighting import Evidence
 
 from .conftest import Rekognition, StillCamera, setup_store, store_entry
 from .test_image_processing import ENTITY, ONE_FACE, _person
