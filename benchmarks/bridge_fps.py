@@ -33,12 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from edge_bridge import democlip
 from edge_bridge.capture import Camera
-from edge_bridge.config import BridgeConfig, build_config
+from edge_bridge.config import build_config
 from edge_bridge.detect import DetectedFace, FaceDetector
 from edge_bridge.embed import FaceEmbedder
 from edge_bridge.events import FaceEvent
 from edge_bridge.model_files import locate_models
 from edge_bridge.pipeline import CameraWorker, FacePipeline
+from edge_bridge.settings import BridgeConfig
 
 CACHE = Path(__file__).resolve().parent.parent / ".bridge-data" / "cache" / "bench-720p"
 

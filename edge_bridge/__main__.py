@@ -24,8 +24,9 @@ from .auth import (
     load_or_create_key,
     read_key_file,
 )
-from .config import BridgeConfig, ConfigError, load_config
+from .config import ConfigError, load_config
 from .model_files import ModelError, ModelFiles, locate_models
+from .settings import BridgeConfig
 from .version import BRIDGE_VERSION
 
 _LOGGER = logging.getLogger("edge_bridge")

@@ -21,11 +21,11 @@ import numpy as np
 
 from .auth import ApiKey, auth_middleware
 from .capture import Camera
-from .config import BridgeConfig
 from .events import EventHub
 from .metrics import BridgeFigures, CameraFigures, render_metrics
 from .model_files import ModelFiles
 from .pipeline import CameraUnit
+from .settings import BridgeConfig
 from .version import API_VERSION, BRIDGE_VERSION
 
 _LOGGER = logging.getLogger(__name__)

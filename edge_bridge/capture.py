@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .config import CameraConfig
+from .settings import CameraConfig
 from .sources import BadInputCounter, FrameSource, SourceError, make_source
 
 _LOGGER = logging.getLogger(__name__)

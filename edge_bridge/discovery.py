@@ -21,7 +21,7 @@ import ifaddr
 from zeroconf import InterfaceChoice, IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
-from .config import DiscoverySettings
+from .settings import DiscoverySettings
 from .version import API_VERSION, BRIDGE_VERSION
 
 _LOGGER = logging.getLogger(__name__)

@@ -31,11 +31,11 @@ import cv2
 import numpy as np
 
 from .capture import Camera, Frame
-from .config import BridgeConfig, DetectionSettings, QualitySettings, VisitSettings
 from .detect import DetectedFace, FaceDetector
 from .embed import FaceEmbedder
 from .events import FaceEvent
 from .quality import Quality, assess
+from .settings import BridgeConfig, DetectionSettings, QualitySettings, VisitSettings
 from .track import Track, Tracker
 
 _LOGGER = logging.getLogger(__name__)

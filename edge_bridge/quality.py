@@ -27,8 +27,8 @@ import math
 import cv2
 import numpy as np
 
-from .config import QualitySettings
 from .detect import DetectedFace
+from .settings import QualitySettings
 
 SHARPNESS_SIZE = 112
 MAX_OUTSIDE_FRACTION = 0.05  # a face box more than 5% outside the frame is cut off

@@ -12,7 +12,6 @@ import cv2
 from .api import create_bridge_app
 from .auth import ApiKey, engine_access_key_id
 from .capture import Camera
-from .config import BridgeConfig, Listen
 from .detect import FaceDetector
 from .discovery import Advertisement, Advertiser, DiscoveryError, local_addresses
 from .embed import FaceEmbedder
@@ -20,6 +19,7 @@ from .engine.http_api import EngineConfig, create_engine_app
 from .events import EventHub, FaceEvent
 from .model_files import ModelFiles
 from .pipeline import CameraUnit, CameraWorker, FacePipeline
+from .settings import BridgeConfig, Listen
 
 _LOGGER = logging.getLogger(__name__)
 

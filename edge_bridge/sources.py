@@ -24,7 +24,8 @@ import cv2
 import numpy as np
 
 from . import imagefile
-from .config import CameraConfig, SourceSpec
+from .settings import CameraConfig
+from .source_spec import SourceSpec
 from .version import BRIDGE_VERSION
 
 _LOGGER = logging.getLogger(__name__)

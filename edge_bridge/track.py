@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import itertools
 import math
 
-from .config import TrackingSettings
 from .detect import DetectedFace
+from .settings import TrackingSettings
 
 type Box = tuple[float, float, float, float]  # x, y, w, h
 

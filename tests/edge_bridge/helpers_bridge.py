@@ -26,11 +26,12 @@ import numpy as np
 
 from edge_bridge import democlip
 from edge_bridge.auth import ApiKey
-from edge_bridge.config import BridgeConfig, build_config
+from edge_bridge.config import build_config
 from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import FaceEmbedder
 from edge_bridge.model_files import ModelFiles, locate_models
 from edge_bridge.runtime import Bridge
+from edge_bridge.settings import BridgeConfig
 
 FACES = Path(__file__).resolve().parent.parent / "fixtures" / "faces"
 API_KEY = "test-bridge-key-0123456789abcdef"

@@ -13,13 +13,12 @@ import pytest
 from edge_bridge.config import (
     DEFAULT_BRIDGE_PORT,
     ConfigError,
-    Listen,
-    SourceSpec,
     build_config,
     load_config,
     parse_listen,
-    parse_source,
 )
+from edge_bridge.settings import Listen
+from edge_bridge.source_spec import SourceSpec
 from tests.edge_bridge.helpers_bridge import GUARD_S
 
 REPO = Path(__file__).resolve().parents[2]
@@ -147,30 +146,6 @@ def test_cameras_from_environment(tmp_path: Path) -> None:
 )
 def test_listen_forms(text: str, expected: Listen) -> None:
     assert parse_listen(text, "x", 1234) == expected
-
-
-@pytest.mark.parametrize(
-    ("value", "kind"),
-    [
-        ("rtsp://cam/stream", "rtsp"),
-        ("rtsps://cam/stream", "rtsp"),
-        ("https://cam/mjpeg", "http"),
-        ("ffmpeg:udp://239.0.0.1:1234", "ffmpeg"),
-        ("usb:2", "usb"),
-        ("/dev/video3", "usb"),
-        (4, "usb"),
-    ],
-)
-def test_source_forms(value: Any, kind: str) -> None:
-    assert parse_source(value, "source").kind == kind
-
-
-def test_file_and_folder_sources(tmp_path: Path) -> None:
-    clip = tmp_path / "clip.avi"
-    clip.write_bytes(b"x")
-    assert parse_source(str(clip), "s") == SourceSpec("file", str(clip))
-    assert parse_source(f"file:{clip}", "s").kind == "file"
-    assert parse_source(str(tmp_path), "s") == SourceSpec("folder", str(tmp_path))
 
 
 BAD_CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [

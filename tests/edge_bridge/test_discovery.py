@@ -11,7 +11,6 @@ import pytest
 from zeroconf import ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncZeroconf
 
-from edge_bridge.config import DiscoverySettings
 from edge_bridge.discovery import (
     SERVICE_TYPE,
     Advertisement,
@@ -20,6 +19,7 @@ from edge_bridge.discovery import (
     build_service_info,
     local_addresses,
 )
+from edge_bridge.settings import DiscoverySettings
 from tests.edge_bridge.helpers_bridge import GUARD_S, make_config, running_bridge
 
 AD = Advertisement(

@@ -19,10 +19,11 @@ import pytest
 
 from edge_bridge import runtime
 from edge_bridge.capture import Camera, Frame
-from edge_bridge.config import BridgeConfig, build_config
+from edge_bridge.config import build_config
 from edge_bridge.detect import FaceDetector
 from edge_bridge.events import FaceEvent
 from edge_bridge.pipeline import CameraWorker, FacePipeline
+from edge_bridge.settings import BridgeConfig
 from tests.edge_bridge.helpers_bridge import (
     GUARD_S,
     ControlledClock,

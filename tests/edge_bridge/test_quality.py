@@ -8,9 +8,9 @@ import cv2
 import numpy as np
 import pytest
 
-from edge_bridge.config import QualitySettings
 from edge_bridge.detect import DetectedFace, FaceDetector
 from edge_bridge.quality import assess, pose_angles
+from edge_bridge.settings import QualitySettings
 from tests.edge_bridge.helpers_bridge import FACES, models
 
 SETTINGS = QualitySettings()

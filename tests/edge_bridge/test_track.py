@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge_bridge.config import TrackingSettings
 from edge_bridge.detect import DetectedFace
+from edge_bridge.settings import TrackingSettings
 from edge_bridge.track import Tracker, iou
 
 
