@@ -31,7 +31,8 @@ import uuid
 import numpy as np
 
 from edge_bridge.embed import similarity_to_cosine
-from edge_bridge.engine.store import CollectionIndex, FaceStore, NewFace
+from edge_bridge.engine.index import CollectionIndex
+from edge_bridge.engine.store import FaceStore, NewFace
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "faces" / "astronaut.jpg"
 DIM = 128

@@ -3,15 +3,15 @@
 Only embeddings and metadata are stored, never image bytes. Every write is one SQLite
 transaction, committed before the in-memory index changes, both under the collection's write
 lock, so a search sees either the whole of a change or none of it, and a crash can never leave
-the matrix ahead of the database. Searches take the collection's read lock and run
-``matrix @ query`` with ``argpartition`` for the top k.
+the matrix ahead of the database. Searches take the collection's read lock and search its
+vector index (``index.CollectionIndex``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import fcntl
 import json
 import os
@@ -22,10 +22,12 @@ from typing import IO, Any, Final
 
 import numpy as np
 
+from .index import DEFAULT_DIM, CollectionIndex
+from .rwlock import RWLock
+
 DB_FILE: Final = "engine.sqlite3"
 LOCK_FILE: Final = "engine.lock"
 SCHEMA_VERSION: Final = 1
-DEFAULT_DIM: Final = 128
 _LOAD_CHUNK: Final = 10_000
 
 _SCHEMA: Final = """
@@ -134,145 +136,13 @@ class NewFace:
     embedding: np.ndarray
 
 
-class RWLock:
-    """A writer-preferring readers-writer lock."""
+@dataclass(eq=False)
+class _Collection:
+    """A collection's index with the lock that guards it; ``dropped`` once it is deleted."""
 
-    def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
-        self._readers = 0
-        self._writer = False
-        self._waiting_writers = 0
-
-    @contextmanager
-    def read(self) -> Iterator[None]:
-        """Hold the lock shared."""
-        with self._cond:
-            while self._writer or self._waiting_writers:
-                self._cond.wait()
-            self._readers += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._readers -= 1
-                if self._readers == 0:
-                    self._cond.notify_all()
-
-    @contextmanager
-    def write(self) -> Iterator[None]:
-        """Hold the lock exclusively."""
-        with self._cond:
-            self._waiting_writers += 1
-            try:
-                while self._writer or self._readers:
-                    self._cond.wait()
-            finally:
-                self._waiting_writers -= 1
-            self._writer = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._writer = False
-                self._cond.notify_all()
-
-
-class CollectionIndex:
-    """An in-memory matrix of unit embeddings with their database row ids.
-
-    Not synchronised by itself: :class:`FaceStore` guards each index with its ``lock``.
-    """
-
-    def __init__(self, dim: int = DEFAULT_DIM, capacity: int = 1024) -> None:
-        self.dim = dim
-        self.lock = RWLock()
-        self.dropped = False
-        self._matrix = np.zeros((max(capacity, 1), dim), dtype=np.float32)
-        self._rowids = np.zeros(max(capacity, 1), dtype=np.int64)
-        self._size = 0
-
-    def __len__(self) -> int:
-        return self._size
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes held by the matrix and row-id arrays (including spare capacity)."""
-        return int(self._matrix.nbytes + self._rowids.nbytes)
-
-    def _reserve(self, needed: int) -> None:
-        capacity = self._matrix.shape[0]
-        if needed <= capacity:
-            return
-        new_capacity = max(needed, capacity * 2)
-        matrix = np.zeros((new_capacity, self.dim), dtype=np.float32)
-        rowids = np.zeros(new_capacity, dtype=np.int64)
-        matrix[: self._size] = self._matrix[: self._size]
-        rowids[: self._size] = self._rowids[: self._size]
-        self._matrix, self._rowids = matrix, rowids
-
-    def add(self, rowids: Sequence[int] | np.ndarray, vectors: np.ndarray) -> None:
-        """Append rows; ``vectors`` is (n, dim) and should be unit length."""
-        ids = np.asarray(rowids, dtype=np.int64).reshape(-1)
-        block = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
-        if ids.shape[0] != block.shape[0]:
-            raise ValueError("rowids and vectors differ in length")
-        count = ids.shape[0]
-        self._reserve(self._size + count)
-        self._matrix[self._size : self._size + count] = block
-        self._rowids[self._size : self._size + count] = ids
-        self._size += count
-
-    def remove(self, rowids: Sequence[int] | np.ndarray) -> int:
-        """Remove rows by row id (order is not preserved); return how many were removed."""
-        targets = np.asarray(rowids, dtype=np.int64).reshape(-1)
-        if targets.size == 0 or self._size == 0:
-            return 0
-        live = self._rowids[: self._size]
-        keep = ~np.isin(live, targets)
-        kept = int(keep.sum())
-        removed = self._size - kept
-        if removed:
-            self._matrix[:kept] = self._matrix[: self._size][keep]
-            self._rowids[:kept] = live[keep]
-            self._size = kept
-        return removed
-
-    def vector(self, rowid: int) -> np.ndarray | None:
-        """Return a copy of the embedding for ``rowid`` or None."""
-        hits = np.flatnonzero(self._rowids[: self._size] == rowid)
-        if hits.size == 0:
-            return None
-        row: np.ndarray = np.array(self._matrix[int(hits[0])], dtype=np.float32)
-        return row
-
-    def search(
-        self,
-        query: np.ndarray,
-        *,
-        min_cosine: float,
-        limit: int,
-        exclude_rowid: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Return (rowids, cosines) of up to ``limit`` rows with cosine >= ``min_cosine``.
-
-        Best first.
-        """
-        if self._size == 0 or limit <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        # einsum runs numpy's own single-threaded SIMD loop rather than multi-threaded BLAS: the
-        # scan is memory-bound, so BLAS threads add no speed here but do add multi-millisecond
-        # stalls when the cores are busy (camera decoding, concurrent requests).
-        vector = np.asarray(query, dtype=np.float32).reshape(-1)
-        scores = np.einsum("ij,j->i", self._matrix[: self._size], vector)
-        if exclude_rowid is not None:
-            scores[self._rowids[: self._size] == exclude_rowid] = -np.inf
-        candidates = np.flatnonzero(scores >= min_cosine)
-        if candidates.size > limit:
-            top = np.argpartition(scores[candidates], candidates.size - limit)[-limit:]
-            candidates = candidates[top]
-        order = np.argsort(-scores[candidates], kind="stable")
-        chosen = candidates[order]
-        return self._rowids[chosen].copy(), scores[chosen].astype(np.float32)
+    index: CollectionIndex
+    lock: RWLock = field(default_factory=RWLock)
+    dropped: bool = False
 
 
 class FaceStore:
@@ -285,7 +155,7 @@ class FaceStore:
         self._lock_handle = _lock_data_dir(self.data_dir / LOCK_FILE)
         self._db_lock = threading.RLock()
         self._registry_lock = threading.Lock()
-        self._indexes: dict[str, CollectionIndex] = {}
+        self._collections: dict[str, _Collection] = {}
         self._closed = False
         try:
             self._conn = sqlite3.connect(
@@ -331,7 +201,7 @@ class FaceStore:
                 ids = [row[0] for row in rows]
                 vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
                 index.add(ids, vectors.reshape(len(rows), self.dim))
-            self._indexes[collection_id] = index
+            self._collections[collection_id] = _Collection(index)
 
     def close(self) -> None:
         """Close the database and release the data directory."""
@@ -358,20 +228,20 @@ class FaceStore:
                 raise
             self._conn.execute("COMMIT")
 
-    def _index(self, collection_id: str) -> CollectionIndex:
+    def _collection(self, collection_id: str) -> _Collection:
         with self._registry_lock:
-            index = self._indexes.get(collection_id)
-        if index is None:
+            collection = self._collections.get(collection_id)
+        if collection is None:
             raise CollectionNotFoundError(collection_id)
-        return index
+        return collection
 
     @contextmanager
     def _locked(self, collection_id: str, *, write: bool) -> Iterator[CollectionIndex]:
-        index = self._index(collection_id)
-        with index.lock.write() if write else index.lock.read():
-            if index.dropped:
+        collection = self._collection(collection_id)
+        with collection.lock.write() if write else collection.lock.read():
+            if collection.dropped:
                 raise CollectionNotFoundError(collection_id)
-            yield index
+            yield collection.index
 
     def _reading(self, collection_id: str) -> AbstractContextManager[CollectionIndex]:
         return self._locked(collection_id, write=False)
@@ -386,7 +256,7 @@ class FaceStore:
     ) -> CollectionInfo:
         """Create an empty collection."""
         with self._registry_lock:
-            if collection_id in self._indexes:
+            if collection_id in self._collections:
                 raise CollectionExistsError(collection_id)
             with self._transaction() as conn:
                 conn.execute(
@@ -394,21 +264,21 @@ class FaceStore:
                     "VALUES (?, ?, ?)",
                     (collection_id, created_at, face_model_version),
                 )
-            self._indexes[collection_id] = CollectionIndex(self.dim)
+            self._collections[collection_id] = _Collection(CollectionIndex(self.dim))
         return CollectionInfo(collection_id, created_at, face_model_version, 0)
 
     def delete_collection(self, collection_id: str) -> None:
         """Delete a collection and all its faces."""
         with self._registry_lock:
-            index = self._indexes.get(collection_id)
-            if index is None:
+            collection = self._collections.get(collection_id)
+            if collection is None:
                 raise CollectionNotFoundError(collection_id)
-            with index.lock.write():
+            with collection.lock.write():
                 with self._transaction() as conn:
                     conn.execute("DELETE FROM faces WHERE collection_id=?", (collection_id,))
                     conn.execute("DELETE FROM collections WHERE collection_id=?", (collection_id,))
-                index.dropped = True
-                del self._indexes[collection_id]
+                collection.dropped = True
+                del self._collections[collection_id]
 
     def describe_collection(self, collection_id: str) -> CollectionInfo:
         """Return a collection's attributes and face count."""
@@ -435,7 +305,8 @@ class FaceStore:
                 (after_seq, limit + 1),
             ).fetchall()
         with self._registry_lock:
-            counts = {row[1]: len(self._indexes.get(row[1], ())) for row in rows[:limit]}
+            found = {row[1]: self._collections.get(row[1]) for row in rows[:limit]}
+        counts = {cid: 0 if c is None else len(c.index) for cid, c in found.items()}
         page = [
             (int(r[0]), CollectionInfo(str(r[1]), float(r[2]), str(r[3]), counts[r[1]]))
             for r in rows[:limit]
@@ -447,7 +318,7 @@ class FaceStore:
     def add_faces(self, collection_id: str, faces: Sequence[NewFace]) -> list[int]:
         """Add faces atomically; return their sequence numbers."""
         if not faces:
-            self._index(collection_id)
+            self._collection(collection_id)
             return []
         vectors = np.stack([np.asarray(f.embedding, dtype=np.float32).reshape(-1) for f in faces])
         if vectors.shape[1] != self.dim:

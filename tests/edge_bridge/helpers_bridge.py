@@ -124,6 +124,12 @@ def bgr_from_jpeg(data: bytes) -> np.ndarray:
     return image
 
 
+def unit_vectors(count: int, seed: int = 0) -> np.ndarray:
+    """``count`` random 128-dimensional unit vectors (synthetic embeddings)."""
+    vectors = np.random.default_rng(seed).normal(size=(count, 128)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
 def jpeg(image: np.ndarray, quality: int = 85) -> bytes:
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok

@@ -17,15 +17,13 @@ import pytest
 
 from edge_bridge.engine.store import (
     DB_FILE,
-    CollectionIndex,
     CollectionNotFoundError,
     FaceStore,
     NewFace,
-    RWLock,
     StoreError,
     StoreLockedError,
 )
-from tests.edge_bridge.helpers_bridge import GUARD_S, wait_until
+from tests.edge_bridge.helpers_bridge import GUARD_S, unit_vectors
 
 
 def new_face(vector: np.ndarray, face_id: str | None = None) -> NewFace:
@@ -42,11 +40,6 @@ def new_face(vector: np.ndarray, face_id: str | None = None) -> NewFace:
         created_at=time.time(),
         embedding=vector,
     )
-
-
-def unit_vectors(count: int, seed: int = 0) -> np.ndarray:
-    vectors = np.random.default_rng(seed).normal(size=(count, 128)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def snapshot(directory: Path) -> dict[str, tuple[int, str]]:
@@ -250,93 +243,3 @@ def test_store_reload_matches_memory(tmp_path: Path) -> None:
             reopened.face_count("absent")
     finally:
         reopened.close()
-
-
-def test_index_search_matches_brute_force() -> None:
-    vectors = unit_vectors(5000, seed=7)
-    index = CollectionIndex(capacity=16)
-    index.add(np.arange(1, 5001), vectors)
-    removed = np.arange(1, 5001, 7)
-    assert index.remove(removed) == len(removed)
-    assert len(index) == 5000 - len(removed)
-    live = np.setdiff1d(np.arange(1, 5001), removed)
-    query = unit_vectors(1, seed=8)[0]
-    scores = vectors[live - 1] @ query
-    for min_cosine, limit in ((-1.0, 10), (0.1, 4096), (0.2, 3), (0.99, 5)):
-        rowids, cosines = index.search(query, min_cosine=min_cosine, limit=limit)
-        eligible = live[scores >= min_cosine]
-        best = eligible[np.argsort(-scores[scores >= min_cosine], kind="stable")][:limit]
-        assert rowids.tolist() == best.tolist()
-        assert np.all(np.diff(cosines) <= 0)
-    excluded = int(live[np.argmax(scores)])
-    rowids, _ = index.search(query, min_cosine=-1.0, limit=3, exclude_rowid=excluded)
-    assert excluded not in rowids.tolist()
-    assert index.vector(int(removed[0])) is None
-    assert np.allclose(index.vector(int(live[0])), vectors[live[0] - 1])
-
-
-def test_rwlock_readers_share_it() -> None:
-    lock = RWLock()
-    both_inside = threading.Barrier(2, timeout=GUARD_S)  # broken (an error) unless both get in
-
-    def read_together() -> None:
-        with lock.read():
-            both_inside.wait()
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(read_together) for _ in range(2)]:
-            future.result()
-
-
-def test_rwlock_writer_waits_for_the_reader_to_leave() -> None:
-    lock = RWLock()
-    order: list[str] = []
-    inside = threading.Event()
-    leave = threading.Event()
-
-    def read() -> None:
-        with lock.read():
-            inside.set()
-            assert leave.wait(GUARD_S)
-            order.append("reader leaves")
-
-    def write() -> None:
-        with lock.write():
-            order.append("writer enters")
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        reader = pool.submit(read)
-        assert inside.wait(GUARD_S)
-        writer = pool.submit(write)
-        assert wait_until(lambda: lock._waiting_writers == 1)  # blocked by the reader
-        leave.set()
-        reader.result()
-        writer.result()
-    assert order == ["reader leaves", "writer enters"]
-
-
-def test_rwlock_excludes_writers_from_readers() -> None:
-    lock = RWLock()
-    state = {"readers": 0, "overlap": False}
-    guard = threading.Lock()
-
-    def reader() -> None:
-        with lock.read():
-            with guard:
-                state["readers"] += 1
-            time.sleep(0.02)
-            with guard:
-                state["readers"] -= 1
-
-    def writer() -> None:
-        with lock.write():
-            with guard:
-                if state["readers"]:
-                    state["overlap"] = True
-            time.sleep(0.01)
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        futures = [pool.submit(reader if i % 3 else writer) for i in range(24)]
-        for future in futures:
-            future.result()
-    assert not state["overlap"]
