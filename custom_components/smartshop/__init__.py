@@ -10,7 +10,7 @@ from typing import Final
 from homeassistant.components.image_processing.const import DATA_COMPONENT as IMAGE_PROCESSING
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
@@ -18,7 +18,7 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
 from .alert_rules import rules_from_options
-from .bridge import BridgeAuthError, BridgeClient, BridgeConnectionError
+from .bridge import BridgeClient, BridgeError
 from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
 from .const import (
@@ -55,16 +55,9 @@ from .data import (
     new_store_id,
 )
 from .entity import bridge_device_info, store_device_info
+from .errors import ErrorKind, kind_of, setup_error
 from .people import PersonStore
-from .recognition import (
-    AccessDeniedError,
-    AuthenticationError,
-    BackendUnavailableError,
-    RateLimiter,
-    RecognitionClient,
-    RecognitionError,
-    WrongRegionError,
-)
+from .recognition import RateLimiter, RecognitionClient, RecognitionError
 from .services import async_setup_services
 from .sighting import SightingService, incident_store
 from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore, async_load_key
@@ -213,28 +206,8 @@ async def _async_connect(manager: WatchlistManager) -> None:
         await manager.store.async_load()
         await manager.async_sync()
         await manager.async_purge_expired()
-    except AuthenticationError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="invalid_auth"
-        ) from err
-    except AccessDeniedError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN,
-            translation_key="access_denied",
-            translation_placeholders={"action": err.action},
-        ) from err
-    except WrongRegionError as err:
-        raise ConfigEntryError(translation_domain=DOMAIN, translation_key="wrong_region") from err
-    except BackendUnavailableError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN, translation_key="cannot_connect"
-        ) from err
     except RecognitionError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="backend_error",
-            translation_placeholders={"error": str(err)},
-        ) from err
+        raise setup_error(err) from err
 
 
 async def _async_connect_bridge(
@@ -251,16 +224,8 @@ async def _async_connect_bridge(
     )
     try:
         info = await client.info()
-    except BridgeAuthError as err:
-        raise ConfigEntryAuthFailed(
-            translation_domain=DOMAIN, translation_key="bridge_invalid_key"
-        ) from err
-    except BridgeConnectionError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="bridge_unreachable",
-            translation_placeholders={"host": client.base_url},
-        ) from err
+    except BridgeError as err:
+        raise setup_error(err, bridge=client.base_url) from err
     if info.bridge_id != entry.data[CONF_BRIDGE_ID]:
         raise ConfigEntryError(
             translation_domain=DOMAIN,
@@ -321,10 +286,10 @@ async def _async_probe(hass: HomeAssistant, entry: SmartShopConfigEntry, _now: d
         return
     try:
         await data.client.validate()
-    except AuthenticationError:
-        data.health.mark_auth_failed()
-        entry.async_start_reauth(hass)
-    except RecognitionError:
+    except RecognitionError as err:
+        if kind_of(err) is ErrorKind.AUTH:
+            data.health.mark_auth_failed()
+            entry.async_start_reauth(hass)
         return
     else:
         data.health.mark_available()

@@ -26,7 +26,7 @@ from homeassistant.util import slugify
 import probatio
 
 from .alert_rules import CONF_ALERT_RULES, AlertRule, rules_from_options
-from .bridge import BridgeAuthError, BridgeClient, BridgeConnectionError, BridgeInfo
+from .bridge import BridgeClient, BridgeError, BridgeInfo
 from .compliance import required_confirmations
 from .const import (
     CONF_ACCESS_KEY_ID,
@@ -73,7 +73,6 @@ from .const import (
     DEFAULT_REGION,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
-    LOGGER,
     MIN_MATCH_THRESHOLD,
     PRICE_PER_1000_IMAGES,
     SUBENTRY_CAMERA,
@@ -82,15 +81,8 @@ from .const import (
     Category,
 )
 from .data import SmartShopConfigEntry, backend_config, default_price, new_store_id
-from .recognition import (
-    AccessDeniedError,
-    AuthenticationError,
-    BackendUnavailableError,
-    CollectionNotFoundError,
-    RecognitionClient,
-    RecognitionError,
-    WrongRegionError,
-)
+from .errors import form_error
+from .recognition import CollectionNotFoundError, RecognitionClient, RecognitionError
 
 CONF_MIN_SIMILARITY: Final = "min_similarity"
 CONF_NEEDS_CONFIRMATION: Final = "needs_confirmation"
@@ -136,17 +128,8 @@ async def validate_backend(data: Mapping[str, Any]) -> tuple[dict[str, str], dic
     client = RecognitionClient(backend_config(data))
     try:
         await client.validate()
-    except AuthenticationError:
-        return {"base": "invalid_auth"}, {}
-    except AccessDeniedError as err:
-        return {"base": "access_denied"}, {"action": err.action}
-    except WrongRegionError:
-        return {CONF_REGION: "wrong_region"}, {}
-    except BackendUnavailableError:
-        return {"base": "cannot_connect"}, {}
-    except RecognitionError:
-        LOGGER.exception("Unexpected answer while checking the recognition backend")
-        return {"base": "unknown"}, {}
+    except RecognitionError as err:
+        return form_error(err)
     return {}, {}
 
 
@@ -344,10 +327,8 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         client = BridgeClient(async_get_clientsession(self.hass), host, port, key.strip())
         try:
             info = await client.info()
-        except BridgeAuthError:
-            return {"base": "invalid_pairing_key"}
-        except BridgeConnectionError:
-            return {"base": "bridge_unreachable"}
+        except BridgeError as err:
+            return form_error(err)[0]
         expected = self._bridge.get(CONF_BRIDGE_ID)
         if expected and info.bridge_id != expected:
             return {"base": "bridge_replaced"}
@@ -785,12 +766,10 @@ class WatchlistSubentryFlow(_StoreSubentryFlow):
             elif any(sub.unique_id == collection_id for sub in entry.subentries.values()):
                 return self.async_abort(reason="already_configured")
             else:
-                owned, error = await _async_prepare_collection(
+                owned, errors = await _async_prepare_collection(
                     entry.runtime_data.client, collection_id, bool(shared)
                 )
-                if error:
-                    errors["base"] = error
-                else:
+                if not errors:
                     return self.async_create_entry(
                         title=name,
                         data={
@@ -853,8 +832,11 @@ class WatchlistSubentryFlow(_StoreSubentryFlow):
 
 async def _async_prepare_collection(
     client: RecognitionClient, collection_id: str, shared: bool
-) -> tuple[bool, str | None]:
-    """Create the collection, or join an existing one when the owner named it. (owned, error)."""
+) -> tuple[bool, dict[str, str]]:
+    """Create the collection, or join an existing one when the owner named it.
+
+    Returns (owned, form errors).
+    """
     try:
         try:
             await client.describe_collection(collection_id)
@@ -863,16 +845,9 @@ async def _async_prepare_collection(
             exists = False
         if not exists:
             await client.ensure_collection(collection_id)
-    except AuthenticationError:
-        return False, "invalid_auth"
-    except AccessDeniedError:
-        return False, "access_denied"
-    except BackendUnavailableError:
-        return False, "cannot_connect"
-    except RecognitionError:
-        LOGGER.exception("Unexpected answer while creating collection %s", collection_id)
-        return False, "unknown"
-    return not (exists and shared), None
+    except RecognitionError as err:
+        return False, form_error(err, region_field=False)[0]
+    return not (exists and shared), {}
 
 
 def _category_selector() -> selector.SelectSelector:

@@ -23,18 +23,11 @@ import probatio
 
 from .const import DOMAIN, Category
 from .data import SmartShopConfigEntry
+from .errors import action_error
 from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
-from .recognition import (
-    AccessDeniedError,
-    AuthenticationError,
-    BackendUnavailableError,
-    InvalidImageError,
-    MultipleFacesError,
-    NoFaceError,
-    RecognitionError,
-)
+from .recognition import RecognitionError
 from .review import AlreadyReviewedError, async_delete_review_issue, async_review
 from .snapshots import SnapshotKind, SnapshotStore
 from .watchlist import NewEntry
@@ -130,34 +123,6 @@ def _person(entry: SmartShopConfigEntry, person_id: str) -> Person:
     return person
 
 
-# What the person calling an action sees for each recognition error: their own mistakes are
-# validation errors, the backend's failures are ordinary errors.
-_USER_ERRORS: Final = {"no_face", "multiple_faces", "invalid_image"}
-
-
-def _backend_error(err: RecognitionError) -> HomeAssistantError:
-    """Map a recognition error to a translated action error."""
-    placeholders: dict[str, str] = {}
-    if isinstance(err, NoFaceError):
-        key = "no_face"
-    elif isinstance(err, MultipleFacesError):
-        key, placeholders = "multiple_faces", {"count": str(err.count)}
-    elif isinstance(err, InvalidImageError):
-        key, placeholders = "invalid_image", {"reason": str(err)}
-    elif isinstance(err, AccessDeniedError):
-        key, placeholders = "access_denied", {"action": err.action}
-    elif isinstance(err, AuthenticationError):
-        key = "invalid_auth"
-    elif isinstance(err, BackendUnavailableError):
-        key = "cannot_connect"
-    else:
-        key, placeholders = "backend_error", {"error": str(err)}
-    error_type = ServiceValidationError if key in _USER_ERRORS else HomeAssistantError
-    return error_type(
-        translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
-    )
-
-
 async def _author(hass: HomeAssistant, call: ServiceCall, field: str) -> str:
     """Who is acting: the field if given, else the signed-in user; required either way."""
     if explicit := call.data.get(field, "").strip():
@@ -223,7 +188,7 @@ async def _async_enroll(call: ServiceCall) -> ServiceResponse:
     except EntryValidationError as err:
         raise _error(err.translation_key, **err.placeholders) from err
     except RecognitionError as err:
-        raise _backend_error(err) from err
+        raise action_error(err) from err
     await hass.async_add_executor_job(
         _save_reference, entry.runtime_data.snapshots, person.person_id, image
     )
@@ -260,7 +225,7 @@ async def _async_remove(call: ServiceCall) -> ServiceResponse:
     try:
         deleted = await entry.runtime_data.watchlists.async_remove(person)
     except RecognitionError as err:
-        raise _backend_error(err) from err
+        raise action_error(err) from err
     return {
         "person_id": person.person_id,
         "faces_deleted": list[JsonValueType](deleted),

@@ -45,16 +45,11 @@ from .const import (
     signal_sighting,
 )
 from .data import SmartShopConfigEntry
+from .errors import ErrorKind, kind_of
 from .imaging import ImageError, crop_region, prepare_image
 from .incidents import Incident, IncidentStore, IncidentStoreError
 from .people import Person
-from .recognition import (
-    AuthenticationError,
-    BackendUnavailableError,
-    FaceMatch,
-    InvalidImageError,
-    RecognitionError,
-)
+from .recognition import FaceMatch, RecognitionError
 from .review import async_delete_review_issue
 from .snapshots import SnapshotKind, SnapshotStore
 from .views import signed_snapshot_url
@@ -255,23 +250,28 @@ class SightingService:
             result = await data.client.search_frame(
                 collections, image, threshold=data.match_threshold
             )
-        except InvalidImageError as err:
-            LOGGER.warning("Camera %s sent an unusable image: %s", sighting.camera, err)
-            return None
-        except AuthenticationError:
-            data.health.mark_auth_failed()
-            self._entry.async_start_reauth(self._hass)
-            return None
-        except BackendUnavailableError as err:
-            data.health.mark_unavailable(str(err))
-            return None
         except RecognitionError as err:
-            LOGGER.warning("Search failed for %s: %s", sighting.camera, err)
+            self._async_search_failed(sighting, err)
             return None
         finally:
             data.usage.sync(data.client.calls, dt_util.now().date())
         data.health.mark_available()
         return result.matches, result.total_faces
+
+    def _async_search_failed(self, sighting: Sighting, err: RecognitionError) -> None:
+        """Refused keys stop searching until re-authentication; an outage marks the backend
+        unavailable until it answers again; anything else costs only this sighting."""
+        data = self._entry.runtime_data
+        kind = kind_of(err)
+        if kind is ErrorKind.AUTH:
+            data.health.mark_auth_failed()
+            self._entry.async_start_reauth(self._hass)
+        elif kind is ErrorKind.TRANSIENT:
+            data.health.mark_unavailable(str(err))
+        elif kind is ErrorKind.INPUT:
+            LOGGER.warning("Camera %s sent an unusable image: %s", sighting.camera, err)
+        else:
+            LOGGER.warning("Search failed for %s: %s", sighting.camera, err)
 
     def _cooldown_allows(self, person_key: str, cooldown_s: float) -> bool:
         """True if an alert for this person may fire now (and start its cooldown)."""

@@ -20,13 +20,19 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.const import Platform
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity import Entity, EntityDescription
 from packaging.requirements import Requirement
 import pytest
 import yaml
 
-from custom_components.smartshop import const
-from custom_components.smartshop.bridge import SERVICE_TYPE
+from custom_components.smartshop import const, errors, recognition
+from custom_components.smartshop.bridge import (
+    SERVICE_TYPE,
+    BridgeAuthError,
+    BridgeConnectionError,
+    BridgeError,
+)
 from custom_components.smartshop.data import BackendHealth
 from custom_components.smartshop.diagnostics import TO_REDACT
 from custom_components.smartshop.entity import SmartShopEntity
@@ -119,6 +125,36 @@ def _test_sources() -> str:
 def _mentioned_in_tests(literal: str) -> bool:
     text = _test_sources()
     return f'"{literal}"' in text or f"'{literal}'" in text
+
+
+def _sample_errors() -> list[recognition.RecognitionError | BridgeError]:
+    """One instance of every recognition and bridge error class."""
+    samples: list[recognition.RecognitionError | BridgeError] = [
+        BridgeAuthError("refused"),
+        BridgeConnectionError("unreachable"),
+    ]
+    for cls in vars(recognition).values():
+        if not (isinstance(cls, type) and issubclass(cls, recognition.RecognitionError)):
+            continue
+        if cls is recognition.AccessDeniedError:
+            samples.append(cls("denied", action="rekognition:SearchFacesByImage"))
+        elif cls is recognition.MultipleFacesError:
+            samples.append(cls("two", count=2))
+        elif cls is recognition.InvalidImageError:
+            samples.append(cls("bad", image_reason="truncated"))
+        else:
+            samples.append(cls("failed"))
+    return samples
+
+
+def _form_error_codes(*, region_field: bool, bridge: bool) -> set[str]:
+    """Every form error key errors.form_error can give (for bridge errors too, or not)."""
+    return {
+        code
+        for err in _sample_errors()
+        if bridge or not isinstance(err, BridgeError)
+        for code in errors.form_error(err, region_field=region_field)[0].values()
+    }
 
 
 def _platform_modules() -> list[ModuleType]:
@@ -257,10 +293,21 @@ def check_config_flow_test_coverage() -> None:
     for name, path in FLOWS.items():
         flow = _class(tree, name)
         codes = _flow_codes(flow)
-        # Module-level helpers the flow calls (validate_backend, _async_prepare_collection).
+        # Module-level helpers the flow calls (validate_backend, _async_prepare_collection), and
+        # the form errors of the one error map they use.
+        called = [flow]
         for call in ast.walk(flow):
             if isinstance(call, ast.Call) and _call_name(call) in helpers:
                 codes |= _flow_codes(helpers[_call_name(call)])
+                called.append(helpers[_call_name(call)])
+        for tree_ in called:
+            # A piece that catches BridgeError maps bridge errors too.
+            bridge = any(isinstance(n, ast.Name) and n.id == "BridgeError" for n in ast.walk(tree_))
+            for call in _calls(tree_, "form_error"):
+                region = _keyword(call, "region_field")
+                codes |= _form_error_codes(
+                    region_field=region is None or ast.unparse(region) != "False", bridge=bridge
+                )
         section = _section(path)
         own = set(section.get("error", {})) | set(section.get("abort", {}))
         assert codes <= own, f"{name} gives untranslated {sorted(codes - own)}"
@@ -380,7 +427,9 @@ def check_test_before_setup() -> None:
             for node in ast.walk(_function(tree, helper))
             if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
         }
-        assert raised >= {"ConfigEntryAuthFailed", "ConfigEntryNotReady"}, helper
+        assert "setup_error" in raised, helper
+    mapped = {type(errors.setup_error(err)).__name__ for err in _sample_errors()}
+    assert mapped >= {"ConfigEntryAuthFailed", "ConfigEntryNotReady"}
 
 
 def check_unique_config_entry() -> None:
@@ -398,7 +447,7 @@ def check_unique_config_entry() -> None:
 
 def check_action_exceptions() -> None:
     """Actions raise only Home Assistant's (translated) errors."""
-    allowed = HA_EXCEPTIONS | {"_error", "_backend_error"}
+    allowed = HA_EXCEPTIONS | {"_error", "action_error"}
     for node in ast.walk(_tree("services")):
         if isinstance(node, ast.Raise) and node.exc is not None:
             assert isinstance(node.exc, ast.Call), ast.unparse(node)
@@ -558,12 +607,14 @@ def check_exception_translations() -> None:
             ):
                 keys.add(key)
     services = importlib.import_module("custom_components.smartshop.services")
-    backend_error = _function(_tree("services"), "_backend_error")
-    for node in ast.walk(backend_error):
-        if isinstance(node, ast.Assign):
-            value = node.value.elts[0] if isinstance(node.value, ast.Tuple) else node.value
-            if key := _str(value):
-                keys.add(key)
+    for err in _sample_errors():
+        mapped: list[Exception] = [errors.setup_error(err)]
+        if not isinstance(err, BridgeError):  # actions never meet a bridge error
+            mapped.append(errors.action_error(err))
+        for exc in mapped:
+            assert isinstance(exc, HomeAssistantError)
+            assert exc.translation_key is not None
+            keys.add(exc.translation_key)
     for call in _calls(_tree("services"), "_author"):
         keys.add(f"{getattr(services, ast.unparse(call.args[2]))}_required")
     exceptions = set(STRINGS["exceptions"])
