@@ -18,7 +18,7 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
 from .alert_rules import rules_from_options
-from .bridge import BridgeClient, BridgeError
+from .bridge_client import BridgeClient, BridgeError
 from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
 from .const import (
@@ -47,11 +47,11 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .cost import default_price
 from .data import (
     SmartShopConfigEntry,
     SmartShopData,
     backend_config,
-    default_price,
     new_store_id,
 )
 from .entity import bridge_device_info, store_device_info

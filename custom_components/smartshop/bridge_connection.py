@@ -11,7 +11,7 @@ from typing import Final
 
 from homeassistant.core import HomeAssistant
 
-from .bridge import (
+from .bridge_client import (
     BridgeAuthError,
     BridgeClient,
     BridgeConnectionError,

@@ -10,7 +10,7 @@ from uuid import uuid4
 from homeassistant.config_entries import ConfigEntry
 
 from .alert_rules import AlertRule
-from .bridge import engine_access_key_id
+from .bridge_client import engine_access_key_id
 from .bridge_connection import BridgeConnection
 from .const import (
     CONF_ACCESS_KEY_ID,
@@ -25,7 +25,6 @@ from .const import (
     CONF_SECRET_ACCESS_KEY,
     DEFAULT_REGION,
     LOGGER,
-    PRICE_PER_1000_IMAGES,
     Backend,
     Category,
 )
@@ -108,11 +107,6 @@ type SmartShopConfigEntry = ConfigEntry[SmartShopData]
 def new_store_id() -> str:
     """A store id for a store without a bridge: random, so never tied to the shop's name."""
     return uuid4().hex
-
-
-def default_price(data: Mapping[str, Any]) -> float:
-    """List price per 1,000 images on AWS; the on-prem engine costs nothing per call."""
-    return PRICE_PER_1000_IMAGES if Backend(data[CONF_BACKEND]) is Backend.AWS else 0.0
 
 
 def backend_config(data: Mapping[str, Any]) -> BackendConfig:

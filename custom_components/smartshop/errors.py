@@ -20,7 +20,7 @@ from homeassistant.exceptions import (
     ServiceValidationError,
 )
 
-from .bridge import BridgeAuthError, BridgeError
+from .bridge_client import BridgeAuthError, BridgeError
 from .const import CONF_REGION, DOMAIN, LOGGER
 from .recognition import AccessDeniedError, MultipleFacesError, RecognitionError
 

@@ -6,10 +6,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+import re
+from typing import Final
 import uuid
 
 from homeassistant.config_entries import ConfigSubentry
-from homeassistant.util import dt as dt_util
+from homeassistant.util import dt as dt_util, slugify
 
 from .const import (
     CONF_CATEGORY,
@@ -23,6 +25,27 @@ from .const import (
 )
 from .people import KnownWatchlist, Person, PersonStore, validate_entry
 from .recognition import CollectionNotFoundError, FaceMatch, RecognitionClient
+
+COLLECTION_ID_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
+
+
+def collection_id_for(store_key: str, name: str, shared: str = "") -> str:
+    """The collection of a new watchlist: the one the owner named (shared with other stores),
+    or one of the store's own, named after its id (never its name) and the watchlist's."""
+    return (shared or f"smartshop-{store_key}-{slugify(name)}").replace("_", "-")
+
+
+async def async_prepare_collection(
+    client: RecognitionClient, collection_id: str, *, shared: bool
+) -> bool:
+    """Create the collection, or join the existing one the owner named; True when this store
+    owns it (created it). Raises RecognitionError."""
+    try:
+        await client.describe_collection(collection_id)
+    except CollectionNotFoundError:
+        await client.ensure_collection(collection_id)
+        return True
+    return not shared
 
 
 @dataclass(frozen=True, slots=True)

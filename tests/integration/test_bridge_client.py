@@ -9,7 +9,7 @@ from aiohttp import ClientSession, WSMsgType, web
 from aiohttp.test_utils import TestServer
 import pytest
 
-from custom_components.smartshop.bridge import (
+from custom_components.smartshop.bridge_client import (
     BridgeAuthError,
     BridgeClient,
     BridgeConnectionError,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant import config_entries
 from homeassistant.core import HomeAssistant
@@ -260,8 +261,13 @@ async def test_reauth(hass: HomeAssistant, rekognition: Rekognition, still_camer
     assert entry.state is config_entries.ConfigEntryState.LOADED
 
 
-async def test_reconfigure(hass: HomeAssistant, rekognition: Rekognition, still_camera) -> None:
-    """The region and keys can change; they are tested first."""
+async def test_reconfigure(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    still_camera,
+) -> None:
+    """The region and keys can change; they are tested first. The store's update listener
+    reloads it, once: Home Assistant has no double reload to warn about."""
     entry = store_entry()
     await setup_store(hass, rekognition, entry)
     result = await entry.start_reconfigure_flow(hass)
@@ -279,9 +285,11 @@ async def test_reconfigure(hass: HomeAssistant, rekognition: Rekognition, still_
     rekognition.credentials_ok()
     rekognition.credentials_ok()
     rekognition.collection_exists()
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], AWS_KEYS | {CONF_REGION: "eu-west-1"}
-    )
+    with patch("homeassistant.config_entries.report_usage") as report_usage:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], AWS_KEYS | {CONF_REGION: "eu-west-1"}
+        )
+    assert not report_usage.called, report_usage.call_args
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     await hass.async_block_till_done()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ipaddress import ip_address
 import socket
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.config_entries import (
     SOURCE_USER,
@@ -23,6 +24,7 @@ from custom_components.smartshop.const import (
     CONF_BRIDGE_HOST,
     CONF_BRIDGE_ID,
     CONF_BRIDGE_KEY,
+    CONF_BRIDGE_PORT,
     CONF_DPIA_DONE,
     CONF_ENGINE_ON_BRIDGE,
     CONF_PAIRING_KEY,
@@ -297,3 +299,38 @@ async def test_bridge_engine_refuses_key(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
+
+
+async def test_zeroconf_new_address_reloads_through_the_update_listener(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    fake_bridge: FakeBridge,
+) -> None:
+    """A running store's bridge announces a new address: the store saves it and its update
+    listener reloads it there, once (no double reload for Home Assistant to warn about)."""
+    entry = bridge_store_entry(fake_bridge)
+    await setup_store(hass, rekognition, entry)
+    moved = FakeBridge()
+    await moved.server.start_server()
+    moved.port = int(moved.server.port or 0)
+    try:
+        rekognition.credentials_ok()  # the reload's set-up
+        with patch("homeassistant.config_entries.report_usage") as report_usage:
+            result = await hass.config_entries.flow.async_init(
+                DOMAIN,
+                context={"source": SOURCE_ZEROCONF},
+                data=_announcement(moved, {"id": BRIDGE_ID, "api_port": str(moved.port)}),
+            )
+        assert result["type"] is FlowResultType.ABORT
+        assert result["reason"] == "already_configured"
+        await hass.async_block_till_done()
+        assert entry.data[CONF_BRIDGE_PORT] == moved.port
+        assert entry.state is ConfigEntryState.LOADED
+        bridge = entry.runtime_data.bridge
+        assert bridge is not None
+        assert bridge.client.port == moved.port
+        rekognition.assert_done()
+        assert not report_usage.called, report_usage.call_args
+    finally:
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await moved.server.close()

@@ -10,7 +10,6 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartshop.config_flow import polling_cost_per_day, polling_scans_per_day
 from custom_components.smartshop.const import (
     CONF_AI_OPT_OUT,
     CONF_ALERT_COOLDOWN,
@@ -27,6 +26,7 @@ from custom_components.smartshop.const import (
     CONF_SIGNAGE_UP,
     DOMAIN,
 )
+from custom_components.smartshop.cost import polling_cost_per_day, polling_scans_per_day
 
 from .conftest import Rekognition, setup_store, store_entry
 

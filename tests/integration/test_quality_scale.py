@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from custom_components.smartshop import const, errors, recognition
-from custom_components.smartshop.bridge import (
+from custom_components.smartshop.bridge_client import (
     SERVICE_TYPE,
     BridgeAuthError,
     BridgeConnectionError,
@@ -237,7 +237,7 @@ def check_common_modules() -> None:
 
 
 def _flow_codes(tree: ast.AST) -> set[str]:
-    """Error keys and abort reasons written in a piece of config_flow.py."""
+    """Error keys and abort reasons written in a piece of a config flow module."""
     codes: set[str] = set()
     for node in ast.walk(tree):
         # errors[...] = "x"
@@ -265,11 +265,12 @@ def _flow_codes(tree: ast.AST) -> set[str]:
     return codes
 
 
-FLOWS: dict[str, tuple[str, ...]] = {
-    "SmartShopConfigFlow": ("config",),
-    "SmartShopOptionsFlow": ("options",),
-    "WatchlistSubentryFlow": ("config_subentries", "watchlist"),
-    "CameraSubentryFlow": ("config_subentries", "camera"),
+# Each flow: (its module, its section of the translations).
+FLOWS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "SmartShopConfigFlow": ("config_flow", ("config",)),
+    "SmartShopOptionsFlow": ("flow_options", ("options",)),
+    "WatchlistSubentryFlow": ("flow_subentries", ("config_subentries", "watchlist")),
+    "CameraSubentryFlow": ("flow_subentries", ("config_subentries", "camera")),
 }
 
 
@@ -283,14 +284,14 @@ def _section(path: tuple[str, ...]) -> dict[str, Any]:
 def check_config_flow_test_coverage() -> None:
     """Every error key and abort reason a flow can give is in that flow's translations, and
     every one translated is named in a test (the tests reach it, then recover)."""
-    tree = _tree("config_flow")
-    helpers = {
-        node.name: node
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
     translated: set[str] = set()
-    for name, path in FLOWS.items():
+    for name, (module, path) in FLOWS.items():
+        tree = _tree(module)
+        helpers = {
+            node.name: node
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
         flow = _class(tree, name)
         codes = _flow_codes(flow)
         # Module-level helpers the flow calls (validate_backend, _async_prepare_collection), and
@@ -320,18 +321,12 @@ def check_config_flow_test_coverage() -> None:
 def check_config_flow() -> None:
     """UI set-up: manifest flag, and every step each flow shows is translated."""
     assert MANIFEST["config_flow"] is True
-    tree = _tree("config_flow")
-    sections = {
-        "SmartShopConfigFlow": STRINGS["config"],
-        "SmartShopOptionsFlow": STRINGS["options"],
-        "WatchlistSubentryFlow": STRINGS["config_subentries"]["watchlist"],
-        "CameraSubentryFlow": STRINGS["config_subentries"]["camera"],
-    }
-    for name, section in sections.items():
+    for name, (module, path) in FLOWS.items():
+        section = _section(path)
+        flow = _class(_tree(module), name)
         shown = {
             step
-            for call in _calls(_class(tree, name), "async_show_form")
-            + _calls(_class(tree, name), "async_show_menu")
+            for call in _calls(flow, "async_show_form") + _calls(flow, "async_show_menu")
             for step in _strs(_keyword(call, "step_id"))
         }
         assert shown, name
