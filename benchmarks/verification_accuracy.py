@@ -36,12 +36,19 @@ import numpy as np
 
 from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import VERIFY_COSINE, FaceEmbedder, cosine_to_similarity
-from edge_bridge.images import decode_image
+from edge_bridge.engine.operations import REQUEST_IMAGE_FORMATS
+from edge_bridge.image_decoder import ImageLimits, decode
 from edge_bridge.model_files import locate_models
 
 DEFAULT_DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "faces-dev"
 DETECT_MAX_SIDE = 1024
 DLIB_THRESHOLD = 0.6
+
+
+def decode_image(data: bytes) -> np.ndarray:
+    """Decode as the engine does, without its 5 MB request limit (the photos are files)."""
+    limits = ImageLimits(REQUEST_IMAGE_FORMATS, max_bytes=len(data), max_pixels=40_000_000)
+    return decode(data, limits)
 
 
 @dataclass
@@ -140,7 +147,7 @@ def run_sface(dataset: Path, files: list[str], pairs: list[Pair]) -> dict[str, A
     for name in files:
         data = (dataset / name).read_bytes()
         started = time.perf_counter()
-        bgr = decode_image(data, max_bytes=len(data))
+        bgr = decode_image(data)
         small, scale = downscaled(bgr)
         decode_times.append(time.perf_counter() - started)
         started = time.perf_counter()
@@ -189,7 +196,7 @@ def run_dlib(dataset: Path, files: list[str], pairs: list[Pair]) -> dict[str, An
     missing: list[str] = []
     for name in files:
         data = (dataset / name).read_bytes()
-        small, _ = downscaled(decode_image(data, max_bytes=len(data)))
+        small, _ = downscaled(decode_image(data))
         rgb = np.ascontiguousarray(small[:, :, ::-1])
         started = time.perf_counter()
         boxes = hog(rgb, 1)  # face_recognition's default: upsample once

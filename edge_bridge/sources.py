@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 import cv2
 import numpy as np
 
-from . import imagefile
+from .image_decoder import ImageFormat, ImageLimits, ImageRejected, check_size, decode
 from .settings import CameraConfig
 from .source_spec import SourceSpec
 from .version import BRIDGE_VERSION
@@ -36,6 +36,13 @@ MAX_PART_BYTES = 20 * 1024 * 1024
 MAX_HEADER_LINE = 8192
 MAX_GARBAGE_BYTES = 1024 * 1024
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+# Still images from cameras and folders: every real camera frame fits, a decompression bomb not.
+CAMERA_IMAGE_LIMITS = ImageLimits(
+    formats=(ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.BMP, ImageFormat.WEBP),
+    max_bytes=50 * 1024 * 1024,
+    max_pixels=50_000_000,
+    max_side=16384,
+)
 
 
 class SourceError(Exception):
@@ -266,9 +273,9 @@ class HttpMjpegSource:
         while True:
             data = self._next_part(response, self._boundary)
             try:
-                return imagefile.decode(data)
-            except imagefile.ImageRejected as err:
-                self.bad_inputs.add(err.reason, "stream part", str(err))
+                return decode(data, CAMERA_IMAGE_LIMITS)
+            except ImageRejected as err:
+                self.bad_inputs.add(err.reason, "stream part", err.message)
 
     def _read_snapshot(self) -> np.ndarray:
         pending, self._pending = self._pending, None
@@ -277,9 +284,9 @@ class HttpMjpegSource:
                 conn, response = self._request()
                 pending = self._read_body(response, conn)
             try:
-                return imagefile.decode(pending)
-            except imagefile.ImageRejected as err:
-                self.bad_inputs.add(err.reason, "snapshot", str(err))
+                return decode(pending, CAMERA_IMAGE_LIMITS)
+            except ImageRejected as err:
+                self.bad_inputs.add(err.reason, "snapshot", err.message)
                 raise SourceError(f"snapshot is not a usable image: {err}") from err
 
     def _next_part(self, response: http.client.HTTPResponse, boundary: bytes) -> bytes:
@@ -450,8 +457,8 @@ class ImageFolderSource:
             self._index += 1
             try:
                 image = _read_image_file(path)
-            except imagefile.ImageRejected as err:
-                self.bad_inputs.add(err.reason, path.name, str(err))
+            except ImageRejected as err:
+                self.bad_inputs.add(err.reason, path.name, err.message)
                 continue
             except OSError as err:
                 self.bad_inputs.add("unreadable", path.name, err.strerror or str(err))
@@ -473,10 +480,8 @@ class ImageFolderSource:
 
 
 def _read_image_file(path: Path) -> np.ndarray:
-    size = path.stat().st_size
-    if size > imagefile.MAX_FILE_BYTES:
-        raise imagefile.ImageRejected("too_large", f"file is {size} bytes")
-    return imagefile.decode(path.read_bytes())
+    check_size(path.stat().st_size, CAMERA_IMAGE_LIMITS)  # before reading it
+    return decode(path.read_bytes(), CAMERA_IMAGE_LIMITS)
 
 
 def make_source(camera: CameraConfig, bad_inputs: BadInputCounter) -> FrameSource:

@@ -15,6 +15,8 @@ MISSING_AUTH: Final = "MissingAuthenticationTokenException"
 INCOMPLETE_SIGNATURE: Final = "IncompleteSignatureException"
 UNRECOGNIZED_CLIENT: Final = "UnrecognizedClientException"
 INVALID_SIGNATURE: Final = "InvalidSignatureException"
+INVALID_IMAGE_FORMAT: Final = "InvalidImageFormatException"
+IMAGE_TOO_LARGE: Final = "ImageTooLargeException"
 
 
 class EngineError(Exception):

@@ -27,7 +27,7 @@ from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import FaceEmbedder
 from edge_bridge.model_files import ModelFiles, locate_models
 
-from .errors import INTERNAL, SERIALIZATION, UNKNOWN_OPERATION, EngineError
+from .errors import IMAGE_TOO_LARGE, INTERNAL, SERIALIZATION, UNKNOWN_OPERATION, EngineError
 from .operations import EngineLimits, RecognitionEngine
 from .shapes import service_model, shape_output, validate_input
 from .sigv4 import verify_request
@@ -198,13 +198,11 @@ async def _handle(request: web.Request) -> web.Response:
 
 async def _read_body(request: web.Request, limit: int) -> bytes:
     if request.content_length is not None and request.content_length > limit:
-        raise EngineError("ImageTooLargeException", f"Request body exceeds the {limit} byte limit")
+        raise EngineError(IMAGE_TOO_LARGE, f"Request body exceeds the {limit} byte limit")
     try:
         return await request.read()
     except web.HTTPRequestEntityTooLarge as err:
-        raise EngineError(
-            "ImageTooLargeException", f"Request body exceeds the {limit} byte limit"
-        ) from err
+        raise EngineError(IMAGE_TOO_LARGE, f"Request body exceeds the {limit} byte limit") from err
 
 
 async def _authenticate(request: web.Request, body: bytes, config: EngineConfig) -> str:

@@ -22,11 +22,13 @@ import numpy as np
 
 from edge_bridge.detect import DetectedFace, FaceDetector
 from edge_bridge.embed import FaceEmbedder, cosine_to_similarity, similarity_to_cosine
-from edge_bridge.images import ImageDecodeError, decode_image
+from edge_bridge.image_decoder import TOO_LARGE, ImageFormat, ImageLimits, ImageRejected, decode
 
 from .analysis import QUALITY_BARS, FaceAnalysis, analyse_face
 from .errors import (
     BAD_PAGINATION,
+    IMAGE_TOO_LARGE,
+    INVALID_IMAGE_FORMAT,
     RESOURCE_EXISTS,
     EngineError,
     invalid_parameter,
@@ -48,6 +50,8 @@ DEFAULT_SEARCH_MAX_FACES: Final = 4096
 DEFAULT_LIST_FACES: Final = 1000
 DEFAULT_LIST_COLLECTIONS: Final = 1000
 NO_FACE_MESSAGE: Final = "There are no faces in the image. Should be at least 1."
+# Rekognition takes JPEG and PNG image bytes.
+REQUEST_IMAGE_FORMATS: Final = (ImageFormat.JPEG, ImageFormat.PNG)
 
 Operation = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -59,6 +63,15 @@ class EngineLimits:
     max_image_bytes: int = 5 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     detect_max_side: int = 1024
+
+    @property
+    def images(self) -> ImageLimits:
+        """What request images may be: JPEG or PNG within the byte and pixel limits."""
+        return ImageLimits(
+            formats=REQUEST_IMAGE_FORMATS,
+            max_bytes=self.max_image_bytes,
+            max_pixels=self.max_image_pixels,
+        )
 
 
 class RecognitionEngine:
@@ -79,6 +92,7 @@ class RecognitionEngine:
         self.embedder = embedder
         self.region = region
         self.limits = limits or EngineLimits()
+        self.image_limits = self.limits.images
         self._clock = clock
         self.operations: dict[str, Operation] = {
             "CreateCollection": self.op_create_collection,
@@ -116,13 +130,10 @@ class RecognitionEngine:
         if data is None:
             raise invalid_parameter("Image.Bytes is required")
         try:
-            return decode_image(
-                data,
-                max_bytes=self.limits.max_image_bytes,
-                max_pixels=self.limits.max_image_pixels,
-            )
-        except ImageDecodeError as err:
-            raise EngineError(err.code, err.message) from err
+            return decode(data, self.image_limits)
+        except ImageRejected as err:
+            code = IMAGE_TOO_LARGE if err.reason == TOO_LARGE else INVALID_IMAGE_FORMAT
+            raise EngineError(code, err.message) from err
 
     def detect(self, bgr: np.ndarray) -> list[DetectedFace]:
         """Detect faces (on a downscaled copy for large images), largest first, at most 100."""

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
-import io
 import itertools
 import logging
 from pathlib import Path
-import struct
 import threading
 import time
 from typing import Any
-import zlib
 
 import numpy as np
-from PIL import Image
 import pytest
 
-from edge_bridge import imagefile
 from edge_bridge.capture import Camera, Frame, FrameQueue
 from edge_bridge.config import build_config
 from edge_bridge.settings import CameraConfig
@@ -33,6 +28,7 @@ from tests.edge_bridge.helpers_bridge import (
     wait_for,
     wait_until,
 )
+from tests.edge_bridge.image_cases import image_cases
 
 
 def _frame(seq: int) -> Frame:
@@ -416,103 +412,32 @@ def test_looping_file_starts_a_new_session_each_pass(cameras: list[Camera], tmp_
 # --------------------------------------------------------------------------- bad images
 
 
-def _png_bomb(width: int = 20000, height: int = 20000) -> bytes:
-    """A real decompression bomb: a ~50 KB 1-bit PNG that decodes to 20000x20000 pixels."""
-    raw = zlib.compress(b"\0" * ((width // 8 + 1) * height), 9)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data)
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
-
-
-def _corrupt_png() -> bytes:
-    """A PNG with a valid header and end but garbage compressed data."""
-    png = _pil_bytes("RGB", "PNG")
-    noise = np.random.default_rng(0).integers(0, 255, len(png) - 120, dtype=np.uint8)
-    return png[:100] + noise.tobytes() + png[-20:]
-
-
-def _pil_bytes(mode: str, fmt: str) -> bytes:
-    buffer = io.BytesIO()
-    Image.open(FACES / "astronaut.jpg").convert(mode).save(buffer, fmt)
-    return buffer.getvalue()
-
-
-@pytest.fixture(scope="module")
-def bad_inputs() -> dict[str, bytes]:
-    good = (FACES / "astronaut.jpg").read_bytes()
-    return {
-        "a_good.jpg": good,
-        "b_empty.jpg": b"",
-        "c_truncated.jpg": good[: len(good) // 2],
-        "d_page.jpg": b"<!DOCTYPE html><html><body>Not found</body></html>\n",
-        "e_cmyk.jpg": _pil_bytes("CMYK", "JPEG"),
-        "f_grey.jpg": _pil_bytes("L", "JPEG"),
-        "g_alpha.png": _pil_bytes("RGBA", "PNG"),
-        "h_bomb.png": _png_bomb(),
-        "i_notes.txt": b"not an image",
-        "j_corrupt.png": _corrupt_png(),
-    }
-
-
-@pytest.mark.parametrize(
-    ("name", "reason"),
-    [
-        ("b_empty.jpg", "empty"),
-        ("c_truncated.jpg", "truncated"),
-        ("d_page.jpg", "not_image"),
-        ("h_bomb.png", "too_large"),
-        ("j_corrupt.png", "undecodable"),
-    ],
-)
-def test_probe_refuses_bad_images(bad_inputs: dict[str, bytes], name: str, reason: str) -> None:
-    with pytest.raises(imagefile.ImageRejected) as info:
-        imagefile.decode(bad_inputs[name])
-    assert info.value.reason == reason
-
-
-@pytest.mark.parametrize("name", ["a_good.jpg", "e_cmyk.jpg", "f_grey.jpg", "g_alpha.png"])
-def test_odd_but_valid_images_decode_to_bgr(bad_inputs: dict[str, bytes], name: str) -> None:
-    image = imagefile.decode(bad_inputs[name])
-    assert image.shape == (512, 512, 3)
-    assert image.dtype == np.uint8
-    assert 60 < float(image.mean()) < 180  # real picture content, not black or inverted noise
-
-
 def test_image_folder_skips_bad_files_with_counted_reasons(
-    cameras: list[Camera],
-    tmp_path: Path,
-    bad_inputs: dict[str, bytes],
-    caplog: pytest.LogCaptureFixture,
+    cameras: list[Camera], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    for name, data in bad_inputs.items():
-        (tmp_path / name).write_bytes(data)
+    cases = image_cases().values()
+    for case in cases:
+        (tmp_path / case.name).write_bytes(case.data)
+    (tmp_path / "notes.txt").write_bytes(b"not an image")
+    good = [case for case in cases if case.camera is None]
     caplog.set_level(logging.WARNING, logger="edge_bridge.sources")
     camera = _start(cameras, Camera(_camera_config(source=str(tmp_path), realtime=False)))
-    frames = [camera.queue.get(GUARD_S) for _ in range(12)]  # three passes over four good files
+    frames = [camera.queue.get(GUARD_S) for _ in range(3 * len(good))]  # three passes
     assert all(frame is not None for frame in frames)
     assert all(frame.image.shape == (512, 512, 3) for frame in frames if frame is not None)
     stats = camera.stats()
     assert stats.connected
     assert stats.state == "streaming"
     counts = camera.bad_inputs.snapshot()
-    assert set(counts) == {
-        "empty",
-        "truncated",
-        "not_image",
-        "too_large",
-        "undecodable",
-        "unsupported_name",
-    }
+    refused = {case.camera for case in cases if case.camera is not None}
+    assert set(counts) == refused | {"unsupported_name"}
+    assert refused >= {"empty", "truncated", "not_image", "too_large", "undecodable", "corrupt"}
     assert counts["empty"] >= 2  # skipped again on every pass, without crashing
     # Logged once per file and reason, with the file name and why.
     messages = [r.getMessage() for r in caplog.records]
-    assert sum("b_empty.jpg" in m for m in messages) == 1
-    assert any("h_bomb.png" in m and "20000x20000" in m for m in messages)
-    assert any("d_page.jpg" in m and "HTML" in m for m in messages)
+    assert sum("empty.jpg" in m for m in messages) == 1
+    assert any("bomb.png" in m and "20000x20000" in m for m in messages)
+    assert any("page.jpg" in m and "HTML" in m for m in messages)
 
 
 def test_folder_without_any_usable_image_keeps_retrying(

@@ -15,6 +15,11 @@ import numpy as np
 from PIL import Image
 import pytest
 
+from edge_bridge.detect import FaceDetector
+from edge_bridge.image_decoder import NOT_IMAGE, TOO_LARGE, UNSUPPORTED_FORMAT
+from tests.edge_bridge.helpers_bridge import models
+from tests.edge_bridge.image_cases import CASE_NAMES, image_cases
+
 FACE_ID = "11111111-2222-4333-8444-555555555555"
 
 
@@ -22,8 +27,8 @@ def error_code(info: pytest.ExceptionInfo[ClientError]) -> str:
     return str(info.value.response["Error"]["Code"])
 
 
-def jpeg(bgr: np.ndarray) -> bytes:
-    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
+def jpeg(bgr: np.ndarray, quality: int = 92) -> bytes:
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok
     return data.tobytes()
 
@@ -40,6 +45,36 @@ def row_of_faces(*portraits: bytes, tile: int = 256) -> bytes:
 
 def blank_jpeg() -> bytes:
     return jpeg(np.full((300, 400, 3), 200, dtype=np.uint8))
+
+
+def error_of(call: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as info:
+        call()
+    error = info.value.response["Error"]
+    return str(error["Code"]), str(error["Message"])
+
+
+def face_tile(portrait: bytes) -> np.ndarray:
+    """A square crop around the single face in a portrait."""
+    image = decode(portrait)
+    detector = FaceDetector(models().detector)
+    face = detector.detect(image)[0]
+    side = int(max(face.w, face.h) * 1.5)
+    cx, cy = int(face.x + face.w / 2), int(face.y + face.h / 2)
+    top, left = max(0, cy - side // 2), max(0, cx - side // 2)
+    return image[top : top + side, left : left + side]
+
+
+ALL_IMAGE_CALLS = ("index", "search", "detect")
+
+
+def call_with_image(rekognition: Any, collection_id: str, kind: str, data: bytes) -> Any:
+    image = {"Bytes": data}
+    if kind == "index":
+        return rekognition.index_faces(CollectionId=collection_id, Image=image)
+    if kind == "search":
+        return rekognition.search_faces_by_image(CollectionId=collection_id, Image=image)
+    return rekognition.detect_faces(Image=image)
 
 
 # -- collections -------------------------------------------------------------------------------
@@ -536,11 +571,117 @@ def test_unsupported_operation(rekognition: Any, astronaut_jpeg: bytes) -> None:
     assert "CompareFaces" in info.value.response["Error"]["Message"]
 
 
-def test_png_and_greyscale_inputs_work(rekognition: Any, astronaut_jpeg: bytes) -> None:
-    portrait = Image.open(io.BytesIO(astronaut_jpeg))
-    for mode in ("L", "RGBA", "CMYK"):
-        buffer = io.BytesIO()
-        converted = portrait.convert(mode)
-        converted.save(buffer, format="JPEG" if mode == "CMYK" else "PNG")
-        details = rekognition.detect_faces(Image={"Bytes": buffer.getvalue()})["FaceDetails"]
-        assert len(details) == 1, mode
+# -- request images ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ALL_IMAGE_CALLS)
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_request_images(
+    rekognition: Any, collection_id: str, astronaut_jpeg: bytes, name: str, kind: str
+) -> None:
+    """Each case of the shared matrix, through every call that takes an image."""
+    case = image_cases()[name]
+    if case.request is not None:
+        code, message = error_of(
+            lambda: call_with_image(rekognition, collection_id, kind, case.data)
+        )
+        too_large = case.request == TOO_LARGE
+        assert code == ("ImageTooLargeException" if too_large else "InvalidImageFormatException")
+        for word in case.words:
+            assert word in message
+        if case.request in (NOT_IMAGE, UNSUPPORTED_FORMAT):
+            assert "JPEG or PNG" in message
+        assert rekognition.describe_collection(CollectionId=collection_id)["FaceCount"] == 0
+        return
+    if kind == "search":
+        rekognition.index_faces(CollectionId=collection_id, Image={"Bytes": astronaut_jpeg})
+    result = call_with_image(rekognition, collection_id, kind, case.data)
+    if kind == "index":
+        assert len(result["FaceRecords"]) == 1
+    elif kind == "search":
+        assert len(result["FaceMatches"]) == 1
+        assert result["FaceMatches"][0]["Similarity"] > 95
+    else:
+        assert len(result["FaceDetails"]) == 1
+        assert abs(result["FaceDetails"][0]["Pose"]["Roll"]) < 15  # upright, EXIF applied
+
+
+def test_image_over_five_megabytes(rekognition: Any, collection_id: str) -> None:
+    noise = np.random.default_rng(1).integers(0, 256, (1700, 1700, 3), dtype=np.uint8)
+    big = jpeg(noise, quality=100)
+    assert len(big) > 5 * 1024 * 1024
+    code, message = error_of(
+        lambda: rekognition.index_faces(CollectionId=collection_id, Image={"Bytes": big})
+    )
+    assert code == "ImageTooLargeException"
+    assert "5242880" in message
+
+
+def test_exif_rotation_is_applied(
+    rekognition: Any, collection_id: str, astronaut_jpeg: bytes
+) -> None:
+    upright = Image.open(io.BytesIO(astronaut_jpeg)).convert("RGB")
+    stored = upright.transpose(Image.Transpose.ROTATE_90)  # pixels lie on their side
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees clockwise to display"
+    buffer = io.BytesIO()
+    stored.save(buffer, format="JPEG", quality=92, exif=exif.tobytes())
+    rotated = buffer.getvalue()
+
+    buffer = io.BytesIO()
+    stored.save(buffer, format="JPEG", quality=92)
+    sideways = buffer.getvalue()  # the same pixels without the orientation tag
+
+    rekognition.index_faces(CollectionId=collection_id, Image={"Bytes": astronaut_jpeg})
+    # Read sideways, the face is not recognised: the orientation must be applied for a match.
+    try:
+        unrotated = rekognition.search_faces_by_image(
+            CollectionId=collection_id, Image={"Bytes": sideways}
+        )["FaceMatches"]
+    except rekognition.exceptions.InvalidParameterException:
+        unrotated = []  # or not even detected
+    assert unrotated == []
+    result = rekognition.search_faces_by_image(CollectionId=collection_id, Image={"Bytes": rotated})
+    assert len(result["FaceMatches"]) == 1
+    assert result["FaceMatches"][0]["Similarity"] > 95
+    detail = rekognition.detect_faces(Image={"Bytes": rotated})["FaceDetails"][0]
+    assert abs(detail["Pose"]["Roll"]) < 15
+
+
+def test_many_faces_capped_largest_first(
+    rekognition: Any, collection_id: str, astronaut_jpeg: bytes, grace_hopper_jpeg: bytes
+) -> None:
+    tiles = [face_tile(astronaut_jpeg), face_tile(grace_hopper_jpeg)]
+    cell, columns = 85, 12  # 144 faces
+    canvas = np.full((cell * columns, cell * columns, 3), 255, dtype=np.uint8)
+    sizes = []
+    for index in range(columns * columns):
+        row, col = divmod(index, columns)
+        size = 48 + (index * 7) % 36  # 48..83 px tiles, varied
+        tile = cv2.resize(tiles[index % 2], (size, size), interpolation=cv2.INTER_AREA)
+        canvas[row * cell : row * cell + size, col * cell : col * cell + size] = tile
+        sizes.append(size)
+    crowd = jpeg(canvas, quality=92)
+
+    detected = rekognition.detect_faces(Image={"Bytes": crowd})["FaceDetails"]
+    assert len(detected) == 100  # capped at the 100 largest
+    areas = [d["BoundingBox"]["Width"] * d["BoundingBox"]["Height"] for d in detected]
+    assert areas == sorted(areas, reverse=True)
+
+    result = rekognition.index_faces(
+        CollectionId=collection_id, Image={"Bytes": crowd}, MaxFaces=5, QualityFilter="NONE"
+    )
+    indexed = result["FaceRecords"]
+    assert len(indexed) == 5
+    unindexed = result["UnindexedFaces"]
+    assert len(unindexed) == 95
+    assert all(u["Reasons"] == ["EXCEEDS_MAX_FACES"] for u in unindexed)
+    smallest_indexed = min(
+        r["Face"]["BoundingBox"]["Width"] * r["Face"]["BoundingBox"]["Height"] for r in indexed
+    )
+    largest_skipped = max(
+        u["FaceDetail"]["BoundingBox"]["Width"] * u["FaceDetail"]["BoundingBox"]["Height"]
+        for u in unindexed
+    )
+    assert smallest_indexed >= largest_skipped
+    assert rekognition.describe_collection(CollectionId=collection_id)["FaceCount"] == 5

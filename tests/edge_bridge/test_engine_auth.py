@@ -352,3 +352,12 @@ def test_bad_base64_image(engine: Any) -> None:
     reply = send(engine, signed_headers(engine, target=target, body=body), body)
     assert (reply.status, reply.code) == (400, "InvalidParameterException")
     assert "base64" in reply.message
+
+
+def test_request_body_over_limit(rekognition: Any) -> None:
+    huge = b"\xff\xd8" + bytes(7 * 1024 * 1024)  # about 9.3 MB once base64-encoded
+    with pytest.raises(ClientError) as info:
+        rekognition.detect_faces(Image={"Bytes": huge})
+    error = info.value.response["Error"]
+    assert error["Code"] == "ImageTooLargeException"
+    assert "byte limit" in error["Message"]
