@@ -18,6 +18,7 @@ import boto3
 from botocore.config import Config
 import pytest
 
+from edge_bridge.capture import Camera
 from edge_bridge.engine import EngineConfig, EngineThread
 from tests.edge_bridge.helpers_bridge import GUARD_S
 
@@ -125,6 +126,15 @@ def collection_id(rekognition: Any) -> Iterator[str]:
     yield name
     with contextlib.suppress(rekognition.exceptions.ResourceNotFoundException):
         rekognition.delete_collection(CollectionId=name)
+
+
+@pytest.fixture
+def cameras() -> Iterator[list[Camera]]:
+    """Cameras a test starts (with ``start_camera``); all are stopped after it."""
+    started: list[Camera] = []
+    yield started
+    for camera in started:
+        camera.stop(GUARD_S)
 
 
 @pytest.fixture

@@ -26,12 +26,13 @@ import numpy as np
 
 from edge_bridge import democlip
 from edge_bridge.auth import ApiKey
+from edge_bridge.capture import Camera
 from edge_bridge.config import build_config
 from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import FaceEmbedder
 from edge_bridge.model_files import ModelFiles, locate_models
 from edge_bridge.runtime import Bridge
-from edge_bridge.settings import BridgeConfig
+from edge_bridge.settings import BridgeConfig, CameraConfig
 
 FACES = Path(__file__).resolve().parent.parent / "fixtures" / "faces"
 API_KEY = "test-bridge-key-0123456789abcdef"
@@ -82,6 +83,19 @@ def make_config(data_dir: Path, **sections: Any) -> BridgeConfig:
         else:
             data[key] = value
     return build_config(data, {})
+
+
+def camera_config(**overrides: Any) -> CameraConfig:
+    """One camera's settings, validated as the YAML would be (id ``cam``, USB 0 unless given)."""
+    data = {"id": "cam", "source": "usb:0", **overrides}
+    return build_config({"cameras": [data]}, {}).cameras[0]
+
+
+def start_camera(cameras: list[Camera], camera: Camera) -> Camera:
+    """Start ``camera`` and add it to ``cameras`` (the fixture that stops them all)."""
+    cameras.append(camera)
+    camera.start()
+    return camera
 
 
 @contextlib.asynccontextmanager

@@ -1,11 +1,9 @@
-"""Capture: bounded queue, watchdog, reconnect backoff, pacing, MJPEG over HTTP, bad images."""
+"""Capture: bounded queue, watchdog, reconnect backoff, pacing, video files and folders."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 import itertools
-import logging
 from pathlib import Path
 import threading
 import time
@@ -15,29 +13,19 @@ import numpy as np
 import pytest
 
 from edge_bridge.capture import Camera, Frame, FrameQueue
-from edge_bridge.config import build_config
-from edge_bridge.settings import CameraConfig
-from edge_bridge.sources import BadInputCounter, SourceError
+from edge_bridge.sources import SourceError
 from tests.edge_bridge.helpers_bridge import (
-    FACES,
     GUARD_S,
     ControlledClock,
-    MjpegServer,
+    camera_config,
     demo_clip,
     jpeg,
-    wait_for,
-    wait_until,
+    start_camera,
 )
-from tests.edge_bridge.image_cases import image_cases
 
 
 def _frame(seq: int) -> Frame:
     return Frame(np.zeros((2, 2, 3), np.uint8), seq, float(seq), float(seq), 1)
-
-
-def _camera_config(**overrides: Any) -> CameraConfig:
-    data = {"id": "cam", "source": "usb:0", **overrides}
-    return build_config({"cameras": [data]}, {}).cameras[0]
 
 
 # --------------------------------------------------------------------------- fake sources
@@ -162,20 +150,6 @@ class FailingSource(FloodSource):
             raise SourceError("connection refused")
 
 
-@pytest.fixture
-def cameras() -> Iterator[list[Camera]]:
-    started: list[Camera] = []
-    yield started
-    for camera in started:
-        camera.stop(GUARD_S)
-
-
-def _start(cameras: list[Camera], camera: Camera) -> Camera:
-    cameras.append(camera)
-    camera.start()
-    return camera
-
-
 # --------------------------------------------------------------------------- queue
 
 
@@ -194,8 +168,8 @@ def test_queue_drops_the_oldest_frames_and_counts_them() -> None:
 def test_flood_into_a_slow_pipeline_is_bounded_and_counted(cameras: list[Camera]) -> None:
     queue_lengths: list[int] = []
     source = SteppedSource(on_read=lambda: queue_lengths.append(len(camera.queue)))
-    camera = _start(
-        cameras, Camera(_camera_config(queue_size=2), source_factory=lambda c, b: source)
+    camera = start_camera(
+        cameras, Camera(camera_config(queue_size=2), source_factory=lambda c, b: source)
     )
     consumed: list[int] = []
     for _ in range(5):
@@ -224,10 +198,10 @@ def test_flood_into_a_slow_pipeline_is_bounded_and_counted(cameras: list[Camera]
 def test_live_fps_limit_skips_and_counts(cameras: list[Camera]) -> None:
     clock = ControlledClock()
     source = SteppedSource(clock, frame_s=0.002)  # a camera sending 500 frames a second
-    camera = _start(
+    camera = start_camera(
         cameras,
         Camera(
-            _camera_config(fps=10, queue_size=100),
+            camera_config(fps=10, queue_size=100),
             source_factory=lambda c, b: source,
             clock=clock,
         ),
@@ -253,10 +227,10 @@ def test_watchdog_abandons_a_stuck_reader_and_reconnects(cameras: list[Camera]) 
     hanging = HangingSource()
     stepped = SteppedSource()
     sources: list[Any] = [hanging, stepped]
-    camera = _start(
+    camera = start_camera(
         cameras,
         Camera(
-            _camera_config(stall_timeout_s=0.5, backoff_min_s=0.05),
+            camera_config(stall_timeout_s=0.5, backoff_min_s=0.05),
             source_factory=lambda c, b: sources.pop(0),
             clock=clock,
         ),
@@ -286,10 +260,10 @@ def test_reconnect_backoff_doubles_and_is_capped(cameras: list[Camera]) -> None:
     clock = ControlledClock()
     attempts: list[float] = []
     source = FailingSource(attempts, failures=100, clock=clock)
-    camera = _start(
+    camera = start_camera(
         cameras,
         Camera(
-            _camera_config(backoff_min_s=0.05, backoff_max_s=0.2),
+            camera_config(backoff_min_s=0.05, backoff_max_s=0.2),
             source_factory=lambda c, b: source,
             clock=clock,
         ),
@@ -312,10 +286,10 @@ def test_source_that_comes_back_streams_again(cameras: list[Camera]) -> None:
     clock = ControlledClock()
     attempts: list[float] = []
     source = FailingSource(attempts, failures=3, clock=clock)
-    camera = _start(
+    camera = start_camera(
         cameras,
         Camera(
-            _camera_config(backoff_min_s=0.05),
+            camera_config(backoff_min_s=0.05),
             source_factory=lambda c, b: source,
             clock=clock,
         ),
@@ -359,7 +333,7 @@ def test_video_file_plays_at_its_own_frame_rate(
     assert schedule["fps"] == 15.0
     clock = ControlledClock()
     start = clock.monotonic()
-    camera = _start(cameras, Camera(_camera_config(source=str(path)), clock=clock))
+    camera = start_camera(cameras, Camera(camera_config(source=str(path)), clock=clock))
     # Each frame waits for its own time; let one second of the clock pass, frame by frame.
     waits = [clock.run_to_next_wait().seconds for _ in range(15)]
     pending = clock.next_wait()  # the sixteenth frame, held until its time
@@ -378,9 +352,9 @@ def test_video_file_as_fast_as_analysed_is_lossless_and_ends(
     cameras: list[Camera], clip: tuple[Path, dict[str, Any]]
 ) -> None:
     path, schedule = clip
-    camera = _start(
+    camera = start_camera(
         cameras,
-        Camera(_camera_config(source=str(path), realtime=False, loop=False, queue_size=2)),
+        Camera(camera_config(source=str(path), realtime=False, loop=False, queue_size=2)),
     )
     seen: list[int] = []
     stop = threading.Event()
@@ -400,126 +374,10 @@ def test_looping_file_starts_a_new_session_each_pass(cameras: list[Camera], tmp_
     folder.mkdir()
     for index in range(3):
         (folder / f"{index}.jpg").write_bytes(jpeg(np.full((60, 80, 3), index * 40, np.uint8)))
-    camera = _start(cameras, Camera(_camera_config(source=str(folder), realtime=False)))
+    camera = start_camera(cameras, Camera(camera_config(source=str(folder), realtime=False)))
     frames = [camera.queue.get(GUARD_S) for _ in range(9)]
     assert all(f is not None for f in frames)
     sessions = [f.session for f in frames if f is not None]
     assert sessions[0] < sessions[3] < sessions[6]
     media = [f.media_ts for f in frames if f is not None]
     assert media == sorted(media)  # the media clock keeps running across loops
-
-
-# --------------------------------------------------------------------------- bad images
-
-
-def test_image_folder_skips_bad_files_with_counted_reasons(
-    cameras: list[Camera], tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    cases = image_cases().values()
-    for case in cases:
-        (tmp_path / case.name).write_bytes(case.data)
-    (tmp_path / "notes.txt").write_bytes(b"not an image")
-    good = [case for case in cases if case.camera is None]
-    caplog.set_level(logging.WARNING, logger="edge_bridge.sources")
-    camera = _start(cameras, Camera(_camera_config(source=str(tmp_path), realtime=False)))
-    frames = [camera.queue.get(GUARD_S) for _ in range(3 * len(good))]  # three passes
-    assert all(frame is not None for frame in frames)
-    assert all(frame.image.shape == (512, 512, 3) for frame in frames if frame is not None)
-    stats = camera.stats()
-    assert stats.connected
-    assert stats.state == "streaming"
-    counts = camera.bad_inputs.snapshot()
-    refused = {case.camera for case in cases if case.camera is not None}
-    assert set(counts) == refused | {"unsupported_name"}
-    assert refused >= {"empty", "truncated", "not_image", "too_large", "undecodable", "corrupt"}
-    assert counts["empty"] >= 2  # skipped again on every pass, without crashing
-    # Logged once per file and reason, with the file name and why.
-    messages = [r.getMessage() for r in caplog.records]
-    assert sum("empty.jpg" in m for m in messages) == 1
-    assert any("bomb.png" in m and "20000x20000" in m for m in messages)
-    assert any("page.jpg" in m and "HTML" in m for m in messages)
-
-
-def test_folder_without_any_usable_image_keeps_retrying(
-    cameras: list[Camera], tmp_path: Path
-) -> None:
-    (tmp_path / "x.jpg").write_bytes(b"")
-    camera = _start(
-        cameras, Camera(_camera_config(source=str(tmp_path), backoff_min_s=0.05, backoff_max_s=0.1))
-    )
-    assert wait_until(lambda: camera.stats().reconnects >= 2)
-    assert "no readable images" in (camera.stats().last_error or "")
-    (tmp_path / "y.jpg").write_bytes((FACES / "grace_hopper.jpg").read_bytes())
-    assert wait_until(lambda: camera.stats().connected)
-
-
-def test_bad_input_counter_logs_once_per_item(caplog: pytest.LogCaptureFixture) -> None:
-    counter = BadInputCounter("cam")
-    with caplog.at_level(logging.WARNING):
-        for _ in range(3):
-            counter.add("empty", "a.jpg", "file is empty")
-    assert counter.snapshot() == {"empty": 3}
-    assert len(caplog.records) == 1
-
-
-# --------------------------------------------------------------------------- HTTP MJPEG
-
-
-@pytest.mark.parametrize("content_length", [True, False], ids=["with-length", "no-length"])
-async def test_mjpeg_stream_over_http(content_length: bool) -> None:
-    frames = [jpeg(np.full((120, 160, 3), value, np.uint8)) for value in (30, 120, 210)]
-    server = MjpegServer(frames, fps=30, content_length=content_length)
-    await server.start()
-    camera = Camera(_camera_config(source=server.url))
-    camera.start()
-    try:
-        assert await wait_for(lambda: camera.stats().frames_in >= 6)
-        stats = camera.stats()
-        assert stats.connected
-        assert (stats.width, stats.height) == (160, 120)
-        frame = camera.latest_frame()
-        assert frame is not None
-        assert int(frame.image.mean()) in range(20, 220)
-        assert camera.bad_inputs.snapshot() == {}
-    finally:
-        await _stop(camera)
-        await server.stop()
-
-
-async def test_jpeg_snapshot_url_is_polled() -> None:
-    server = MjpegServer([jpeg(np.full((90, 120, 3), 99, np.uint8))])
-    server.snapshot_only = True
-    await server.start()
-    camera = Camera(_camera_config(source=server.url, fps=20))
-    camera.start()
-    try:
-        assert await wait_for(lambda: camera.stats().frames_in >= 3)
-        assert server.connections >= 3
-    finally:
-        await _stop(camera)
-        await server.stop()
-
-
-async def test_http_error_is_reported_without_the_password(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    server = MjpegServer([jpeg(np.zeros((8, 8, 3), np.uint8))])
-    server.status = 401
-    await server.start()
-    url = server.url.replace("http://", "http://viewer:s3cret-pw@")
-    camera = Camera(_camera_config(source=url, backoff_min_s=0.05, backoff_max_s=0.1))
-    caplog.set_level(logging.DEBUG)
-    camera.start()
-    try:
-        assert await wait_for(lambda: camera.stats().reconnects >= 2)
-        error = camera.stats().last_error or ""
-        assert "HTTP 401" in error
-        assert "viewer:***@" in error
-        assert "s3cret-pw" not in caplog.text
-    finally:
-        await _stop(camera)
-        await server.stop()
-
-
-async def _stop(camera: Camera) -> None:
-    await asyncio.to_thread(camera.stop, GUARD_S)

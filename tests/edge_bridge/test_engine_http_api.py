@@ -1,4 +1,4 @@
-"""SigV4 refusals and protocol errors, with hand-signed raw HTTP requests and boto3."""
+"""The engine's HTTP front end: SigV4 refusals and protocol errors, raw and through boto3."""
 
 from __future__ import annotations
 
