@@ -1,0 +1,1 @@
+"""Tests of the integration's modules that have no Home Assistant imports."""
