@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import numpy as np
@@ -10,7 +11,9 @@ import pytest
 
 from edge_bridge.engine.operations import EngineLimits
 from edge_bridge.image_decoder import (
+    CORRUPT,
     TOO_LARGE,
+    TRUNCATED,
     ImageFormat,
     ImageLimits,
     ImageRejected,
@@ -18,6 +21,7 @@ from edge_bridge.image_decoder import (
     decode,
 )
 from edge_bridge.sources import CAMERA_IMAGE_LIMITS
+from tests.edge_bridge.helpers_bridge import FACES
 from tests.edge_bridge.image_cases import (
     CASE_NAMES,
     PROFILES,
@@ -25,6 +29,7 @@ from tests.edge_bridge.image_cases import (
     bilevel_png,
     encode,
     image_cases,
+    mean_difference,
 )
 
 LIMITS = {"camera": CAMERA_IMAGE_LIMITS, "request": EngineLimits().images}
@@ -150,3 +155,82 @@ def test_palette_png_with_transparency() -> None:
     data = encode(image, "PNG", transparency=0)
     bgr = decode(data, LIMITS["request"])
     assert tuple(bgr[0, 0]) == (255, 255, 255)
+
+
+def os2_bmp() -> bytes:
+    """A 2x1 24-bit BMP with the old 12-byte (OS/2) header: a blue and a green pixel."""
+    rows = bytes([255, 0, 0, 0, 255, 0]) + b"\x00\x00"  # BGR pixels, row padded to 4 bytes
+    header = struct.pack("<IhhHH", 12, 2, 1, 1, 24)
+    return b"BM" + struct.pack("<IHHI", 14 + 12 + len(rows), 0, 0, 26) + header + rows
+
+
+def rle_bmp() -> bytes:
+    """A 2x1 8-bit run-length (RLE8) BMP: two pixels of palette colour 1, red."""
+    palette = bytes([0, 0, 0, 0, 0, 0, 255, 0])
+    rle = bytes([2, 1, 0, 1])  # a run of two pixels of colour 1, then end of bitmap
+    header = struct.pack("<IiiHHIIiiII", 40, 2, 1, 1, 8, 1, len(rle), 2835, 2835, 2, 0)
+    start = 14 + 40 + len(palette)
+    return b"BM" + struct.pack("<IHHI", start + len(rle), 0, 0, start) + header + palette + rle
+
+
+def test_older_and_compressed_bmp_layouts() -> None:
+    limits = LIMITS["camera"]
+    assert decode(os2_bmp(), limits).tolist() == [[[255, 0, 0], [0, 255, 0]]]
+    # Run-length rows have no fixed size, so only the decoder can tell whether they are all there.
+    assert decode(rle_bmp(), limits).tolist() == [[[0, 0, 255], [0, 0, 255]]]
+    with pytest.raises(ImageRejected) as info:
+        decode(rle_bmp()[:-4], limits)  # no rows at all
+    assert info.value.reason == "undecodable"
+
+
+def test_lossy_webp_with_and_without_alpha() -> None:
+    portrait = Image.open(FACES / "astronaut.jpg").convert("RGBA")
+    upright = decode((FACES / "astronaut.jpg").read_bytes(), LIMITS["camera"])
+    plain = encode(portrait.convert("RGB"), "WEBP", quality=90)
+    alpha = np.full((512, 512), 255, dtype=np.uint8)
+    alpha[:, 400:] = 0
+    portrait.putalpha(Image.fromarray(alpha))
+    extended = encode(portrait, "WEBP", quality=90)
+    assert (plain[12:16], extended[12:16]) == (b"VP8 ", b"VP8X")
+    assert mean_difference(decode(plain, LIMITS["camera"]), upright) < 4
+    with_alpha = decode(extended, LIMITS["camera"])
+    assert with_alpha[:, 400:].min() == 255  # transparent: white
+    assert mean_difference(with_alpha[:, :400], upright[:, :400]) < 4
+
+
+def test_greyscale_png_with_a_transparent_grey() -> None:
+    grey = Image.fromarray(np.array([[0, 128]], dtype=np.uint8), "L")
+    data = encode(grey, "PNG", transparency=0)
+    assert decode(data, LIMITS["camera"]).tolist() == [[[255, 255, 255], [128, 128, 128]]]
+
+
+HEADER_CASES = [
+    ("jpeg-not-markers", b"\xff\xd8" + b"\x00" * 8, CORRUPT, "marker structure"),
+    # Fill bytes and a marker without a length are walked over; then the data ends.
+    (
+        "jpeg-fill-then-end",
+        b"\xff\xd8\xff\xff\x01\xff\xd0\xff\xe0\x00\x04\x00\x00",
+        TRUNCATED,
+        "frame",
+    ),
+    ("jpeg-scan-first", b"\xff\xd8\xff\xda\x00\x02" + b"\x00" * 8, CORRUPT, "before its frame"),
+    (
+        "jpeg-zero-height",
+        b"\xff\xd8\xff\xc0\x00\x0b\x08\x00\x00\x00\x10\x01\x01\x11\x00\xff\xd9",
+        CORRUPT,
+        "no valid dimensions",
+    ),
+    ("png-short", b"\x89PNG\r\n\x1a\n" + b"\x00" * 10, TRUNCATED, "IHDR"),
+    ("bmp-short", b"BM" + b"\x00" * 20, TRUNCATED, "header"),
+    ("webp-unknown-chunk", b"RIFF\x20\x00\x00\x00WEBPXXXX" + b"\x00" * 24, CORRUPT, "WebP"),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason", "words"), [c[1:] for c in HEADER_CASES], ids=[c[0] for c in HEADER_CASES]
+)
+def test_broken_headers(data: bytes, reason: str, words: str) -> None:
+    with pytest.raises(ImageRejected) as info:
+        decode(data, LIMITS["camera"])
+    assert info.value.reason == reason
+    assert words in info.value.message
