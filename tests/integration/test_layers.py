@@ -1,0 +1,78 @@
+"""The integration's modules sit in layers and import only from lower ones (docs/development.md,
+"The road of a sighting"), so imports never go round and entities never reach past the road."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+COMPONENT = Path(__file__).parent.parent.parent / "custom_components" / "smartshop"
+
+LAYERS: tuple[frozenset[str], ...] = tuple(
+    frozenset(layer.split())
+    for layer in (
+        "const imaging incidents bridge_client",
+        "recognition alert_rules cost people usage snapshots compliance",
+        "views watchlist bridge_connection errors",
+        "data",
+        "review entity",
+        "sighting",
+        "image_processing camera event binary_sensor sensor services repairs diagnostics"
+        " flow_schemas",
+        "flow_options flow_subentries",
+        "config_flow",
+        "__init__",
+    )
+)
+# Without Home Assistant: the first two layers but for the ones that store through it.
+HOME_ASSISTANT_FREE = LAYERS[0] | {"recognition", "alert_rules", "cost"}
+
+
+def _layer(module: str) -> int:
+    return next(number for number, layer in enumerate(LAYERS) if module in layer)
+
+
+def _imports(module: str) -> tuple[set[str], set[str]]:
+    """(package modules imported at run time, outside modules imported) of one module."""
+    own: set[str] = set()
+    outside: set[str] = set()
+    tree = ast.parse((COMPONENT / f"{module}.py").read_text())
+    typing_only = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and ast.unparse(block.test) == "TYPE_CHECKING"
+        for node in ast.walk(block)
+    }
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level:
+            own.add(node.module or "")
+        elif isinstance(node, ast.ImportFrom):
+            outside.add(node.module or "")
+        elif isinstance(node, ast.Import):
+            outside |= {alias.name for alias in node.names}
+    return own, outside
+
+
+def test_every_module_has_a_layer() -> None:
+    """A new module must be placed in a layer (and in the docs)."""
+    modules = {path.stem for path in COMPONENT.glob("*.py")}
+    placed = frozenset().union(*LAYERS)
+    assert modules == placed, (sorted(modules - placed), sorted(placed - modules))
+
+
+def test_imports_go_down_only() -> None:
+    """Each module imports only from lower layers (typing-only imports aside)."""
+    for layer in LAYERS:
+        for module in layer:
+            own, _ = _imports(module)
+            for imported in own:
+                assert _layer(imported) < _layer(module), f"{module} imports {imported}"
+
+
+def test_home_assistant_free_modules() -> None:
+    """The bottom modules import no Home Assistant (they are tested in tests/core)."""
+    for module in HOME_ASSISTANT_FREE:
+        _, outside = _imports(module)
+        assert not any(name.startswith("homeassistant") for name in outside), module
