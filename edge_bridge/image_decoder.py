@@ -107,11 +107,10 @@ def decode(data: bytes, limits: ImageLimits) -> np.ndarray:
     try:
         _check_dimensions(_Header(header.format, *image.size), limits)  # Pillow's reading too
         image = _load(image, header)
-        upright = ImageOps.exif_transpose(image)
-        rgb = _to_rgb(upright)
+        ImageOps.exif_transpose(image, in_place=True)  # no copy when already upright
+        array = np.asarray(_to_rgb(image), dtype=np.uint8)
     finally:
         image.close()
-    array = np.asarray(rgb, dtype=np.uint8)
     if array.ndim != 3 or array.shape[2] != 3:  # pragma: no cover - _to_rgb guarantees RGB
         raise ImageRejected(UNDECODABLE, "Image could not be converted to RGB")
     bgr: np.ndarray = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
