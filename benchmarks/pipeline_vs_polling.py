@@ -37,7 +37,8 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from custom_components.smartshop.bridge_client import BridgeClient, engine_access_key_id
+from custom_components.smartshop.bridge_client import BridgeClient
+from custom_components.smartshop.bridge_protocol import engine_access_key_id
 from custom_components.smartshop.recognition import BackendConfig, RateLimiter, RecognitionClient
 from custom_components.smartshop.usage import billable_total
 from demo.bridge_process import demo_clip, start_bridge, write_config

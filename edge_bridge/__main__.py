@@ -19,13 +19,13 @@ import sys
 from .auth import (
     ApiKey,
     ApiKeyError,
-    engine_access_key_id,
     key_path,
     load_or_create_key,
     read_key_file,
 )
 from .config import ConfigError, load_config
 from .model_files import ModelError, ModelFiles, locate_models
+from .protocol import engine_access_key_id
 from .settings import BridgeConfig
 from .version import BRIDGE_VERSION
 

@@ -25,12 +25,13 @@ from .events import EventHub
 from .metrics import BridgeFigures, CameraFigures, render_metrics
 from .model_files import ModelFiles
 from .pipeline import CameraUnit
+from .protocol import API_PREFIX, HELLO_TYPE, BridgeCamera, BridgeInfo
 from .settings import BridgeConfig
-from .version import API_VERSION, BRIDGE_VERSION
+from .version import BRIDGE_VERSION
 
 _LOGGER = logging.getLogger(__name__)
 
-API = f"/api/v{API_VERSION}"
+API = API_PREFIX
 SNAPSHOT_JPEG_QUALITY = 85
 STREAM_JPEG_QUALITY = 75
 WS_HEARTBEAT_S = 30.0
@@ -173,17 +174,25 @@ def camera_status(bridge: BridgeView, camera_id: str) -> dict[str, Any]:
     }
 
 
+def _wire_camera(bridge: BridgeView, camera_id: str) -> BridgeCamera:
+    """A camera as the wire contract describes it."""
+    described = bridge.units[camera_id].camera.describe()
+    return BridgeCamera(
+        camera_id=camera_id,
+        name=described["name"] or camera_id,
+        location=described["location"],
+        connected=bool(camera_status(bridge, camera_id)["connected"]),
+    )
+
+
 def _camera_entry(bridge: BridgeView, camera_id: str) -> dict[str, Any]:
-    unit = bridge.units[camera_id]
     status = camera_status(bridge, camera_id)
     return {
-        **unit.camera.describe(),
-        "connected": status["connected"],
+        **bridge.units[camera_id].camera.describe(),
+        **_wire_camera(bridge, camera_id).to_wire(),
         "state": status["state"],
         "width": status["width"],
         "height": status["height"],
-        "snapshot_path": f"{API}/cameras/{camera_id}/snapshot.jpg",
-        "stream_path": f"{API}/cameras/{camera_id}/stream.mjpeg",
     }
 
 
@@ -192,18 +201,18 @@ def _camera_entry(bridge: BridgeView, camera_id: str) -> dict[str, Any]:
 
 async def info(request: web.Request) -> web.Response:
     bridge = _state(request).bridge
+    wire = BridgeInfo(
+        bridge_id=bridge.config.bridge_id,
+        version=BRIDGE_VERSION,
+        cameras=tuple(_wire_camera(bridge, cid) for cid in bridge.units),
+        engine_port=bridge.engine_port if bridge.config.engine.enabled else None,
+    ).to_wire()
     return web.json_response(
         {
-            "bridge_id": bridge.config.bridge_id,
-            "version": BRIDGE_VERSION,
-            "api_version": API_VERSION,
+            **wire,
             "started_at": bridge.started_at,
             "cameras": [_camera_entry(bridge, cid) for cid in bridge.units],
-            "engine": {
-                "enabled": bridge.config.engine.enabled,
-                "port": bridge.engine_port,
-                "region": bridge.config.engine.region,
-            },
+            "engine": {**wire["engine"], "region": bridge.config.engine.region},
             "models": {
                 "detector_sha256": bridge.models.detector_sha256,
                 "recognizer_sha256": bridge.models.recognizer_sha256,
@@ -301,7 +310,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     bridge = state.bridge
     await ws.send_json(
         {
-            "type": "hello",
+            "type": HELLO_TYPE,
             "bridge_id": bridge.config.bridge_id,
             "version": BRIDGE_VERSION,
             "cameras": list(bridge.units),
@@ -315,7 +324,7 @@ async def events(request: web.Request) -> web.StreamResponse:
             if outgoing not in done:
                 outgoing.cancel()
                 break
-            await ws.send_str(json.dumps(outgoing.result().to_json()))
+            await ws.send_str(json.dumps(outgoing.result().to_wire()))
     except ConnectionError:
         pass  # the client went away
     finally:

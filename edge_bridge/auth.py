@@ -57,15 +57,6 @@ class ApiKey:
         return hmac.compare_digest(expected, given)
 
 
-def engine_access_key_id(bridge_id: str) -> str:
-    """The engine access key id whose secret is the bridge's pairing key.
-
-    One pairing code thus lets Home Assistant use both the bridge API and the bridge's engine
-    (signed like any Rekognition request); revoking the pairing key revokes both.
-    """
-    return f"bridge-{bridge_id}"
-
-
 def generate_key() -> str:
     """A new random key."""
     return secrets.token_urlsafe(KEY_BYTES)

@@ -1,4 +1,4 @@
-"""Zeroconf advertisement of the bridge as ``_smartshop-bridge._tcp.local.``.
+"""Zeroconf advertisement of the bridge (service type and TXT keys from the wire contract).
 
 TXT properties: ``id`` (bridge id), ``version``, ``api_port``, ``engine_port`` (empty when the
 engine is off), ``api_path`` and ``auth=bearer``. The API key is never advertised.
@@ -21,13 +21,11 @@ import ifaddr
 from zeroconf import InterfaceChoice, IPVersion
 from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
+from .protocol import API_PREFIX, SERVICE_TYPE, TXT_API_PATH, TXT_API_PORT, TXT_ID
 from .settings import DiscoverySettings
-from .version import API_VERSION, BRIDGE_VERSION
+from .version import BRIDGE_VERSION
 
 _LOGGER = logging.getLogger(__name__)
-
-SERVICE_TYPE = "_smartshop-bridge._tcp.local."
-API_PATH = f"/api/v{API_VERSION}"
 
 
 class DiscoveryError(Exception):
@@ -55,11 +53,11 @@ class Advertisement:
 
     def properties(self) -> dict[str, str]:
         return {
-            "id": self.bridge_id,
+            TXT_ID: self.bridge_id,
             "version": self.version,
-            "api_port": str(self.api_port),
+            TXT_API_PORT: str(self.api_port),
             "engine_port": "" if self.engine_port is None else str(self.engine_port),
-            "api_path": API_PATH,
+            TXT_API_PATH: API_PREFIX,
             "auth": "bearer",
         }
 

@@ -8,66 +8,17 @@ subscribers' queues. Nothing here writes a crop to disk or to a log.
 from __future__ import annotations
 
 import asyncio
-import base64
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 import logging
 import time
-from typing import Any
+
+from .protocol import FaceEvent
 
 _LOGGER = logging.getLogger(__name__)
 
-EVENT_TYPE = "face"
 SUBSCRIBER_QUEUE = 64
 REPLAY_MAX_EVENTS = 200
-
-
-@dataclass(frozen=True, slots=True)
-class FaceEvent:
-    """The one best face shot of a person-visit."""
-
-    event_id: str
-    bridge_id: str
-    camera_id: str
-    track_id: int
-    visit_id: str
-    reason: str  # good_shot | settled | track_ended
-    crop_jpeg: bytes = field(repr=False)
-    crop_width: int
-    crop_height: int
-    quality: dict[str, float]
-    bbox: tuple[int, int, int, int]  # x, y, w, h in frame pixels
-    frame_width: int
-    frame_height: int
-    first_seen: float  # epoch seconds: the face was first detected in a captured frame
-    best_at: float  # epoch seconds: capture time of the frame the crop comes from
-    emitted_at: float  # epoch seconds: the event left the pipeline
-
-    def to_json(self) -> dict[str, Any]:
-        """The wire form (WebSocket JSON); the crop is base64 JPEG."""
-        x, y, w, h = self.bbox
-        return {
-            "type": EVENT_TYPE,
-            "event_id": self.event_id,
-            "bridge_id": self.bridge_id,
-            "camera_id": self.camera_id,
-            "track_id": self.track_id,
-            "visit_id": self.visit_id,
-            "reason": self.reason,
-            "first_seen": self.first_seen,
-            "best_at": self.best_at,
-            "emitted_at": self.emitted_at,
-            "quality": dict(self.quality),
-            "bbox": {"x": x, "y": y, "w": w, "h": h},
-            "frame": {"width": self.frame_width, "height": self.frame_height},
-            "crop": {
-                "content_type": "image/jpeg",
-                "width": self.crop_width,
-                "height": self.crop_height,
-                "jpeg_b64": base64.b64encode(self.crop_jpeg).decode("ascii"),
-            },
-        }
 
 
 class Subscription:

@@ -10,7 +10,7 @@ from aiohttp import web
 import cv2
 
 from .api import create_bridge_app
-from .auth import ApiKey, engine_access_key_id
+from .auth import ApiKey
 from .capture import Camera
 from .detect import FaceDetector
 from .discovery import Advertisement, Advertiser, DiscoveryError, local_addresses
@@ -19,6 +19,7 @@ from .engine.http_api import EngineConfig, create_engine_app
 from .events import EventHub, FaceEvent
 from .model_files import ModelFiles
 from .pipeline import CameraUnit, CameraWorker, FacePipeline
+from .protocol import engine_access_key_id
 from .settings import BridgeConfig, Listen
 
 _LOGGER = logging.getLogger(__name__)

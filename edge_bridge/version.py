@@ -3,4 +3,3 @@
 from __future__ import annotations
 
 BRIDGE_VERSION = "0.1.0"
-API_VERSION = "1"

@@ -2,34 +2,34 @@
 
 The bridge pushes one face crop per person-visit over a WebSocket and serves snapshots and MJPEG
 streams per camera. Every request carries the bridge's pairing key as ``Authorization: Bearer``.
-The bridge's recognition engine accepts the same key as a Rekognition secret under the access
-key id ``engine_access_key_id(bridge_id)``, so one pairing key gives Home Assistant both.
+What goes over the wire (paths, messages, the engine key id) is defined in ``bridge_protocol``,
+which the bridge itself uses too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
 import json
 import logging
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 
+from .bridge_protocol import (
+    API_PREFIX,
+    FACE_EVENT_TYPE,
+    BridgeInfo,
+    FaceEvent,
+    ProtocolError,
+    snapshot_path,
+    stream_path,
+)
+
 _LOGGER = logging.getLogger(__name__)
 
-API: Final = "/api/v1"
 REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=10, connect=3)
 WS_HEARTBEAT_S: Final = 20.0
-SERVICE_TYPE: Final = "_smartshop-bridge._tcp.local."
-
-
-def engine_access_key_id(bridge_id: str) -> str:
-    """The engine access key id that pairs with the bridge key as its secret."""
-    return f"bridge-{bridge_id}"
 
 
 class BridgeError(Exception):
@@ -42,77 +42,6 @@ class BridgeAuthError(BridgeError):
 
 class BridgeConnectionError(BridgeError):
     """The bridge could not be reached, or answered nonsense."""
-
-
-@dataclass(frozen=True, slots=True)
-class BridgeCamera:
-    """A camera the bridge reads."""
-
-    camera_id: str
-    name: str
-    location: str | None
-    connected: bool
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> BridgeCamera:
-        """Parse one entry of ``/info``'s camera list."""
-        camera_id = str(data["id"])
-        return cls(
-            camera_id=camera_id,
-            name=str(data.get("name") or camera_id),
-            location=data.get("location") or None,
-            connected=bool(data.get("connected", False)),
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class BridgeInfo:
-    """What ``/info`` says about a bridge."""
-
-    bridge_id: str
-    version: str
-    cameras: tuple[BridgeCamera, ...]
-    engine_port: int | None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> BridgeInfo:
-        """Parse ``/info``."""
-        engine = data.get("engine") or {}
-        port = engine.get("port") if engine.get("enabled", True) else None
-        return cls(
-            bridge_id=str(data["bridge_id"]),
-            version=str(data.get("version", "")),
-            cameras=tuple(BridgeCamera.from_json(item) for item in data.get("cameras", [])),
-            engine_port=int(port) if port else None,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class FaceEvent:
-    """One person-visit's best face crop. The crop is only ever held in memory."""
-
-    event_id: str
-    camera_id: str
-    track_id: int
-    first_seen: float  # epoch seconds
-    emitted_at: float
-    crop_jpeg: bytes
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FaceEvent:
-        """Parse a ``face`` message; raises BridgeConnectionError for a malformed one."""
-        try:
-            crop = base64.b64decode(data["crop"]["jpeg_b64"], validate=True)
-            return cls(
-                event_id=str(data["event_id"]),
-                camera_id=str(data["camera_id"]),
-                track_id=int(data["track_id"]),
-                first_seen=float(data["first_seen"]),
-                emitted_at=float(data["emitted_at"]),
-                crop_jpeg=crop,
-            )
-        except (KeyError, TypeError, ValueError, binascii.Error) as err:
-            raise BridgeConnectionError(f"malformed face event: {err!r}") from err
 
 
 class BridgeClient:
@@ -141,7 +70,7 @@ class BridgeClient:
 
     def stream_url(self, camera_id: str) -> str:
         """The camera's MJPEG stream (needs the Authorization header)."""
-        return f"{self.base_url}{API}/cameras/{camera_id}/stream.mjpeg"
+        return f"{self.base_url}{stream_path(camera_id)}"
 
     async def _get(self, path: str) -> aiohttp.ClientResponse:
         try:
@@ -160,16 +89,16 @@ class BridgeClient:
 
     async def info(self) -> BridgeInfo:
         """The bridge's id, version, cameras and engine port; proves the key works."""
-        response = await self._get(f"{API}/info")
+        response = await self._get(f"{API_PREFIX}/info")
         try:
-            return BridgeInfo.from_json(await response.json())
-        except (aiohttp.ContentTypeError, json.JSONDecodeError, KeyError, ValueError) as err:
+            return BridgeInfo.from_wire(await response.json())
+        except (aiohttp.ContentTypeError, json.JSONDecodeError, ProtocolError) as err:
             raise BridgeConnectionError(f"not a SmartShop bridge at {self.base_url}") from err
 
     async def snapshot(self, camera_id: str, width: int | None = None) -> bytes:
         """The camera's latest frame as JPEG."""
         query = f"?width={width}" if width else ""
-        response = await self._get(f"{API}/cameras/{camera_id}/snapshot.jpg{query}")
+        response = await self._get(f"{snapshot_path(camera_id)}{query}")
         try:
             return await response.read()
         except (aiohttp.ClientError, TimeoutError) as err:
@@ -204,7 +133,7 @@ class BridgeClient:
         query = f"?since={since:.3f}" if since else ""
         try:
             ws = await self._session.ws_connect(
-                f"{self.base_url}{API}/events{query}",
+                f"{self.base_url}{API_PREFIX}/events{query}",
                 headers=self._headers,
                 heartbeat=WS_HEARTBEAT_S,
                 timeout=aiohttp.ClientWSTimeout(ws_close=5),
@@ -222,10 +151,10 @@ class BridgeClient:
                 if message.type is not aiohttp.WSMsgType.TEXT:
                     break
                 data = json.loads(message.data)
-                if data.get("type") == "face":
+                if data.get("type") == FACE_EVENT_TYPE:
                     try:
-                        yield FaceEvent.from_json(data)
-                    except BridgeConnectionError as err:
+                        yield FaceEvent.from_wire(data)
+                    except ProtocolError as err:
                         _LOGGER.warning(
                             "Ignoring a malformed event from %s: %s", self.base_url, err
                         )

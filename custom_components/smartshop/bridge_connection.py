@@ -16,10 +16,9 @@ from .bridge_client import (
     BridgeClient,
     BridgeConnectionError,
     BridgeError,
-    BridgeInfo,
-    FaceEvent,
     wait_backoff,
 )
+from .bridge_protocol import BridgeInfo, FaceEvent
 from .const import LOGGER
 
 # Event ids remembered to drop replays after a reconnect (the bridge replays recent events).

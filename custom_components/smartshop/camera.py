@@ -8,7 +8,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_aiohttp_proxy_stream
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .bridge_client import BridgeCamera, BridgeError
+from .bridge_client import BridgeError
+from .bridge_protocol import BridgeCamera
 from .const import LOGGER
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity, bridge_camera_device_info

@@ -23,7 +23,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
-from .bridge_client import BridgeClient, BridgeError, BridgeInfo
+from .bridge_client import BridgeClient, BridgeError
+from .bridge_protocol import TXT_API_PORT, TXT_ID, BridgeInfo
 from .const import (
     CONF_ACCESS_KEY_ID,
     CONF_ALERT_COOLDOWN,
@@ -189,10 +190,10 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def async_step_zeroconf(self, discovery_info: ZeroconfServiceInfo) -> ConfigFlowResult:
         """A bridge announced itself on the network."""
-        bridge_id = str(discovery_info.properties.get("id") or "").strip()
+        bridge_id = str(discovery_info.properties.get(TXT_ID) or "").strip()
         if not bridge_id:
             return self.async_abort(reason="not_a_bridge")
-        port = int(discovery_info.properties.get("api_port") or discovery_info.port or 0)
+        port = int(discovery_info.properties.get(TXT_API_PORT) or discovery_info.port or 0)
         await self.async_set_unique_id(bridge_id)
         # A known bridge at a new address: update the store; its update listener reloads it (and
         # Home Assistant retries at once a store still waiting to set up).

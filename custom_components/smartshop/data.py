@@ -10,8 +10,8 @@ from uuid import uuid4
 from homeassistant.config_entries import ConfigEntry
 
 from .alert_rules import AlertRule
-from .bridge_client import engine_access_key_id
 from .bridge_connection import BridgeConnection
+from .bridge_protocol import engine_access_key_id
 from .const import (
     CONF_ACCESS_KEY_ID,
     CONF_BACKEND,

@@ -6,7 +6,7 @@ from homeassistant.config_entries import ConfigSubentry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from .bridge_client import BridgeCamera
+from .bridge_protocol import BridgeCamera
 from .const import DOMAIN
 from .data import SmartShopConfigEntry
 

@@ -25,7 +25,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_time_interval
 
-from .bridge_client import BridgeCamera
+from .bridge_protocol import BridgeCamera
 from .const import (
     CONF_CAMERA_ENTITY,
     CONF_LOCATION,

@@ -34,7 +34,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
-from .bridge_client import FaceEvent
+from .bridge_protocol import FaceEvent
 from .const import (
     DOMAIN,
     EVENT_MATCH,

@@ -13,21 +13,29 @@ from custom_components.smartshop.bridge_client import (
     BridgeAuthError,
     BridgeClient,
     BridgeConnectionError,
-    FaceEvent,
-    engine_access_key_id,
 )
+from custom_components.smartshop.bridge_protocol import FaceEvent, engine_access_key_id
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-GOOD_EVENT = {
-    "type": "face",
-    "event_id": "e1",
-    "camera_id": "door",
-    "track_id": 3,
-    "first_seen": 1.0,
-    "emitted_at": 2.0,
-    "crop": {"jpeg_b64": "/9j/AA=="},
-}
+GOOD_EVENT = FaceEvent(
+    event_id="e1",
+    bridge_id="shop",
+    camera_id="door",
+    track_id=3,
+    visit_id="v1",
+    reason="good_shot",
+    first_seen=1.0,
+    best_at=1.5,
+    emitted_at=2.0,
+    crop_jpeg=b"\xff\xd8\xff\x00",
+    crop_width=112,
+    crop_height=112,
+    quality={"score": 0.8},
+    bbox=(1, 2, 112, 112),
+    frame_width=640,
+    frame_height=360,
+).to_wire()
 
 
 @pytest.fixture
@@ -129,7 +137,6 @@ async def test_event_stream(serve) -> None:
 
 
 def test_engine_key_id() -> None:
-    """The engine key id that pairs with the bridge key matches the bridge's own rule."""
-    from edge_bridge.auth import engine_access_key_id as bridge_side
-
-    assert engine_access_key_id("shop-1") == bridge_side("shop-1") == "bridge-shop-1"
+    """The engine key id that pairs with the bridge key (the bridge loads the same contract:
+    tests/edge_bridge/test_protocol.py)."""
+    assert engine_access_key_id("shop-1") == "bridge-shop-1"

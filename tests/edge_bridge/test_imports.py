@@ -13,11 +13,12 @@ PACKAGE = Path(__file__).resolve().parents[2] / "edge_bridge"
 LAYERS: dict[str, int] = {
     "": 0,  # the package itself
     "version": 0,
+    "protocol": 0,
     "source_spec": 0,
     "image_decoder": 0,
     "model_files": 0,
     "detect": 0,
-    "events": 0,
+    "events": 1,
     "democlip": 0,
     "metrics": 1,
     "settings": 1,

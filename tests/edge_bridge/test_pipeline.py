@@ -244,7 +244,7 @@ def test_event_json_shape(detector: FaceDetector) -> None:
     feeder = Feeder(_pipeline(detector))
     feeder.feed(portrait_scene("astronaut", (1280, 720)), 3)
     (_, event), *_ = feeder.events
-    data = json.loads(json.dumps(event.to_json()))
+    data = json.loads(json.dumps(event.to_wire()))
     assert data["type"] == "face"
     assert set(data) == {
         "type",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 import time
@@ -22,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
     setup_test_component_platform,
 )
 
+from custom_components.smartshop.bridge_protocol import FaceEvent
 from custom_components.smartshop.const import (
     CONF_ACCESS_KEY_ID,
     CONF_AI_OPT_OUT,
@@ -326,15 +326,25 @@ class FakeBridge:
 
     async def send_face(self, camera_id: str, crop_jpeg: bytes, event_id: str) -> None:
         """Push one person-visit's best crop, as the bridge's pipeline does."""
-        message = {
-            "type": "face",
-            "event_id": event_id,
-            "camera_id": camera_id,
-            "track_id": 1,
-            "first_seen": time.time(),
-            "emitted_at": time.time(),
-            "crop": {"jpeg_b64": base64.b64encode(crop_jpeg).decode()},
-        }
+        now = time.time()
+        message = FaceEvent(
+            event_id=event_id,
+            bridge_id="fake-bridge",
+            camera_id=camera_id,
+            track_id=1,
+            visit_id=f"visit-{event_id}",
+            reason="good_shot",
+            first_seen=now,
+            best_at=now,
+            emitted_at=now,
+            crop_jpeg=crop_jpeg,
+            crop_width=112,
+            crop_height=112,
+            quality={"score": 0.9},
+            bbox=(10, 10, 112, 112),
+            frame_width=640,
+            frame_height=480,
+        ).to_wire()
         for ws in list(self._streams):
             await ws.send_json(message)
 

@@ -28,11 +28,11 @@ import yaml
 
 from custom_components.smartshop import const, errors, recognition
 from custom_components.smartshop.bridge_client import (
-    SERVICE_TYPE,
     BridgeAuthError,
     BridgeConnectionError,
     BridgeError,
 )
+from custom_components.smartshop.bridge_protocol import SERVICE_TYPE
 from custom_components.smartshop.data import BackendHealth
 from custom_components.smartshop.diagnostics import TO_REDACT
 from custom_components.smartshop.entity import SmartShopEntity
