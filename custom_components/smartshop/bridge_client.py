@@ -29,7 +29,10 @@ from .bridge_protocol import (
 _LOGGER = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT: Final = aiohttp.ClientTimeout(total=10, connect=3)
-WS_HEARTBEAT_S: Final = 20.0
+# A bridge pings its event stream every 20 s; silent this long, the client asks with a "ping"
+# of its own, and a second silence ends the stream. The waits live in the reading task itself
+# (no timers of the WebSocket's own to outlive it when the store unloads).
+WS_IDLE_S: Final = 30.0
 
 
 class BridgeError(Exception):
@@ -135,7 +138,6 @@ class BridgeClient:
             ws = await self._session.ws_connect(
                 f"{self.base_url}{API_PREFIX}/events{query}",
                 headers=self._headers,
-                heartbeat=WS_HEARTBEAT_S,
                 timeout=aiohttp.ClientWSTimeout(ws_close=5),
             )
         except aiohttp.WSServerHandshakeError as err:
@@ -147,7 +149,17 @@ class BridgeClient:
         if on_connected is not None:
             on_connected()
         try:
-            async for message in ws:
+            silences = 0
+            while True:
+                try:
+                    message = await ws.receive(timeout=WS_IDLE_S)
+                except TimeoutError:
+                    silences += 1
+                    if silences > 1:
+                        raise BridgeConnectionError("event stream went silent") from None
+                    await ws.send_str("ping")
+                    continue
+                silences = 0
                 if message.type is not aiohttp.WSMsgType.TEXT:
                     break
                 data = json.loads(message.data)

@@ -9,6 +9,7 @@ from aiohttp import ClientSession, WSMsgType, web
 from aiohttp.test_utils import TestServer
 import pytest
 
+from custom_components.smartshop import bridge_client
 from custom_components.smartshop.bridge_client import (
     BridgeAuthError,
     BridgeClient,
@@ -140,3 +141,25 @@ def test_engine_key_id() -> None:
     """The engine key id that pairs with the bridge key (the bridge loads the same contract:
     tests/edge_bridge/test_protocol.py)."""
     assert engine_access_key_id("shop-1") == "bridge-shop-1"
+
+
+async def test_silent_event_stream_is_pinged_then_dropped(serve, monkeypatch) -> None:
+    """A stream that goes quiet is asked with a "ping"; quiet again, it ends as a connection
+    error (the client keeps no WebSocket heartbeat timers of its own)."""
+    monkeypatch.setattr(bridge_client, "WS_IDLE_S", 0.05)
+    received: list[str] = []
+
+    async def events(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        async for message in ws:  # never answers
+            received.append(message.data)
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/api/v1/events", events)
+    client = await serve(app)
+    with pytest.raises(BridgeConnectionError, match="went silent"):
+        async for _ in client.face_events():
+            pass
+    assert received == ["ping"]
