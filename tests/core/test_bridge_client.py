@@ -16,27 +16,11 @@ from custom_components.smartshop.bridge_client import (
     BridgeConnectionError,
 )
 from custom_components.smartshop.bridge_protocol import FaceEvent, engine_access_key_id
+from tests.face_events import face_event
 
 pytestmark = pytest.mark.usefixtures("socket_enabled")
 
-GOOD_EVENT = FaceEvent(
-    event_id="e1",
-    bridge_id="shop",
-    camera_id="door",
-    track_id=3,
-    visit_id="v1",
-    reason="good_shot",
-    first_seen=1.0,
-    best_at=1.5,
-    emitted_at=2.0,
-    crop_jpeg=b"\xff\xd8\xff\x00",
-    crop_width=112,
-    crop_height=112,
-    quality={"score": 0.8},
-    bbox=(1, 2, 112, 112),
-    frame_width=640,
-    frame_height=360,
-).to_wire()
+GOOD_EVENT = face_event(event_id="e1", camera_id="door", track_id=3).to_wire()
 
 
 @pytest.fixture

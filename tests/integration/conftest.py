@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.common import (
     setup_test_component_platform,
 )
 
-from custom_components.smartshop.bridge_protocol import FaceEvent
 from custom_components.smartshop.const import (
     CONF_ACCESS_KEY_ID,
     CONF_AI_OPT_OUT,
@@ -48,6 +47,7 @@ from custom_components.smartshop.const import (
     SUBENTRY_CAMERA,
     SUBENTRY_WATCHLIST,
 )
+from tests.face_events import face_event
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ACCESS_KEY = "AKIATESTSMARTSHOP01"
@@ -327,23 +327,15 @@ class FakeBridge:
     async def send_face(self, camera_id: str, crop_jpeg: bytes, event_id: str) -> None:
         """Push one person-visit's best crop, as the bridge's pipeline does."""
         now = time.time()
-        message = FaceEvent(
+        message = face_event(
             event_id=event_id,
             bridge_id="fake-bridge",
             camera_id=camera_id,
-            track_id=1,
             visit_id=f"visit-{event_id}",
-            reason="good_shot",
             first_seen=now,
             best_at=now,
             emitted_at=now,
             crop_jpeg=crop_jpeg,
-            crop_width=112,
-            crop_height=112,
-            quality={"score": 0.9},
-            bbox=(10, 10, 112, 112),
-            frame_width=640,
-            frame_height=480,
         ).to_wire()
         for ws in list(self._streams):
             await ws.send_json(message)
