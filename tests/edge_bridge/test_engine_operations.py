@@ -18,7 +18,7 @@ import pytest
 from edge_bridge.detect import FaceDetector
 from edge_bridge.image_decoder import NOT_IMAGE, TOO_LARGE, UNSUPPORTED_FORMAT
 from tests.edge_bridge.helpers_bridge import models
-from tests.edge_bridge.image_cases import CASE_NAMES, image_cases
+from tests.image_cases import PORTRAIT_CASE_NAMES, image_cases
 
 FACE_ID = "11111111-2222-4333-8444-555555555555"
 
@@ -575,7 +575,7 @@ def test_unsupported_operation(rekognition: Any, astronaut_jpeg: bytes) -> None:
 
 
 @pytest.mark.parametrize("kind", ALL_IMAGE_CALLS)
-@pytest.mark.parametrize("name", CASE_NAMES)
+@pytest.mark.parametrize("name", PORTRAIT_CASE_NAMES)
 def test_request_images(
     rekognition: Any, collection_id: str, astronaut_jpeg: bytes, name: str, kind: str
 ) -> None:

@@ -22,7 +22,7 @@ from edge_bridge.image_decoder import (
 )
 from edge_bridge.sources import CAMERA_IMAGE_LIMITS
 from tests.edge_bridge.helpers_bridge import FACES
-from tests.edge_bridge.image_cases import (
+from tests.image_cases import (
     CASE_NAMES,
     PROFILES,
     assert_decoded,
