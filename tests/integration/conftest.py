@@ -191,6 +191,21 @@ def rekognition() -> Iterator[Rekognition]:
         yield stubbed
 
 
+def theft_watchlist() -> ConfigSubentryData:
+    """The "Theft" watchlist subentry on ``COLLECTION``, owned by its store."""
+    return ConfigSubentryData(
+        subentry_type=SUBENTRY_WATCHLIST,
+        title="Theft",
+        unique_id=COLLECTION,
+        data={
+            CONF_NAME: "Theft",
+            CONF_CATEGORY: "theft",
+            CONF_COLLECTION_ID: COLLECTION,
+            CONF_OWNED: True,
+        },
+    )
+
+
 def store_entry(
     *,
     confirmed: bool = True,
@@ -206,19 +221,7 @@ def store_entry(
     """
     subentries: list[ConfigSubentryData] = []
     if watchlist:
-        subentries.append(
-            ConfigSubentryData(
-                subentry_type=SUBENTRY_WATCHLIST,
-                title="Theft",
-                unique_id=COLLECTION,
-                data={
-                    CONF_NAME: "Theft",
-                    CONF_CATEGORY: "theft",
-                    CONF_COLLECTION_ID: COLLECTION,
-                    CONF_OWNED: True,
-                },
-            )
-        )
+        subentries.append(theft_watchlist())
     if camera:
         subentries.append(
             ConfigSubentryData(

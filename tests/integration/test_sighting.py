@@ -8,27 +8,28 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import ConfigSubentryData
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartshop.const import (
     CONF_AI_OPT_OUT,
-    CONF_CATEGORY,
-    CONF_COLLECTION_ID,
     CONF_DPIA_DONE,
-    CONF_NAME,
-    CONF_OWNED,
     CONF_SIGNAGE_UP,
     DOMAIN,
     EVENT_MATCH,
-    SUBENTRY_WATCHLIST,
 )
 from custom_components.smartshop.incidents import IncidentStore
 from custom_components.smartshop.sighting import DATA_INCIDENTS
 
-from .conftest import BRIDGE_ID, COLLECTION, FakeBridge, Rekognition, setup_store, store_entry
+from .conftest import (
+    BRIDGE_ID,
+    FakeBridge,
+    Rekognition,
+    setup_store,
+    store_entry,
+    theft_watchlist,
+)
 from .test_image_processing import ONE_FACE, _person, _scan
 
 # Failure guard for a message crossing a loopback WebSocket; never what a test measures.
@@ -46,19 +47,7 @@ def _bridge_store(bridge: FakeBridge) -> MockConfigEntry:
         minor_version=2,
         data=bridge.entry_data("aws"),
         options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True},
-        subentries_data=[
-            ConfigSubentryData(
-                subentry_type=SUBENTRY_WATCHLIST,
-                title="Theft",
-                unique_id=COLLECTION,
-                data={
-                    CONF_NAME: "Theft",
-                    CONF_CATEGORY: "theft",
-                    CONF_COLLECTION_ID: COLLECTION,
-                    CONF_OWNED: True,
-                },
-            )
-        ],
+        subentries_data=[theft_watchlist()],
     )
 
 
