@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 
 from aiohttp import web
@@ -46,6 +47,7 @@ class Bridge:
         self._api_runner: web.AppRunner | None = None
         self._engine_runner: web.AppRunner | None = None
         self._advertiser: Advertiser | None = None
+        self.ssl_context: ssl.SSLContext | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -59,11 +61,11 @@ class Bridge:
             except cv2.error as err:
                 raise StartupError(f"cannot load the face models: {_first_line(err)}") from err
             self._api_runner, self.api_port = await self._serve(
-                create_bridge_app(self), self.config.api.listen, "bridge API"
+                create_bridge_app(self), self.config.api.listen, "bridge API", self.ssl_context
             )
             if self.config.engine.enabled:
                 self._engine_runner, self.engine_port = await self._serve(
-                    self._engine_app(), self.config.engine.listen, "recognition engine"
+                    self._engine_app(), self.config.engine.listen, "recognition engine", self.ssl_context
                 )
             for unit in self.units.values():
                 unit.worker.start()
@@ -147,10 +149,14 @@ class Bridge:
             raise StartupError(f"recognition engine: {_first_line(err)}") from err
 
     @staticmethod
-    async def _serve(app: web.Application, listen: Listen, what: str) -> tuple[web.AppRunner, int]:
+    async def _serve(
+        app: web.Application, listen: Listen, what: str, ssl_context: ssl.SSLContext | None
+    ) -> tuple[web.AppRunner, int]:
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
-        site = web.TCPSite(runner, listen.host, listen.port, reuse_address=True)
+        site = web.TCPSite(
+            runner, listen.host, listen.port, reuse_address=True, ssl_context=ssl_context
+        )
         try:
             await site.start()
         except OSError as err:
@@ -163,7 +169,8 @@ class Bridge:
                 port = int(address[1])
                 break
         scheme_host = f"[{listen.host}]" if ":" in listen.host else listen.host
-        _LOGGER.info("%s listening on http://%s:%d", what, scheme_host, port)
+        scheme = "https" if ssl_context is not None else "http"
+        _LOGGER.info("%s listening on %s://%s:%d", what, scheme, scheme_host, port)
         return runner, port
 
     async def _advertise(self) -> None:
