@@ -44,6 +44,7 @@ TXT_API_PORT: str = _contract.TXT_API_PORT
 TXT_API_PATH: str = _contract.TXT_API_PATH
 FACE_EVENT_TYPE: str = _contract.FACE_EVENT_TYPE
 HELLO_TYPE: str = _contract.HELLO_TYPE
+FINGERPRINT_BYTES: int = _contract.FINGERPRINT_BYTES
 PAIR_PATH: str = _contract.PAIR_PATH
 ROTATE_PATH: str = _contract.ROTATE_PATH
 CREDENTIALS_PATH: str = _contract.CREDENTIALS_PATH
