@@ -9,6 +9,13 @@ IEND chunk, a WebP every byte its RIFF header announces, an uncompressed BMP all
 
 Pixels are then decoded by Pillow. EXIF orientation is applied; CMYK, greyscale, 16-bit,
 palette and transparent images become 8-bit BGR (transparency composited on white).
+
+:func:`decode_reduced` decodes an image larger than the caller needs at 1/2, 1/4 or 1/8 of its
+size: a JPEG is decoded at that scale by libjpeg itself (its DCT scaling, as OpenCV's
+``IMREAD_REDUCED_COLOR_*``), so full-size pixels never exist; other formats are box-reduced
+right after decoding. Peak memory of one decode of W x H pixels is then about 4 x W x H bytes
+for a PNG (Pillow's buffer, briefly) and 4 x W x H / f^2 for a JPEG reduced by f, instead of
+about 10 x W x H.
 """
 
 from __future__ import annotations
@@ -102,19 +109,70 @@ def check_size(size: int, limits: ImageLimits) -> None:
 
 def decode(data: bytes, limits: ImageLimits) -> np.ndarray:
     """Check the header, then decode to an HxWx3 uint8 BGR array, upright per its EXIF."""
+    bgr, _ = decode_reduced(data, limits, min_side=None)
+    return bgr
+
+
+REDUCTION_FACTORS: Final = (8, 4, 2)
+
+
+def reduction_factor(width: int, height: int, min_side: int | None) -> int:
+    """The largest of 8, 4, 2 that keeps the longer side at ``min_side`` or more (else 1)."""
+    if min_side is None:
+        return 1
+    longer = max(width, height)
+    for factor in REDUCTION_FACTORS:
+        if longer // factor >= min_side:
+            return factor
+    return 1
+
+
+def decode_reduced(
+    data: bytes, limits: ImageLimits, *, min_side: int | None
+) -> tuple[np.ndarray, float]:
+    """Like :func:`decode`, but at 1/2, 1/4 or 1/8 size when the longer side stays >= min_side.
+
+    Returns the BGR array and the scale: original pixels per decoded pixel (1.0 when the image
+    was decoded at full size).
+    """
     header = _probe(data, limits)
     image = _open(data, header)
+    scale = 1.0
     try:
         _check_dimensions(_Header(header.format, *image.size), limits)  # Pillow's reading too
+        width = image.size[0]
+        factor = reduction_factor(image.size[0], image.size[1], min_side)
+        if factor > 1 and header.format is ImageFormat.JPEG:
+            # libjpeg decodes at the smallest of 1/8..1/1 that is at least this size.
+            image.draft(None, (-(-image.size[0] // factor), -(-image.size[1] // factor)))
         image = _load(image, header)
+        if image.size[0] > -(-width // factor):  # not reduced while decoding
+            image = _reduce(image, factor)
+        scale = width / image.size[0]
         ImageOps.exif_transpose(image, in_place=True)  # no copy when already upright
-        array = np.asarray(_to_rgb(image), dtype=np.uint8)
+        rgb = _to_rgb(image)
+        array = np.asarray(rgb, dtype=np.uint8)
+        rgb.close()
     finally:
-        image.close()
+        image.close()  # before the colour conversion: one full-size buffer at a time
     if array.ndim != 3 or array.shape[2] != 3:  # pragma: no cover - _to_rgb guarantees RGB
         raise ImageRejected(UNDECODABLE, "Image could not be converted to RGB")
     bgr: np.ndarray = cv2.cvtColor(array, cv2.COLOR_RGB2BGR)
-    return bgr
+    return bgr, scale
+
+
+def _reduce(image: Image.Image, factor: int) -> Image.Image:
+    """Box-reduce a decoded image by ``factor``, closing the full-size one."""
+    try:
+        reduced = image.reduce(factor)
+    except ValueError:  # a mode reduce() does not take (palette, 16-bit): convert first
+        rgb = _to_rgb(image)
+        reduced = rgb.reduce(factor)
+        if rgb is not image:
+            rgb.close()
+    reduced.info = dict(image.info)  # keeps the EXIF orientation for exif_transpose
+    image.close()
+    return reduced
 
 
 # --------------------------------------------------------------------------- header

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 import math
+import threading
 import time
 
 from .version import BRIDGE_VERSION
@@ -49,6 +50,45 @@ class BridgeFigures:
     ws_clients: int
     streams: int
     ws_events_dropped: int
+
+
+class RefusalCounters:
+    """Requests and connections refused, by server and reason; thread-safe, process-wide.
+
+    Reasons: ``auth`` (engine SigV4 refusals), ``throttled`` (over a concurrency bound),
+    ``replay`` (a signed mutating request used twice), ``bad_http`` (unparsable HTTP),
+    ``over_connection_cap`` (connection closed at once), ``idle_timeout`` (connection closed for
+    sending nothing), ``too_large`` (declared body over the limit), ``storage`` (database
+    unwritable).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def add(self, server: str, reason: str, count: int = 1) -> None:
+        """Count ``count`` refusals of ``reason`` by ``server`` (``api`` or ``engine``)."""
+        with self._lock:
+            key = (server, reason)
+            self._counts[key] = self._counts.get(key, 0) + count
+
+    def get(self, server: str, reason: str) -> int:
+        """The count so far."""
+        with self._lock:
+            return self._counts.get((server, reason), 0)
+
+    def snapshot(self) -> dict[tuple[str, str], int]:
+        """A copy of every count."""
+        with self._lock:
+            return dict(self._counts)
+
+    def reset(self) -> None:
+        """Forget every count (tests)."""
+        with self._lock:
+            self._counts.clear()
+
+
+REFUSALS = RefusalCounters()
 
 
 def escape_label(value: str) -> str:
@@ -207,5 +247,14 @@ def render_metrics(figures: BridgeFigures) -> str:
         "counter",
         "Events dropped for WebSocket clients that read too slowly.",
         [({}, float(figures.ws_events_dropped))],
+    )
+    out.family(
+        "smartshop_refused",
+        "counter",
+        "Requests and connections refused, by server and reason.",
+        [
+            ({"server": server, "reason": reason}, float(count))
+            for (server, reason), count in sorted(REFUSALS.snapshot().items())
+        ],
     )
     return out.render()

@@ -68,6 +68,8 @@ class FaceAnalysis:
     brightness: float
     sharpness: float
     aligned: np.ndarray
+    # Original image pixels per pixel of the decoded image (> 1 when it was decoded reduced).
+    pixel_scale: float = 1.0
 
     @property
     def confidence(self) -> float:
@@ -76,8 +78,8 @@ class FaceAnalysis:
 
     @property
     def size_px(self) -> float:
-        """Shorter side of the bounding box, in pixels."""
-        return min(self.face.w, self.face.h)
+        """Shorter side of the bounding box, in pixels of the original image."""
+        return min(self.face.w, self.face.h) * self.pixel_scale
 
     def bounding_box(self) -> dict[str, float]:
         """Rekognition BoundingBox: ratios of the image width and height."""
@@ -119,7 +121,9 @@ class FaceAnalysis:
         return reasons
 
 
-def analyse_face(bgr: np.ndarray, face: DetectedFace, aligned: np.ndarray) -> FaceAnalysis:
+def analyse_face(
+    bgr: np.ndarray, face: DetectedFace, aligned: np.ndarray, *, pixel_scale: float = 1.0
+) -> FaceAnalysis:
     """Measure a face given the full image and its aligned crop."""
     roll, yaw, pitch = estimate_pose(face)
     grey = cv2.cvtColor(aligned, cv2.COLOR_BGR2GRAY).astype(np.float64)
@@ -139,6 +143,7 @@ def analyse_face(bgr: np.ndarray, face: DetectedFace, aligned: np.ndarray) -> Fa
         brightness=brightness,
         sharpness=sharpness,
         aligned=aligned,
+        pixel_scale=pixel_scale,
     )
 
 

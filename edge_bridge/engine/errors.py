@@ -17,6 +17,9 @@ UNRECOGNIZED_CLIENT: Final = "UnrecognizedClientException"
 INVALID_SIGNATURE: Final = "InvalidSignatureException"
 INVALID_IMAGE_FORMAT: Final = "InvalidImageFormatException"
 IMAGE_TOO_LARGE: Final = "ImageTooLargeException"
+# botocore retries ThrottlingException (HTTP 400) with backoff in every retry mode.
+THROTTLING: Final = "ThrottlingException"
+REQUEST_TIMEOUT: Final = "RequestTimeoutException"
 
 
 class EngineError(Exception):

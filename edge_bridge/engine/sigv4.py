@@ -110,6 +110,59 @@ def parse_authorization(value: str) -> Authorization:
     )
 
 
+def precheck_request(
+    *,
+    path_qs: str,
+    headers: Sequence[tuple[str, str]],
+    credentials: Mapping[str, str],
+    now: datetime,
+    max_skew: timedelta,
+    region: str | None = None,
+) -> Authorization:
+    """Check everything a request's headers alone can show, before its body is read.
+
+    The ``Authorization`` header must parse, name a known access key (looked up in
+    ``credentials`` now: it may change while the engine runs), be scoped correctly and cover the
+    required headers; ``X-Amz-Date`` must be within ``max_skew`` of ``now``. Raises
+    :class:`AuthError` (HTTP 403) on every refusal; the signature itself is checked by
+    :func:`verify_request` once the body is in.
+    """
+    received = _group_headers(headers)
+    auth_values = received.get("authorization", [])
+    if not auth_values:
+        if "X-Amz-Signature=" in path_qs or "X-Amz-Credential=" in path_qs:
+            raise AuthError(
+                INCOMPLETE_SIGNATURE,
+                "Pre-signed URLs are not supported; sign the Authorization header",
+            )
+        raise AuthError(MISSING_AUTH, "Missing Authentication Token")
+    if len(auth_values) != 1:
+        raise AuthError(INCOMPLETE_SIGNATURE, "Exactly one Authorization header is required")
+    auth = parse_authorization(auth_values[0])
+    if auth.access_key not in credentials:
+        raise AuthError(
+            UNRECOGNIZED_CLIENT, "The security token included in the request is invalid."
+        )
+    amz_date = _single(received, "x-amz-date")
+    timestamp = parse_amz_date(amz_date)
+    _check_scope(auth, amz_date, region)
+    missing = [name for name in REQUIRED_SIGNED if name not in auth.signed_headers]
+    if missing:
+        raise AuthError(INCOMPLETE_SIGNATURE, f"These headers must be signed: {', '.join(missing)}")
+    _check_clock(amz_date, timestamp, now, max_skew)
+    return auth
+
+
+def parse_amz_date(amz_date: str) -> datetime:
+    """The UTC time of an ``X-Amz-Date`` value; IncompleteSignatureException if malformed."""
+    try:
+        return datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
+    except ValueError as err:
+        raise AuthError(
+            INCOMPLETE_SIGNATURE, "X-Amz-Date must be in the form YYYYMMDDTHHMMSSZ"
+        ) from err
+
+
 def verify_request(
     *,
     method: str,
@@ -124,40 +177,25 @@ def verify_request(
     """Verify a received request's SigV4 signature and return the caller's access key.
 
     ``headers`` are the received (name, value) pairs; ``region`` None accepts any region in the
-    credential scope (the signature is still computed with that region). Raises
-    :class:`AuthError` (HTTP 403) on every refusal.
+    credential scope (the signature is still computed with that region). Runs every check of
+    :func:`precheck_request` again (the key may have been removed meanwhile), then the
+    signature. Raises :class:`AuthError` (HTTP 403) on every refusal.
     """
-    received = _group_headers(headers)
-    auth_values = received.get("authorization", [])
-    if not auth_values:
-        if "X-Amz-Signature=" in path_qs or "X-Amz-Credential=" in path_qs:
-            raise AuthError(
-                INCOMPLETE_SIGNATURE,
-                "Pre-signed URLs are not supported; sign the Authorization header",
-            )
-        raise AuthError(MISSING_AUTH, "Missing Authentication Token")
-    if len(auth_values) != 1:
-        raise AuthError(INCOMPLETE_SIGNATURE, "Exactly one Authorization header is required")
-    auth = parse_authorization(auth_values[0])
-
+    auth = precheck_request(
+        path_qs=path_qs,
+        headers=headers,
+        credentials=credentials,
+        now=now,
+        max_skew=max_skew,
+        region=region,
+    )
     secret = credentials.get(auth.access_key)
-    if secret is None:
+    if secret is None:  # removed between the two look-ups
         raise AuthError(
             UNRECOGNIZED_CLIENT, "The security token included in the request is invalid."
         )
-
-    amz_date = _single(received, "x-amz-date")
-    try:
-        timestamp = datetime.strptime(amz_date, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
-    except ValueError as err:
-        raise AuthError(
-            INCOMPLETE_SIGNATURE, "X-Amz-Date must be in the form YYYYMMDDTHHMMSSZ"
-        ) from err
-    _check_scope(auth, amz_date, region)
-    missing = [name for name in REQUIRED_SIGNED if name not in auth.signed_headers]
-    if missing:
-        raise AuthError(INCOMPLETE_SIGNATURE, f"These headers must be signed: {', '.join(missing)}")
-
+    received = _group_headers(headers)
+    amz_date = received["x-amz-date"][0]
     signed = HTTPHeaders()
     for name in auth.signed_headers:
         values = received.get(name)
@@ -179,8 +217,6 @@ def verify_request(
     expected = signer.signature(signer.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected.encode("ascii"), auth.signature.encode("ascii")):
         raise AuthError(INVALID_SIGNATURE, _MISMATCH)
-
-    _check_clock(amz_date, timestamp, now, max_skew)
     return auth.access_key
 
 

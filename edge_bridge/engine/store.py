@@ -1,19 +1,24 @@
 """Durable face store: SQLite (WAL) for records, an in-memory float32 matrix per collection.
 
-Only embeddings and metadata are stored, never image bytes. Every write is one SQLite
-transaction, committed before the in-memory index changes, both under the collection's write
-lock, so a search sees either the whole of a change or none of it, and a crash can never leave
-the matrix ahead of the database. Searches take the collection's read lock and search its
-vector index (``index.CollectionIndex``).
+Only embeddings and metadata are stored, never image bytes. The data directory is private to
+the bridge's user: created 0700, and an existing one (with its database, WAL and shared-memory
+files and lock) tightened to 0700/0600 at start, with a warning when others could read it.
+
+Every write is one SQLite transaction, committed before the in-memory index changes, both under
+the collection's write lock, so a search sees either the whole of a change or none of it, and a
+crash (or a failed commit: disk full) can never leave the matrix ahead of the database.
+Searches take the collection's read lock and search its vector index (``index.CollectionIndex``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+import contextlib
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 import fcntl
 import json
+import logging
 import os
 from pathlib import Path
 import sqlite3
@@ -25,8 +30,14 @@ import numpy as np
 from .index import DEFAULT_DIM, CollectionIndex
 from .rwlock import RWLock
 
+_LOGGER = logging.getLogger(__name__)
+
 DB_FILE: Final = "engine.sqlite3"
 LOCK_FILE: Final = "engine.lock"
+# Files SQLite keeps next to the database (it creates them with the database file's mode).
+DB_COMPANIONS: Final = ("-wal", "-shm", "-journal")
+DIR_MODE: Final = 0o700
+FILE_MODE: Final = 0o600
 SCHEMA_VERSION: Final = 1
 _LOAD_CHUNK: Final = 10_000
 
@@ -73,6 +84,40 @@ _SELECT_ROWIDS_BY_FACE_ID: Final = (
     "SELECT face_id, id FROM faces "
     "WHERE collection_id=? AND face_id IN (SELECT value FROM json_each(?))"
 )
+
+
+def secure_data_dir(data_dir: Path) -> None:
+    """Create ``data_dir`` 0700, or tighten it and the engine's files in it (warning if needed).
+
+    Face embeddings are personal data: no other local user may read them.
+    """
+    data_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    loose: list[str] = []
+    mode = data_dir.stat().st_mode & 0o777
+    if mode != DIR_MODE:
+        if mode & 0o077:
+            loose.append(f"{data_dir} ({mode:o})")
+        data_dir.chmod(DIR_MODE)
+    names = [DB_FILE, LOCK_FILE, *(DB_FILE + suffix for suffix in DB_COMPANIONS)]
+    for name in names:
+        path = data_dir / name
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, FILE_MODE) if name == DB_FILE else None
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            continue
+        finally:
+            if fd is not None:
+                os.close(fd)
+        if mode != FILE_MODE:
+            if mode & 0o077:
+                loose.append(f"{name} ({mode:o})")
+            path.chmod(FILE_MODE)
+    if loose:
+        _LOGGER.warning(
+            "Engine data was readable by other local users; made private (0700/0600): %s",
+            ", ".join(loose),
+        )
 
 
 class StoreError(OSError):
@@ -151,7 +196,7 @@ class FaceStore:
     def __init__(self, data_dir: Path, *, dim: int = DEFAULT_DIM) -> None:
         self.data_dir = Path(data_dir)
         self.dim = dim
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(self.data_dir)
         self._lock_handle = _lock_data_dir(self.data_dir / LOCK_FILE)
         self._db_lock = threading.RLock()
         self._registry_lock = threading.Lock()
@@ -223,10 +268,12 @@ class FaceStore:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")  # may fail too (disk full): then roll back
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):  # SQLite rolled back itself
+                        self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     def _collection(self, collection_id: str) -> _Collection:
         with self._registry_lock:
@@ -459,7 +506,8 @@ def _record(row: Sequence[Any]) -> FaceRecord:
 
 
 def _lock_data_dir(path: Path) -> IO[str]:
-    handle = path.open("a+", encoding="utf-8")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, FILE_MODE)
+    handle = os.fdopen(fd, "a+", encoding="utf-8")
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as err:

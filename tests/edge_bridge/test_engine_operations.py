@@ -23,6 +23,21 @@ from tests.image_cases import PORTRAIT_CASE_NAMES, image_cases
 FACE_ID = "11111111-2222-4333-8444-555555555555"
 
 
+def sign_uniquely(client: Any) -> Any:
+    """Make ``client`` sign each call uniquely (a random signed header).
+
+    The engine refuses a mutating request whose signature it has seen (replay protection), and
+    X-Amz-Date has one-second resolution: the same call twice within a second is signed the
+    same. Tests that repeat a change on purpose sign each call with a nonce.
+    """
+
+    def add_nonce(request: Any, **_: Any) -> None:
+        request.headers["X-Amz-Meta-Nonce"] = uuid.uuid4().hex
+
+    client.meta.events.register("before-sign.rekognition", add_nonce)
+    return client
+
+
 def error_code(info: pytest.ExceptionInfo[ClientError]) -> str:
     return str(info.value.response["Error"]["Code"])
 
@@ -80,7 +95,8 @@ def call_with_image(rekognition: Any, collection_id: str, kind: str, data: bytes
 # -- collections -------------------------------------------------------------------------------
 
 
-def test_collection_lifecycle(rekognition: Any) -> None:
+def test_collection_lifecycle(make_rekognition: Callable[..., Any]) -> None:
+    rekognition = sign_uniquely(make_rekognition())  # repeats changes on purpose
     name = f"life-{uuid.uuid4().hex[:8]}"
     before = datetime.now(UTC)
     created = rekognition.create_collection(CollectionId=name)
@@ -534,7 +550,10 @@ def test_delete_faces(
     assert error_code(info) == "InvalidParameterException"
 
 
-def test_delete_collection_removes_faces(rekognition: Any, astronaut_jpeg: bytes) -> None:
+def test_delete_collection_removes_faces(
+    make_rekognition: Callable[..., Any], astronaut_jpeg: bytes
+) -> None:
+    rekognition = sign_uniquely(make_rekognition())  # creates the same collection twice
     name = f"drop-{uuid.uuid4().hex[:8]}"
     rekognition.create_collection(CollectionId=name)
     rekognition.index_faces(CollectionId=name, Image={"Bytes": astronaut_jpeg})

@@ -158,10 +158,12 @@ def test_concurrent_clients_get_consistent_results(
 ) -> None:
     enrolled = {
         r["Face"]["FaceId"]
-        for image in (astronaut_jpeg, astronaut_jpeg)
-        for r in rekognition.index_faces(CollectionId=collection_id, Image={"Bytes": image})[
-            "FaceRecords"
-        ]
+        for number in (1, 2)  # the same photo twice: distinct requests, not a replay
+        for r in rekognition.index_faces(
+            CollectionId=collection_id,
+            Image={"Bytes": astronaut_jpeg},
+            ExternalImageId=f"astronaut-{number}",
+        )["FaceRecords"]
     }
     clients = [make_rekognition(), make_rekognition()]
     stop = threading.Event()
@@ -172,7 +174,9 @@ def test_concurrent_clients_get_consistent_results(
         writer = make_rekognition()
         while not stop.is_set():
             face = writer.index_faces(
-                CollectionId=collection_id, Image={"Bytes": grace_hopper_jpeg}
+                CollectionId=collection_id,
+                Image={"Bytes": grace_hopper_jpeg},
+                ExternalImageId=f"round-{rounds[0]}",  # each round a distinct request
             )
             writer.delete_faces(
                 CollectionId=collection_id, FaceIds=[face["FaceRecords"][0]["Face"]["FaceId"]]

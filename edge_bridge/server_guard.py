@@ -1,0 +1,249 @@
+"""Connection limits for the bridge's HTTP servers (bridge API and engine), so that one device
+on the shop LAN cannot exhaust the process's file descriptors, memory or log.
+
+* **Connection cap** (default 256 per server): a connection over the cap is closed as soon as
+  it is accepted, so the descriptors of the process are never all held by one peer.
+* **Header and idle timeout** (default 15 s): aiohttp's ``keepalive_timeout`` also runs from
+  the moment a connection is accepted until its first request is complete, so a connection
+  that sends nothing, or a request head a byte at a time, is closed after it; an idle
+  keep-alive connection too.
+* **Quiet errors**: aiohttp logs each unparsable request as an 11-line "Error handling request"
+  traceback; here it becomes a one-line warning, at most one a minute per kind, counted in
+  /metrics. The event loop's exception handler is throttled the same way (the "socket.accept()
+  out of system resource" storm when descriptors run out logs once a minute with a count).
+* **Descriptors**: :func:`raise_nofile_limit` raises RLIMIT_NOFILE's soft limit to the hard
+  limit at start.
+
+Use :func:`guarded_runner` instead of ``web.AppRunner`` and call :func:`install_loop_guards`
+once the loop runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import logging
+import resource
+from typing import Any, Final
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestHandler
+
+from .log_throttle import LogThrottle
+from .metrics import REFUSALS
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_MAX_CONNECTIONS: Final = 256
+DEFAULT_IDLE_TIMEOUT_S: Final = 15.0
+LOOP_LOG_INTERVAL_S: Final = 60.0
+_AIOHTTP_SERVER_LOGGER: Final = "aiohttp.server"
+_ERROR_HANDLING: Final = "Error handling request"
+
+# Shared by every guarded server and the loop handler: one line a minute per kind of problem.
+_THROTTLE = LogThrottle(LOOP_LOG_INTERVAL_S)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerLimits:
+    """Limits of one HTTP server; ``name`` labels its counters in /metrics (api, engine)."""
+
+    name: str
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
+
+    def __post_init__(self) -> None:
+        if self.max_connections < 1 or self.idle_timeout_s <= 0:
+            raise ValueError("max_connections must be at least 1 and idle_timeout_s positive")
+
+
+class _GuardedHandler(RequestHandler):
+    """aiohttp's connection handler, counting idle closures and logging bad requests briefly."""
+
+    guard_limits: ServerLimits
+
+    def _process_keepalive(self) -> None:
+        was_open = self.transport is not None
+        super()._process_keepalive()
+        if was_open and self.transport is None:
+            REFUSALS.add(self.guard_limits.name, "idle_timeout")
+
+    def log_exception(self, *args: Any, **kw: Any) -> None:
+        message = str(args[0]) if args else ""
+        exc = kw.get("exc_info")
+        if not message.startswith(_ERROR_HANDLING):
+            super().log_exception(*args, **kw)
+            return
+        name = self.guard_limits.name
+        if isinstance(exc, HttpProcessingError):
+            REFUSALS.add(name, "bad_http")
+            _THROTTLE.log(
+                self.logger,
+                logging.WARNING,
+                f"bad-http:{name}:{type(exc).__name__}",
+                "%s: refused a malformed HTTP request (%s: %s)",
+                name,
+                type(exc).__name__,
+                _one_line(exc),
+            )
+            return
+        # A handler failure: keep its traceback, but not one per request.
+        if _THROTTLE.allow(f"handler-error:{name}:{type(exc).__name__}") is not None:
+            super().log_exception(*args, **kw)
+
+
+class _GuardedServer(web.Server):
+    """aiohttp's protocol factory, closing connections over the cap as they arrive."""
+
+    def __init__(self, *args: Any, limits: ServerLimits, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits
+
+    def __call__(self) -> RequestHandler:
+        kwargs: dict[str, Any] = dict(getattr(self, "_kwargs", {}))
+        handler = _GuardedHandler(self, loop=asyncio.get_running_loop(), **kwargs)
+        handler.guard_limits = self.limits
+        return handler
+
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
+        super().connection_made(handler, transport)
+        if len(self._connections) > self.limits.max_connections:
+            REFUSALS.add(self.limits.name, "over_connection_cap")
+            _THROTTLE.log(
+                _LOGGER,
+                logging.WARNING,
+                f"cap:{self.limits.name}",
+                "%s: %d connections open, closing new ones (cap %d)",
+                self.limits.name,
+                len(self._connections) - 1,
+                self.limits.max_connections,
+            )
+            transport.abort()
+
+
+class GuardedAppRunner(web.AppRunner):
+    """``web.AppRunner`` whose server applies :class:`ServerLimits`."""
+
+    def __init__(self, app: web.Application, limits: ServerLimits, **kwargs: Any) -> None:
+        kwargs.setdefault("access_log", None)
+        kwargs.setdefault("handle_signals", False)
+        super().__init__(app, keepalive_timeout=limits.idle_timeout_s, **kwargs)
+        self.limits = limits
+
+    async def _make_server(self) -> web.Server:
+        base = await super()._make_server()
+        # Rebuild aiohttp's server with the same arguments, as the guarded subclass.
+        kwargs = dict(getattr(base, "_kwargs", {}))
+        return _GuardedServer(
+            base.request_handler,
+            request_factory=base.request_factory,
+            handler_cancellation=base.handler_cancellation,
+            loop=asyncio.get_running_loop(),
+            limits=self.limits,
+            **kwargs,
+        )
+
+
+def guarded_runner(app: web.Application, limits: ServerLimits) -> GuardedAppRunner:
+    """An app runner with the limits (no access log, no signal handling)."""
+    return GuardedAppRunner(app, limits)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).replace("\r", " ").replace("\n", " ").strip()
+    return text[:200] or type(exc).__name__
+
+
+class AiohttpErrorFilter(logging.Filter):
+    """Turn aiohttp.server's "Error handling request" tracebacks for unparsable requests into
+    throttled one-line warnings (for servers not built by :func:`guarded_runner`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(_ERROR_HANDLING) or not record.exc_info:
+            return True
+        exc = record.exc_info[1]
+        if not isinstance(exc, HttpProcessingError):
+            return _THROTTLE.allow(f"aiohttp-error:{type(exc).__name__}") is not None
+        suppressed = _THROTTLE.allow(f"aiohttp-bad-http:{type(exc).__name__}")
+        if suppressed is None:
+            return False
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.msg = "Refused a malformed HTTP request (%s: %s)"
+        record.args = (type(exc).__name__, _one_line(exc))
+        if suppressed:
+            record.msg += " (%d similar suppressed)"
+            record.args = (*record.args, suppressed)
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
+_FILTER: Final = AiohttpErrorFilter()
+
+
+def loop_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """Log each kind of loop-level error at most once a minute, with a suppressed count."""
+    message = str(context.get("message") or "Unhandled error in event loop")
+    exc = context.get("exception")
+    key = f"loop:{message}:{type(exc).__name__ if exc is not None else '-'}"
+    suppressed = _THROTTLE.allow(key)
+    if suppressed is None:
+        return
+    extra = f" ({suppressed} similar suppressed)" if suppressed else ""
+    if isinstance(exc, OSError) and "accept" in message:
+        # Descriptor exhaustion: the traceback says nothing more than the message.
+        _LOGGER.error("%s: %s%s", message, exc, extra)
+        return
+    if isinstance(exc, BaseException):
+        _LOGGER.error("%s%s", message, extra, exc_info=exc)
+    else:
+        _LOGGER.error("%s%s", message, extra)
+
+
+def install_loop_guards(loop: asyncio.AbstractEventLoop | None = None) -> None:
+    """Throttle the running loop's exception handler and aiohttp's request error log."""
+    loop = loop or asyncio.get_running_loop()
+    if loop.get_exception_handler() is not loop_exception_handler:
+        loop.set_exception_handler(loop_exception_handler)
+    logger = logging.getLogger(_AIOHTTP_SERVER_LOGGER)
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+
+
+def raise_nofile_limit() -> int:
+    """Raise RLIMIT_NOFILE's soft limit to the hard limit; return the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError) as err:
+        _LOGGER.warning("cannot raise the open file limit from %d to %d: %s", soft, target, err)
+        return soft
+    return target
+
+
+_NOFILE_LOGGED: list[int] = []
+
+
+def prepare_serving(loop: asyncio.AbstractEventLoop | None = None) -> int:
+    """Before serving: :func:`install_loop_guards`, then :func:`raise_nofile_limit` (logged once
+    per process); return the open file limit."""
+    install_loop_guards(loop)
+    limit = raise_nofile_limit()
+    if not _NOFILE_LOGGED:
+        _NOFILE_LOGGED.append(limit)
+        _LOGGER.info("open file limit: %d descriptors", limit)
+    return limit
+
+
+def server_name(what: str) -> str:
+    """The /metrics label of a server described as ``what`` ("bridge API" -> api)."""
+    lowered = what.lower()
+    if "engine" in lowered:
+        return "engine"
+    if "api" in lowered:
+        return "api"
+    return "-".join(lowered.split()) or "server"
