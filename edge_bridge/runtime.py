@@ -21,6 +21,7 @@ from .events import EventHub, FaceEvent
 from .model_files import ModelFiles
 from .pipeline import CameraUnit, CameraWorker, FacePipeline
 from .protocol import engine_access_key_id
+from .server_guard import ServerLimits, guarded_runner, prepare_serving, server_name
 from .settings import BridgeConfig, Listen
 
 _LOGGER = logging.getLogger(__name__)
@@ -152,7 +153,10 @@ class Bridge:
     async def _serve(
         app: web.Application, listen: Listen, what: str, ssl_context: ssl.SSLContext | None
     ) -> tuple[web.AppRunner, int]:
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # Connection cap, header/idle timeout, quiet bad-request and loop errors, raised
+        # descriptor limit: see server_guard.
+        prepare_serving()
+        runner: web.AppRunner = guarded_runner(app, ServerLimits(name=server_name(what)))
         await runner.setup()
         site = web.TCPSite(
             runner, listen.host, listen.port, reuse_address=True, ssl_context=ssl_context
