@@ -235,6 +235,7 @@ async def _handle(request: web.Request) -> web.Response:
         params = _parse_body(request, body)
         model = service_model().operation_model(operation)
         validated = validate_input(model.input_shape, params)
+        del body, params  # the raw and parsed JSON (base64 images): only `validated` is kept
         mutating = is_mutating(operation)
         if mutating:
             state.replay.admit(access_key, auth.signature, _signed_at(request))
