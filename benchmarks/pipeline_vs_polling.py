@@ -38,7 +38,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from custom_components.smartshop.bridge_client import BridgeClient
-from custom_components.smartshop.bridge_protocol import engine_access_key_id
+from custom_components.smartshop.bridge_protocol import legacy_engine_access_key_id
 from custom_components.smartshop.recognition import BackendConfig, RateLimiter, RecognitionClient
 from custom_components.smartshop.usage import billable_total
 from demo.bridge_process import demo_clip, start_bridge, write_config
@@ -60,7 +60,7 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
 def _client(engine_port: int) -> RecognitionClient:
     return RecognitionClient(
         BackendConfig(
-            access_key_id=engine_access_key_id(BRIDGE_ID),
+            access_key_id=legacy_engine_access_key_id(BRIDGE_ID),
             secret_access_key=API_KEY,
             endpoint_url=f"http://127.0.0.1:{engine_port}",
         ),
@@ -86,7 +86,7 @@ async def _run(seconds: float, poll_interval: float) -> dict[str, Any]:
         event_client = _client(bridge.engine_port)
         poll_client = _client(bridge.engine_port)
         async with aiohttp.ClientSession() as session:
-            bridge_client = BridgeClient(session, "127.0.0.1", bridge.api_port, API_KEY)
+            bridge_client = BridgeClient(session, "127.0.0.1", bridge.api_port, API_KEY, None)
             deadline = time.monotonic() + seconds
 
             async def event_driven() -> None:

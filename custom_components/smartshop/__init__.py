@@ -11,18 +11,23 @@ from homeassistant.components.image_processing.const import DATA_COMPONENT as IM
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
 from .alert_rules import rules_from_options
-from .bridge_client import BridgeClient, BridgeError
+from .bridge_client import BridgeError, BridgeNotTLSError, pair
 from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
 from .const import (
     CONF_ALERT_COOLDOWN,
+    CONF_BACKEND,
     CONF_BRIDGE_HOST,
     CONF_BRIDGE_ID,
     CONF_BRIDGE_KEY,
@@ -30,6 +35,8 @@ from .const import (
     CONF_CONFIRMED_RETENTION_DAYS,
     CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
+    CONF_ENDPOINT_URL,
+    CONF_ENGINE_ON_BRIDGE,
     CONF_INCIDENT_RETENTION_DAYS,
     CONF_MATCH_THRESHOLD,
     CONF_MAX_EXPIRY_DAYS,
@@ -45,17 +52,35 @@ from .const import (
     DEFAULT_MAX_EXPIRY_DAYS,
     DEFAULT_MAX_FACES,
     DOMAIN,
+    ISSUE_BRIDGE_UPDATE_REQUIRED,
+    ISSUE_INSECURE_ENGINE,
     LOGGER,
+    Backend,
 )
 from .cost import default_price
 from .data import (
     SmartShopConfigEntry,
     SmartShopData,
     backend_config,
+    client_name,
+    is_insecure_url,
+    is_legacy_pairing,
+    make_bridge_client,
     new_store_id,
+    pairing_data,
 )
 from .entity import bridge_device_info, store_device_info
-from .errors import ErrorKind, kind_of, setup_error
+from .errors import (
+    ErrorKind,
+    async_auth_failed,
+    async_certificate_changed,
+    bridge_update_issue_id,
+    certificate_issue_id,
+    insecure_engine_issue_id,
+    is_certificate_error,
+    kind_of,
+    setup_error,
+)
 from .people import PersonStore
 from .recognition import RateLimiter, RecognitionClient, RecognitionError
 from .services import async_setup_services
@@ -89,7 +114,9 @@ async def async_migrate_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) 
     """Bring a store saved by an older SmartShop up to date.
 
     Home Assistant itself refuses an entry of a newer major version; a newer minor version (from
-    a later SmartShop) is compatible and loads unchanged.
+    a later SmartShop) is compatible and loads unchanged. A pairing made before TLS (1.2 and
+    earlier) is moved to its own credentials when the store sets up, since that needs the
+    bridge (``_async_migrate_pairing``); both kinds of pairing load at 1.3.
     """
     if entry.minor_version < 2:
         # 1.1 identified a store without a bridge by its slugified name. It gets a generated
@@ -102,11 +129,16 @@ async def async_migrate_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) 
             entry, data=data, unique_id=unique_id, minor_version=2
         )
         LOGGER.debug("Migrated store %s to version 1.2", entry.title)
+    if entry.minor_version < 3:
+        hass.config_entries.async_update_entry(entry, minor_version=3)
     return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> bool:
     """Connect to the store's backend, sync its watchlists and start its cameras."""
+    if is_legacy_pairing(entry.data):
+        await _async_migrate_pairing(hass, entry)
+    _async_sync_insecure_engine_issue(hass, entry)
     options = entry.options
     client = RecognitionClient(
         backend_config(entry.data),
@@ -125,8 +157,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         hass, entry, incidents=incident_store(hass), snapshots=hass.data[DATA_SNAPSHOTS]
     )
     manager.on_removed = sightings.async_forget_person
-    await _async_connect(manager)
+    await _async_connect(hass, entry, manager)
     bridge = await _async_connect_bridge(hass, entry)
+    # The bridge and its engine showed the paired certificate.
+    ir.async_delete_issue(hass, DOMAIN, certificate_issue_id(entry.entry_id))
 
     missing = missing_confirmations(entry.data, options)
     async_sync_issue(hass, entry.entry_id, entry.title, missing)
@@ -191,7 +225,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
     if bridge is not None:
         bridge.start(
             on_face=sightings.async_face_event,
-            on_auth_failed=lambda: entry.async_start_reauth(hass),
+            on_auth_failed=partial(async_auth_failed, hass, entry),
             on_cameras_changed=lambda: hass.config_entries.async_schedule_reload(entry.entry_id),
         )
         entry.async_on_unload(bridge.stop)
@@ -199,7 +233,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
     return True
 
 
-async def _async_connect(manager: WatchlistManager) -> None:
+def _setup_failed(
+    hass: HomeAssistant, entry: SmartShopConfigEntry, err: RecognitionError | BridgeError
+) -> None:
+    """Before a set-up error: a certificate that is not the paired one gets its repair issue."""
+    if is_certificate_error(err):
+        async_certificate_changed(hass, entry)
+
+
+async def _async_connect(
+    hass: HomeAssistant, entry: SmartShopConfigEntry, manager: WatchlistManager
+) -> None:
     """Check the keys, load the store's people and sync its watchlists; map failures once."""
     try:
         await manager.client.validate()
@@ -207,34 +251,100 @@ async def _async_connect(manager: WatchlistManager) -> None:
         await manager.async_sync()
         await manager.async_purge_expired()
     except RecognitionError as err:
+        _setup_failed(hass, entry, err)
         raise setup_error(err) from err
+
+
+async def _async_migrate_pairing(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
+    """Move a pairing made before TLS to the store's own credentials, with nothing to do for
+    the owner.
+
+    The old shared key serves once as the pairing secret: the proofs show each side knows it,
+    bound to the certificate seen, so no code is needed. A bridge not yet updated (plain HTTP)
+    keeps working as before, with a repair issue, until it is; the next set-up migrates.
+    """
+    data = entry.data
+    host, port = data[CONF_BRIDGE_HOST], int(data[CONF_BRIDGE_PORT])
+    update_issue = bridge_update_issue_id(entry.entry_id)
+    try:
+        result = await pair(
+            async_get_clientsession(hass),
+            host,
+            port,
+            str(data[CONF_BRIDGE_KEY]).encode(),
+            client_name=client_name(hass.config.location_name),
+            expected=None,
+        )
+    except BridgeNotTLSError:
+        LOGGER.warning(
+            "The bridge of %s runs a SmartShop version without encryption; update it", entry.title
+        )
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            update_issue,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_BRIDGE_UPDATE_REQUIRED,
+            translation_placeholders={"store": entry.title, "bridge_id": data[CONF_BRIDGE_ID]},
+        )
+        return
+    except BridgeError as err:
+        _setup_failed(hass, entry, err)
+        raise setup_error(err, bridge=f"{host}:{port}") from err
+    if result.bridge_id != data[CONF_BRIDGE_ID]:
+        raise _bridge_replaced(entry, result.bridge_id)
+    new_data = {key: value for key, value in data.items() if key != CONF_BRIDGE_KEY}
+    hass.config_entries.async_update_entry(entry, data=new_data | pairing_data(result))
+    ir.async_delete_issue(hass, DOMAIN, update_issue)
+    LOGGER.info("%s now reaches its bridge over TLS with credentials of its own", entry.title)
+
+
+def _bridge_replaced(entry: SmartShopConfigEntry, found: str) -> ConfigEntryError:
+    return ConfigEntryError(
+        translation_domain=DOMAIN,
+        translation_key="bridge_replaced",
+        translation_placeholders={"expected": entry.data[CONF_BRIDGE_ID], "found": found},
+    )
+
+
+@callback
+def _async_sync_insecure_engine_issue(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
+    """Warn while a store reaches an engine by URL over plain HTTP on the network."""
+    issue_id = insecure_engine_issue_id(entry.entry_id)
+    data = entry.data
+    if (
+        data.get(CONF_BACKEND) == Backend.ENGINE
+        and not data.get(CONF_ENGINE_ON_BRIDGE)
+        and is_insecure_url(str(data.get(CONF_ENDPOINT_URL, "")))
+    ):
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_INSECURE_ENGINE,
+            translation_placeholders={"store": entry.title},
+        )
+    else:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 async def _async_connect_bridge(
     hass: HomeAssistant, entry: SmartShopConfigEntry
 ) -> BridgeConnection | None:
-    """Reach the store's bridge, if it has one, and check its pairing key."""
+    """Reach the store's bridge, if it has one, over its pinned certificate with its token."""
     if CONF_BRIDGE_ID not in entry.data:
         return None
-    client = BridgeClient(
-        async_get_clientsession(hass),
-        entry.data[CONF_BRIDGE_HOST],
-        int(entry.data[CONF_BRIDGE_PORT]),
-        entry.data[CONF_BRIDGE_KEY],
-    )
+    client = make_bridge_client(async_get_clientsession(hass), entry.data)
     try:
         info = await client.info()
     except BridgeError as err:
+        _setup_failed(hass, entry, err)
         raise setup_error(err, bridge=client.base_url) from err
     if info.bridge_id != entry.data[CONF_BRIDGE_ID]:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="bridge_replaced",
-            translation_placeholders={
-                "expected": entry.data[CONF_BRIDGE_ID],
-                "found": info.bridge_id,
-            },
-        )
+        raise _bridge_replaced(entry, info.bridge_id)
     return BridgeConnection(hass, client, info)
 
 
@@ -289,7 +399,7 @@ async def _async_probe(hass: HomeAssistant, entry: SmartShopConfigEntry, _now: d
     except RecognitionError as err:
         if kind_of(err) is ErrorKind.AUTH:
             data.health.mark_auth_failed()
-            entry.async_start_reauth(hass)
+            async_auth_failed(hass, entry, err)
         return
     else:
         data.health.mark_available()
@@ -324,7 +434,26 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
-    """Forget the store's people, incidents and repair issue when the store is removed."""
+    """Forget the store's people, incidents and repair issues when the store is removed, and
+    end its credentials on its bridge."""
     await PersonStore(hass, entry.entry_id).async_remove_file()
     await hass.async_add_executor_job(incident_store(hass).delete_store, entry.entry_id)
     async_sync_issue(hass, entry.entry_id, entry.title, [])
+    for issue in (
+        certificate_issue_id(entry.entry_id),
+        bridge_update_issue_id(entry.entry_id),
+        insecure_engine_issue_id(entry.entry_id),
+    ):
+        ir.async_delete_issue(hass, DOMAIN, issue)
+    if CONF_BRIDGE_ID in entry.data and not is_legacy_pairing(entry.data):
+        client = make_bridge_client(async_get_clientsession(hass), entry.data)
+        try:
+            await client.revoke()
+        except BridgeError as err:
+            LOGGER.warning(
+                "Could not revoke %s's credentials on bridge %s (%s); they stay valid until "
+                "removed on the bridge",
+                entry.title,
+                entry.data[CONF_BRIDGE_ID],
+                err,
+            )

@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 
 from .bridge_client import (
     BridgeAuthError,
+    BridgeCertificateError,
     BridgeClient,
     BridgeConnectionError,
     BridgeError,
@@ -44,7 +45,7 @@ class BridgeConnection:
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._last_event_at: float | None = None
         self._task: asyncio.Task[None] | None = None
-        self._on_auth_failed: Callable[[], None] | None = None
+        self._on_auth_failed: Callable[[BridgeError], None] | None = None
         self._on_cameras_changed: Callable[[], None] | None = None
 
     def add_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -56,10 +57,14 @@ class BridgeConnection:
         self,
         *,
         on_face: FaceHandler,
-        on_auth_failed: Callable[[], None],
+        on_auth_failed: Callable[[BridgeError], None],
         on_cameras_changed: Callable[[], None],
     ) -> None:
-        """Subscribe in the background (until stop); every new face event goes to on_face."""
+        """Subscribe in the background (until stop); every new face event goes to on_face.
+
+        on_auth_failed gets the error that ended the subscription: credentials refused, or a
+        certificate that is not the paired one.
+        """
         self._on_auth_failed = on_auth_failed
         self._on_cameras_changed = on_cameras_changed
         self._task = self.hass.async_create_background_task(
@@ -86,12 +91,12 @@ class BridgeConnection:
                     async for event in events:
                         attempt = 0
                         await self._dispatch(event, on_face)
-            except BridgeAuthError:
+            except (BridgeAuthError, BridgeCertificateError) as err:
                 self.auth_failed = True
                 self._set_connected(False)
-                LOGGER.error("Bridge %s refused the pairing key", self.info.bridge_id)
+                LOGGER.error("Bridge %s: %s", self.info.bridge_id, err)
                 if self._on_auth_failed is not None:
-                    self._on_auth_failed()
+                    self._on_auth_failed(err)
                 return
             except BridgeConnectionError as err:
                 self._set_connected(False, reason=str(err))

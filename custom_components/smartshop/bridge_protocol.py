@@ -141,7 +141,9 @@ def client_proof(secret: bytes, cert_sha256: bytes, nonce: str) -> str:
     return _proof(_CLIENT_PROOF, secret, cert_sha256, nonce, b"")
 
 
-def bridge_proof(secret: bytes, cert_sha256: bytes, nonce: str, credentials: PairedCredentials) -> str:
+def bridge_proof(
+    secret: bytes, cert_sha256: bytes, nonce: str, credentials: PairedCredentials
+) -> str:
     """The bridge's proof that it knows ``secret``, bound to its certificate and the credentials."""
     return _proof(_BRIDGE_PROOF, secret, cert_sha256, nonce, credentials.digest())
 

@@ -19,12 +19,14 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_HOST, CONF_PORT
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import probatio
 
-from .bridge_client import BridgeClient, BridgeError
-from .bridge_protocol import TXT_API_PORT, TXT_ID, BridgeInfo
+from .bridge_client import BridgeClient, BridgeError, PairingResult, pair
+from .bridge_protocol import TXT_API_PORT, TXT_ID, BridgeInfo, PairingCode, ProtocolError
 from .const import (
     CONF_ACCESS_KEY_ID,
     CONF_ALERT_COOLDOWN,
@@ -64,13 +66,20 @@ from .const import (
     DEFAULT_REGION,
     DEFAULT_SCAN_INTERVAL,
     DOMAIN,
+    LOGGER,
     SUBENTRY_CAMERA,
     SUBENTRY_WATCHLIST,
     Backend,
 )
 from .cost import default_price
-from .data import backend_config, new_store_id
-from .errors import form_error
+from .data import (
+    backend_config,
+    client_name,
+    make_bridge_client,
+    new_store_id,
+    pairing_data,
+)
+from .errors import bridge_update_issue_id, certificate_issue_id, form_error
 from .flow_options import SmartShopOptionsFlow
 from .flow_schemas import (
     PASSWORD,
@@ -80,6 +89,7 @@ from .flow_schemas import (
     compliance_schema,
     credentials_schema,
     has_word,
+    insecure_url_refused,
     url_ok,
 )
 from .flow_subentries import CameraSubentryFlow, WatchlistSubentryFlow
@@ -101,7 +111,9 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
     # 1.2: a store without a bridge is identified by a generated store id, not its name.
-    MINOR_VERSION = 2
+    # 1.3: a bridge is paired over TLS with credentials of its own (a 1.2 pairing's shared key is
+    # migrated when the store sets up).
+    MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
@@ -111,6 +123,8 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         self._credentials: dict[str, Any] = {}
         self._bridge: dict[str, Any] = {}
         self._bridge_info: BridgeInfo | None = None
+        self._pairing: PairingResult | None = None
+        self._new_client: BridgeClient | None = None
 
     @staticmethod
     @callback
@@ -166,12 +180,17 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
             errors = await self._async_check_bridge(host, port, user_input[CONF_PAIRING_KEY])
             if not errors:
                 assert self._bridge_info is not None
-                await self.async_set_unique_id(self._bridge_info.bridge_id)
-                # The store's update listener reloads it at the new address.
-                self._abort_if_unique_id_configured(
-                    updates={CONF_BRIDGE_HOST: host, CONF_BRIDGE_PORT: port},
-                    reload_on_update=False,
-                )
+                try:
+                    await self.async_set_unique_id(self._bridge_info.bridge_id)
+                    # The store's update listener reloads it at the new address.
+                    self._abort_if_unique_id_configured(
+                        updates={CONF_BRIDGE_HOST: host, CONF_BRIDGE_PORT: port},
+                        reload_on_update=False,
+                    )
+                except AbortFlow:
+                    # Paired for nothing: the bridge has a store (or a flow) already.
+                    await self._async_revoke_new_pairing()
+                    raise
                 return await self.async_step_bridge_store()
         return self.async_show_form(
             step_id="pair_bridge",
@@ -232,24 +251,73 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
             },
         )
 
-    async def _async_check_bridge(self, host: str, port: int, key: str) -> dict[str, str]:
-        """Ask the bridge who it is with this key; remember it when it answers."""
-        client = BridgeClient(async_get_clientsession(self.hass), host, port, key.strip())
+    async def _async_check_bridge(
+        self,
+        host: str,
+        port: int,
+        code_text: str | None,
+        stored: Mapping[str, Any] | None = None,
+    ) -> dict[str, str]:
+        """Pair with the bridge at ``host:port`` by the typed code (or, without one, reach it
+        with the ``stored`` store's own credentials), ask who it is, and remember it."""
+        session = async_get_clientsession(self.hass)
+        self._pairing = None
+        if code_text is None:
+            assert stored is not None
+            client = make_bridge_client(session, stored, host, port)
+        else:
+            try:
+                code = PairingCode.parse(code_text)
+            except ProtocolError:
+                return {CONF_PAIRING_KEY: "invalid_pairing_code"}
+            try:
+                self._pairing = await pair(
+                    session,
+                    host,
+                    port,
+                    code.secret,
+                    client_name=client_name(self.hass.config.location_name),
+                    expected=code,
+                )
+            except BridgeError as err:
+                return form_error(err)[0]
+            client = BridgeClient(
+                session,
+                host,
+                port,
+                self._pairing.credentials.api_token,
+                self._pairing.cert_sha256,
+            )
+        self._new_client = client
         try:
             info = await client.info()
         except BridgeError as err:
             return form_error(err)[0]
-        expected = self._bridge.get(CONF_BRIDGE_ID)
-        if expected and info.bridge_id != expected:
+        expected = self._bridge.get(CONF_BRIDGE_ID) or info.bridge_id
+        if expected != info.bridge_id or (
+            self._pairing is not None and self._pairing.bridge_id != info.bridge_id
+        ):
+            await self._async_revoke_new_pairing()
             return {"base": "bridge_replaced"}
         self._bridge_info = info
         self._bridge = {
             CONF_BRIDGE_ID: info.bridge_id,
             CONF_BRIDGE_HOST: host,
             CONF_BRIDGE_PORT: port,
-            CONF_BRIDGE_KEY: key.strip(),
         }
+        if self._pairing is not None:
+            self._bridge |= pairing_data(self._pairing)
         return {}
+
+    async def _async_revoke_new_pairing(self) -> None:
+        """End credentials this flow paired for but will not keep (best effort)."""
+        if self._pairing is None or self._new_client is None:
+            return
+        try:
+            await self._new_client.revoke()
+        except BridgeError as err:
+            LOGGER.debug("Could not revoke an unused pairing: %s", err)
+        self._pairing = None
 
     async def async_step_bridge_store(
         self, user_input: dict[str, Any] | None = None
@@ -314,6 +382,8 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             if self._backend is Backend.ENGINE and not url_ok(data[CONF_ENDPOINT_URL]):
                 errors[CONF_ENDPOINT_URL] = "invalid_url"
+            elif self._backend is Backend.ENGINE and insecure_url_refused(data):
+                errors[CONF_ENDPOINT_URL] = "insecure_url"
             else:
                 errors, found = await validate_backend(data)
                 placeholders |= found
@@ -384,22 +454,30 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         data: dict[str, Any],
         host: str | None,
         port: Any,
-        key: str | None,
+        code: str | None,
     ) -> tuple[dict[str, str], dict[str, str]]:
-        """Check an existing store's bridge (same id, maybe new address or key), then its
-        backend; ``data`` takes the checked bridge fields. Returns (errors, placeholders)."""
+        """Check an existing store's bridge (same id; maybe a new address, or paired again with
+        a new code), then its backend; ``data`` takes the checked bridge fields. Returns
+        (errors, placeholders)."""
         if CONF_BRIDGE_ID in entry.data:
             self._bridge = {CONF_BRIDGE_ID: entry.data[CONF_BRIDGE_ID]}
-            assert host is not None and key is not None
-            if errors := await self._async_check_bridge(host, int(port), key):
+            assert host is not None
+            if errors := await self._async_check_bridge(host, int(port), code, entry.data):
                 return errors, {}
             data |= self._bridge
-        return await validate_backend(data)
+            if self._pairing is not None:
+                data.pop(CONF_BRIDGE_KEY, None)  # a pre-TLS pairing's key is done with
+        errors, placeholders = await validate_backend(data)
+        if errors:
+            await self._async_revoke_new_pairing()
+        return errors, placeholders
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for what was refused: the bridge's pairing code and/or the backend's keys."""
+        """Ask for what was refused: a new pairing code from the bridge and/or the backend's
+        keys. A store on its bridge's engine needs only the code; one on AWS may skip it while
+        the bridge still accepts its credentials."""
         entry = self._get_reauth_entry()
         errors: dict[str, str] = {}
         placeholders = {"store": entry.title, "action": ""}
@@ -417,14 +495,17 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 data,
                 entry.data.get(CONF_BRIDGE_HOST),
                 entry.data.get(CONF_BRIDGE_PORT),
-                user_input.get(CONF_PAIRING_KEY),
+                user_input.get(CONF_PAIRING_KEY) or None,
             )
             placeholders |= found
             if not errors:
+                for issue in (certificate_issue_id, bridge_update_issue_id):
+                    ir.async_delete_issue(self.hass, DOMAIN, issue(entry.entry_id))
                 return self._async_save_and_abort(entry, data)
         fields: dict[Any, Any] = {}
         if has_bridge:
-            fields[probatio.Required(CONF_PAIRING_KEY)] = PASSWORD
+            key = probatio.Optional if own_keys else probatio.Required
+            fields[key(CONF_PAIRING_KEY)] = PASSWORD
         if own_keys:
             fields[
                 probatio.Required(CONF_ACCESS_KEY_ID, default=entry.data[CONF_ACCESS_KEY_ID])
@@ -456,13 +537,15 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
             if backend is Backend.ENGINE and own_keys and not url_ok(data[CONF_ENDPOINT_URL]):
                 errors[CONF_ENDPOINT_URL] = "invalid_url"
+            elif backend is Backend.ENGINE and own_keys and insecure_url_refused(data):
+                errors[CONF_ENDPOINT_URL] = "insecure_url"
             else:
                 errors, found = await self._async_recheck(
                     entry,
                     data,
                     user_input.get(CONF_HOST, "").strip(),
                     user_input.get(CONF_PORT),
-                    entry.data.get(CONF_BRIDGE_KEY),
+                    None,
                 )
                 placeholders |= found
             if not errors:

@@ -24,19 +24,39 @@ CONF_ENDPOINT_URL: Final = "endpoint_url"
 CONF_BRIDGE_ID: Final = "bridge_id"
 CONF_BRIDGE_HOST: Final = "bridge_host"
 CONF_BRIDGE_PORT: Final = "bridge_port"
+# The shared key of a pairing made before TLS (the bridge's bearer token and engine secret). Only
+# read to migrate such a pairing; never stored again.
 CONF_BRIDGE_KEY: Final = "bridge_key"
+# What pairing gives this Home Assistant: its own client id on the bridge, API token and engine
+# key pair (revocable one by one), and the pin of the bridge's certificate (SHA-256, hex).
+CONF_CLIENT_ID: Final = "client_id"
+CONF_API_TOKEN: Final = "api_token"  # noqa: S105 (a key name)
+CONF_ENGINE_ACCESS_KEY_ID: Final = "engine_access_key_id"
+CONF_ENGINE_SECRET_ACCESS_KEY: Final = "engine_secret_access_key"  # noqa: S105 (a key name)
+CONF_CERT_SHA256: Final = "cert_sha256"
 CONF_ENGINE_PORT: Final = "engine_port"
 # The store's backend is the engine on its bridge: endpoint and keys derive from the bridge's.
 CONF_ENGINE_ON_BRIDGE: Final = "engine_on_bridge"
 DEFAULT_BRIDGE_PORT: Final = 8765
-# The code a bridge prints at first start; once checked it is stored as CONF_BRIDGE_KEY.
+# The single-use pairing code a bridge shows (the form field keeps its old name); it is used
+# once to pair and never stored.
 CONF_PAIRING_KEY: Final = "pairing_key"
+# An engine by URL over plain HTTP to another machine: only when the owner says so.
+CONF_ALLOW_INSECURE_HTTP: Final = "allow_insecure_http"
 
-# Every credential SmartShop asks for or stores: the backend's key pair, the bridge's key (its
-# bearer token and the engine's SigV4 secret) and the pairing code it is typed in as. Diagnostics
+# Every credential SmartShop asks for or stores: the backend's key pair, the bridge API token and
+# engine key pair of a pairing, a pre-TLS pairing's shared key and the pairing code. Diagnostics
 # redact every one of them wherever it appears; a new credential belongs here.
 SECRET_KEYS: Final = frozenset(
-    {CONF_ACCESS_KEY_ID, CONF_SECRET_ACCESS_KEY, CONF_BRIDGE_KEY, CONF_PAIRING_KEY}
+    {
+        CONF_ACCESS_KEY_ID,
+        CONF_SECRET_ACCESS_KEY,
+        CONF_BRIDGE_KEY,
+        CONF_PAIRING_KEY,
+        CONF_API_TOKEN,
+        CONF_ENGINE_ACCESS_KEY_ID,
+        CONF_ENGINE_SECRET_ACCESS_KEY,
+    }
 )
 
 # Options
@@ -111,6 +131,12 @@ def signal_sighting(entry_id: str) -> str:
 ISSUE_RECOGNITION_DISABLED: Final = "recognition_disabled"
 ISSUE_BUDGET_REACHED: Final = "budget_reached"
 ISSUE_REVIEW_ENTRY: Final = "review_entry"
+# The bridge (or its engine) shows another certificate than the paired one.
+ISSUE_BRIDGE_CERTIFICATE_CHANGED: Final = "bridge_certificate_changed"
+# The bridge still runs the version before TLS; the store works unencrypted until it is updated.
+ISSUE_BRIDGE_UPDATE_REQUIRED: Final = "bridge_update_required"
+# An engine by URL reached over plain HTTP on the network.
+ISSUE_INSECURE_ENGINE: Final = "insecure_engine_connection"
 
 
 class Backend(StrEnum):

@@ -1,10 +1,13 @@
 """The one map from backend and bridge errors to what Home Assistant shows.
 
 ``recognition.py`` already sorts every botocore failure into a :class:`RecognitionError` whose
-``reason`` is a stable code, and the bridge client raises :class:`BridgeAuthError` or
-:class:`BridgeConnectionError`. This module turns those into what each context needs, driven by
-the reason: set-up errors (re-authenticate, or retry later), action errors (the caller's mistake
-or the backend's failure, translated) and config-flow form errors. Nothing else maps them.
+``reason`` is a stable code, and the bridge client raises :class:`BridgeError` subclasses. This
+module turns those into what each context needs, driven by the reason: set-up errors
+(re-authenticate, or retry later), action errors (the caller's mistake or the backend's failure,
+translated) and config-flow form errors. Nothing else maps them.
+
+A certificate that is not the pinned one (on the bridge or its engine) is an authentication
+failure with a repair issue of its own: the owner pairs again with a new code.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Final
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     ConfigEntryError,
@@ -19,16 +24,36 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     ServiceValidationError,
 )
+from homeassistant.helpers import issue_registry as ir
 
-from .bridge_client import BridgeAuthError, BridgeError
-from .const import CONF_REGION, DOMAIN, LOGGER
-from .recognition import AccessDeniedError, MultipleFacesError, RecognitionError
+from .bridge_client import (
+    BridgeAuthError,
+    BridgeCertificateError,
+    BridgeError,
+    BridgeNotTLSError,
+    PairingRateLimitedError,
+    PairingRefusedError,
+)
+from .const import (
+    CONF_REGION,
+    DOMAIN,
+    ISSUE_BRIDGE_CERTIFICATE_CHANGED,
+    ISSUE_BRIDGE_UPDATE_REQUIRED,
+    ISSUE_INSECURE_ENGINE,
+    LOGGER,
+)
+from .recognition import (
+    AccessDeniedError,
+    CertificateMismatchError,
+    MultipleFacesError,
+    RecognitionError,
+)
 
 
 class ErrorKind(StrEnum):
     """What a failure means for the store, whatever the context."""
 
-    AUTH = "auth"  # credentials or pairing key refused: the owner must re-authenticate
+    AUTH = "auth"  # credentials refused, or not the paired bridge: the owner must re-authenticate
     CONFIG = "config"  # the set-up itself is wrong (region): the owner must change it
     TRANSIENT = "transient"  # unreachable, throttled or failing on its side: try again later
     INPUT = "input"  # the image the caller gave cannot be used
@@ -37,6 +62,7 @@ class ErrorKind(StrEnum):
 
 _KINDS: Final = {
     "invalid_auth": ErrorKind.AUTH,
+    "certificate_mismatch": ErrorKind.AUTH,
     "access_denied": ErrorKind.AUTH,
     "wrong_region": ErrorKind.CONFIG,
     "cannot_connect": ErrorKind.TRANSIENT,
@@ -50,8 +76,59 @@ _KINDS: Final = {
 def kind_of(err: RecognitionError | BridgeError) -> ErrorKind:
     """Sort a backend or bridge error."""
     if isinstance(err, BridgeError):
-        return ErrorKind.AUTH if isinstance(err, BridgeAuthError) else ErrorKind.TRANSIENT
+        if isinstance(err, BridgeAuthError | BridgeCertificateError):
+            return ErrorKind.AUTH
+        return ErrorKind.TRANSIENT
     return _KINDS.get(err.reason, ErrorKind.OTHER)
+
+
+def is_certificate_error(err: RecognitionError | BridgeError) -> bool:
+    """True when the bridge or its engine is not the paired one (another certificate)."""
+    return isinstance(err, BridgeCertificateError | CertificateMismatchError)
+
+
+def certificate_issue_id(entry_id: str) -> str:
+    """The repair issue of a store whose bridge shows another certificate."""
+    return f"{ISSUE_BRIDGE_CERTIFICATE_CHANGED}_{entry_id}"
+
+
+def bridge_update_issue_id(entry_id: str) -> str:
+    """The repair issue of a store whose bridge still runs the version before TLS."""
+    return f"{ISSUE_BRIDGE_UPDATE_REQUIRED}_{entry_id}"
+
+
+def insecure_engine_issue_id(entry_id: str) -> str:
+    """The repair issue of a store reaching an engine over plain HTTP on the network."""
+    return f"{ISSUE_INSECURE_ENGINE}_{entry_id}"
+
+
+@callback
+def async_certificate_changed(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Tell the owner the bridge's certificate changed; re-pairing (reauth) clears it."""
+    LOGGER.error(
+        "The bridge of %s shows another certificate than the paired one; pair it again",
+        entry.title,
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        certificate_issue_id(entry.entry_id),
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_BRIDGE_CERTIFICATE_CHANGED,
+        translation_placeholders={"store": entry.title},
+    )
+
+
+@callback
+def async_auth_failed(
+    hass: HomeAssistant, entry: ConfigEntry, err: RecognitionError | BridgeError
+) -> None:
+    """A running store's credentials were refused, or its bridge is not the paired one: raise
+    the repair issue for the latter, and start re-authentication (re-pairing) either way."""
+    if is_certificate_error(err):
+        async_certificate_changed(hass, entry)
+    entry.async_start_reauth(hass)
 
 
 def _translation(err: RecognitionError) -> tuple[str, dict[str, str]]:
@@ -78,6 +155,10 @@ def setup_error(
     ``bridge`` is the bridge's address, for a bridge error.
     """
     kind = kind_of(err)
+    if is_certificate_error(err):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN, translation_key="bridge_certificate_changed"
+        )
     if isinstance(err, BridgeError):
         if kind is ErrorKind.AUTH:
             return ConfigEntryAuthFailed(
@@ -116,6 +197,18 @@ def action_error(err: RecognitionError) -> HomeAssistantError:
     )
 
 
+def _bridge_form_error(err: BridgeError) -> str:
+    if isinstance(err, PairingRefusedError):
+        return "pairing_code_refused"
+    if isinstance(err, PairingRateLimitedError):
+        return "too_many_attempts"
+    if isinstance(err, BridgeNotTLSError):
+        return "bridge_update_required"
+    if isinstance(err, BridgeAuthError):
+        return "invalid_bridge_credentials"
+    return "bridge_unreachable"
+
+
 def form_error(
     err: RecognitionError | BridgeError, *, region_field: bool = True
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -124,10 +217,10 @@ def form_error(
     A wrong region is shown on the form's region field, or for the whole form when it has none.
     """
     kind = kind_of(err)
+    if is_certificate_error(err):
+        return {"base": "certificate_mismatch"}, {}
     if isinstance(err, BridgeError):
-        return {
-            "base": "invalid_pairing_key" if kind is ErrorKind.AUTH else "bridge_unreachable"
-        }, {}
+        return {"base": _bridge_form_error(err)}, {}
     if kind is ErrorKind.CONFIG:
         return {CONF_REGION if region_field else "base": "wrong_region"}, {}
     if kind is ErrorKind.AUTH or kind is ErrorKind.TRANSIENT:

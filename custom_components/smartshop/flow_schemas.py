@@ -12,6 +12,7 @@ import probatio
 from .compliance import required_confirmations
 from .const import (
     CONF_ACCESS_KEY_ID,
+    CONF_ALLOW_INSECURE_HTTP,
     CONF_BACKEND,
     CONF_CATEGORY,
     CONF_ENDPOINT_URL,
@@ -22,6 +23,7 @@ from .const import (
     Backend,
     Category,
 )
+from .data import is_insecure_url
 
 
 def number_box(
@@ -71,15 +73,32 @@ def credentials_schema(backend: Backend, defaults: Mapping[str, Any]) -> probati
         fields[
             probatio.Required(CONF_REGION, default=defaults.get(CONF_REGION, DEFAULT_REGION))
         ] = str
+    else:
+        fields[
+            probatio.Optional(
+                CONF_ALLOW_INSECURE_HTTP,
+                default=bool(defaults.get(CONF_ALLOW_INSECURE_HTTP, False)),
+            )
+        ] = bool
     return probatio.Schema(fields)
 
 
 def clean_credentials(backend: Backend, user_input: Mapping[str, Any]) -> dict[str, Any]:
-    data = {key: str(value).strip() for key, value in user_input.items()}
+    data: dict[str, Any] = {
+        key: str(value).strip()
+        for key, value in user_input.items()
+        if key != CONF_ALLOW_INSECURE_HTTP
+    }
     if backend is Backend.ENGINE:
         data[CONF_ENDPOINT_URL] = data[CONF_ENDPOINT_URL].rstrip("/")
         data.setdefault(CONF_REGION, DEFAULT_REGION)
+        data[CONF_ALLOW_INSECURE_HTTP] = bool(user_input.get(CONF_ALLOW_INSECURE_HTTP, False))
     return data
+
+
+def insecure_url_refused(data: Mapping[str, Any]) -> bool:
+    """An engine URL over plain HTTP to another machine, without the owner's say-so."""
+    return is_insecure_url(str(data[CONF_ENDPOINT_URL])) and not data.get(CONF_ALLOW_INSECURE_HTTP)
 
 
 def backend_selector() -> selector.SelectSelector:

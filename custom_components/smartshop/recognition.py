@@ -27,6 +27,7 @@ from typing import Any, ClassVar
 
 import boto3
 from botocore import xform_name
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -37,8 +38,10 @@ from botocore.exceptions import (
     NoCredentialsError,
     NoRegionError,
     PartialCredentialsError,
+    SSLError as BotoSSLError,
     UnknownEndpointError,
 )
+from botocore.httpsession import URLLib3Session
 
 from .imaging import BoundingBox, ImageError, PreparedImage, crop_region, prepare_image
 
@@ -143,6 +146,13 @@ class BackendUnavailableError(RecognitionError):
     reason: ClassVar[str] = "cannot_connect"
 
 
+class CertificateMismatchError(RecognitionError):
+    """The engine presented another certificate than the pinned one (a replaced bridge, or a
+    device impersonating it); nothing was sent to it."""
+
+    reason: ClassVar[str] = "certificate_mismatch"
+
+
 class ThrottledError(BackendUnavailableError):
     """The backend kept throttling after botocore's retries were exhausted."""
 
@@ -231,21 +241,27 @@ def _map_client_error(err: ClientError, operation: str) -> RecognitionError:
     return _error_class(code, status)(text, code=code)
 
 
+def _error_class_of(err: Exception) -> type[RecognitionError]:
+    """The RecognitionError class of a botocore error other than a service answer."""
+    if isinstance(err, PinMismatchError):
+        return CertificateMismatchError
+    if isinstance(err, NoCredentialsError | PartialCredentialsError):
+        return AuthenticationError
+    if isinstance(err, NoRegionError | UnknownEndpointError | InvalidRegionError):
+        return WrongRegionError
+    if isinstance(err, BotoConnectionError | HTTPClientError):
+        return BackendUnavailableError
+    return RecognitionError
+
+
 def _map_error(err: Exception, operation: str) -> RecognitionError:
     """Map any botocore error (or a bad endpoint URL) to a RecognitionError. The only mapper."""
     if isinstance(err, ClientError):
         return _map_client_error(err, operation)
-    name = type(err).__name__
-    if isinstance(err, NoCredentialsError | PartialCredentialsError):
-        return AuthenticationError(f"{operation}: {err}", code=name)
-    if isinstance(err, NoRegionError | UnknownEndpointError | InvalidRegionError):
-        return WrongRegionError(f"{operation}: {err}", code=name)
-    if isinstance(err, BotoConnectionError | HTTPClientError):
-        return BackendUnavailableError(f"{operation}: {err}", code=name)
     if isinstance(err, ValueError) and not isinstance(err, BotoCoreError):
         # botocore raises a bare ValueError for a malformed endpoint URL.
         return BackendUnavailableError(f"{operation}: {err}", code="InvalidEndpoint")
-    return RecognitionError(f"{operation}: {err}", code=name)
+    return _error_class_of(err)(f"{operation}: {err}", code=type(err).__name__)
 
 
 # --- configuration and client construction ------------------------------------------------------
@@ -259,6 +275,8 @@ class BackendConfig:
     secret_access_key: str = field(repr=False)
     region: str = "eu-west-2"
     endpoint_url: str | None = None
+    # An https engine whose certificate is pinned (a bridge's engine): SHA-256 of its DER form.
+    cert_sha256: bytes | None = None
 
     @property
     def is_aws(self) -> bool:
@@ -319,6 +337,63 @@ def check_region(config: BackendConfig) -> None:
     raise WrongRegionError(f"AWS Rekognition is not available in region {config.region!r}")
 
 
+class PinMismatchError(BotoCoreError):  # type: ignore[misc]  # botocore is untyped
+    """The server's certificate is not the pinned one (raised before any request is sent).
+
+    Not one of botocore's connection errors, so its retry handler does not try again.
+    """
+
+    fmt = "The certificate of {endpoint_url} is not the pinned one"
+
+
+class PinnedURLLib3Session(URLLib3Session):  # type: ignore[misc]  # botocore is untyped
+    """botocore's HTTP session, trusting exactly one certificate: the pinned one.
+
+    urllib3 checks ``assert_fingerprint`` right after the TLS handshake, before the request
+    (and its signed body) is written; no certificate authority or host name is consulted, since
+    a bridge's certificate is self-signed and its address may change.
+    """
+
+    def __init__(self, cert_sha256: bytes, **kwargs: Any) -> None:
+        """Pin the SHA-256 of the server's DER certificate."""
+        super().__init__(verify=False, **kwargs)
+        self._pin_hex = cert_sha256.hex()
+
+    def _setup_ssl_cert(self, conn: Any, url: str, verify: Any) -> None:
+        conn.cert_reqs = "CERT_NONE"
+        conn.ca_certs = None
+        conn.assert_fingerprint = self._pin_hex
+
+    def send(self, request: AWSPreparedRequest) -> AWSResponse:
+        """Send; a certificate that is not the pinned one is its own, non-retried error."""
+        try:
+            response: AWSResponse = super().send(request)
+        except BotoSSLError as err:
+            if "Fingerprints did not match" in str(err):
+                raise PinMismatchError(endpoint_url=request.url) from err
+            raise
+        return response
+
+
+def _pin_certificate(client: Any, cert_sha256: bytes) -> None:
+    """Make the client's endpoint talk only to the pinned certificate.
+
+    botocore builds its HTTP session inside the client with no way to pass one in, and its
+    ``verify`` option only takes certificate authorities. So the endpoint's session is replaced
+    by a pinned one with the same timeouts and pool size (and no proxy: a bridge is on the
+    local network), and the unused original is closed.
+    """
+    botocore_cfg = client.meta.config
+    endpoint = client._endpoint  # see the docstring
+    original = endpoint.http_session
+    endpoint.http_session = PinnedURLLib3Session(
+        cert_sha256,
+        timeout=(botocore_cfg.connect_timeout, botocore_cfg.read_timeout),
+        max_pool_connections=botocore_cfg.max_pool_connections,
+    )
+    original.close()
+
+
 def create_boto3_client(config: BackendConfig) -> Any:
     """Build the boto3 Rekognition client for config (blocking: run it in an executor)."""
     if not config.access_key_id or not config.secret_access_key:
@@ -330,7 +405,10 @@ def create_boto3_client(config: BackendConfig) -> Any:
         aws_secret_access_key=config.secret_access_key,
         region_name=config.region,
     )
-    return session.client(SERVICE, endpoint_url=config.endpoint_url, config=botocore_config())
+    client = session.client(SERVICE, endpoint_url=config.endpoint_url, config=botocore_config())
+    if config.cert_sha256 is not None:
+        _pin_certificate(client, config.cert_sha256)
+    return client
 
 
 # --- rate limiting ------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Actions: enrol, update, remove and list watchlist entries."""
+"""Actions: enrol, update, remove and list watchlist entries, review matches, and rotate a
+store's credentials on its bridge."""
 
 from __future__ import annotations
 
@@ -17,12 +18,22 @@ from homeassistant.core import (
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import probatio
 
-from .const import DOMAIN, Category
-from .data import SmartShopConfigEntry
+from .bridge_client import BridgeError
+from .const import (
+    CONF_API_TOKEN,
+    CONF_CLIENT_ID,
+    CONF_ENGINE_ACCESS_KEY_ID,
+    CONF_ENGINE_SECRET_ACCESS_KEY,
+    DOMAIN,
+    LOGGER,
+    Category,
+)
+from .data import SmartShopConfigEntry, is_legacy_pairing, make_bridge_client
 from .errors import action_error
 from .imaging import prepare_image
 from .incidents import ReviewStatus
@@ -37,6 +48,7 @@ SERVICE_UPDATE: Final = "update_person"
 SERVICE_REMOVE: Final = "remove_person"
 SERVICE_LIST: Final = "list_people"
 SERVICE_REVIEW: Final = "review_match"
+SERVICE_ROTATE: Final = "rotate_bridge_credentials"
 
 ATTR_WATCHLIST: Final = "watchlist"
 ATTR_PERSON_ID: Final = "person_id"
@@ -96,6 +108,7 @@ REVIEW_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_REVIEWER): cv.string,
     }
 )
+ROTATE_SCHEMA = probatio.Schema({probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -289,6 +302,49 @@ async def _async_review(call: ServiceCall) -> ServiceResponse:
     return {"incident": reviewed.as_dict(), "changed": True}
 
 
+async def _async_rotate(call: ServiceCall) -> None:
+    """New credentials on the store's bridge; the old ones end at the first use of the new."""
+    hass = call.hass
+    entry = _entry(hass, call)
+    bridge = entry.runtime_data.bridge
+    if bridge is None:
+        raise _error("no_bridge", store=entry.title)
+    if is_legacy_pairing(entry.data):
+        raise _error("bridge_not_updated", store=entry.title)
+    try:
+        credentials = await bridge.client.rotate()
+    except BridgeError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="rotation_failed",
+            translation_placeholders={"store": entry.title, "error": str(err)},
+        ) from err
+    # The event stream still runs on the old token, which is about to end: stop it rather than
+    # have it refused and ask for re-authentication.
+    await bridge.stop()
+    data = dict(entry.data) | {
+        CONF_CLIENT_ID: credentials.client_id,
+        CONF_API_TOKEN: credentials.api_token,
+        CONF_ENGINE_ACCESS_KEY_ID: credentials.engine_access_key_id,
+        CONF_ENGINE_SECRET_ACCESS_KEY: credentials.engine_secret_access_key,
+    }
+    # Saved first: from now on only the new credentials are certain to work. The store's update
+    # listener reloads it with them.
+    changed = hass.config_entries.async_update_entry(entry, data=data)
+    try:
+        # The first use of the new token ends the old token and engine key on the bridge.
+        await make_bridge_client(async_get_clientsession(hass), data).info()
+    except BridgeError as err:
+        LOGGER.warning(
+            "%s: the new bridge credentials are saved but not used yet (%s); the old ones end "
+            "when the store next connects",
+            entry.title,
+            err,
+        )
+    if not (changed and entry.update_listeners):
+        hass.config_entries.async_schedule_reload(entry.entry_id)
+
+
 def _public(person: Person) -> dict[str, Any]:
     data = person.as_dict()
     data.pop("face_ids")
@@ -314,3 +370,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_REVIEW, _async_review, REVIEW_SCHEMA, SupportsResponse.OPTIONAL
     )
+    hass.services.async_register(DOMAIN, SERVICE_ROTATE, _async_rotate, ROTATE_SCHEMA)

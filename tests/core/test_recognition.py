@@ -2,7 +2,8 @@
 
 Service responses come from botocore's Stubber (which validates request parameters against the
 real Rekognition model) or, where botocore's own retry and logging paths matter, from a
-``before-send`` hook on a real client. Nothing touches the network.
+``before-send`` hook on a real client. Only the certificate pinning of a bridge's engine is tested
+against a real HTTPS server, on loopback.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import asyncio
 import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import json
 import logging
 from pathlib import Path
+import threading
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, ClassVar
 import uuid
 
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
@@ -41,6 +44,7 @@ from custom_components.smartshop.recognition import (
     AuthenticationError,
     BackendConfig,
     BackendUnavailableError,
+    CertificateMismatchError,
     CollectionNotFoundError,
     FaceMatch,
     FrameResult,
@@ -56,6 +60,7 @@ from custom_components.smartshop.recognition import (
     botocore_config,
     create_boto3_client,
 )
+from edge_bridge.tls import BridgeCertificate, load_or_create_certificate
 
 ROOT = Path(__file__).parent.parent.parent
 ASTRONAUT = (ROOT / "tests" / "fixtures" / "faces" / "astronaut.jpg").read_bytes()
@@ -1004,3 +1009,89 @@ async def test_debug_logs_carry_no_image_and_no_secret(
     assert "<redacted>" in caplog.text
     assert sent["Image"]["Bytes"][:64] not in caplog.text
     assert SECRET not in caplog.text
+
+
+class _EngineHandler(BaseHTTPRequestHandler):
+    """A Rekognition-compatible engine that knows no collection (enough for ``validate``)."""
+
+    requests: ClassVar[list[tuple[str, int]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.requests.append((self.headers.get("X-Amz-Target", ""), len(body)))
+        answer = json.dumps({"__type": "ResourceNotFoundException", "Message": "none"}).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture(scope="module")
+def engine_certificate(tmp_path_factory: pytest.TempPathFactory) -> BridgeCertificate:
+    """The engine's certificate, made as a bridge makes its own."""
+    return load_or_create_certificate(tmp_path_factory.mktemp("engine-tls"))
+
+
+@pytest.fixture
+def tls_engine(
+    engine_certificate: BridgeCertificate, socket_enabled: None
+) -> Iterator[tuple[str, list[tuple[str, int]]]]:
+    """A real HTTPS engine on loopback in a thread: (its URL, the requests it received)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _EngineHandler)
+    server.socket = engine_certificate.server_context().wrap_socket(server.socket, server_side=True)
+    _EngineHandler.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}", _EngineHandler.requests
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def _pinned(url: str, pin: bytes) -> RecognitionClient:
+    return RecognitionClient(
+        BackendConfig(
+            access_key_id="SSKENGINE1", secret_access_key=SECRET, endpoint_url=url, cert_sha256=pin
+        )
+    )
+
+
+async def test_engine_pinned_by_certificate(
+    tls_engine: tuple[str, list[tuple[str, int]]], engine_certificate: BridgeCertificate
+) -> None:
+    """Through boto3 itself: the engine's self-signed certificate is accepted because it is
+    the pinned one (no authority is asked), and the signed request reaches it."""
+    url, received = tls_engine
+    client = _pinned(url, engine_certificate.sha256)
+    await client.validate()
+    assert [target for target, _ in received] == ["RekognitionService.DescribeCollection"]
+    assert received[0][1] > 0
+    boto = await client._get_client()
+    assert isinstance(boto._endpoint.http_session, recognition.PinnedURLLib3Session)
+    await client.close()
+
+
+async def test_engine_with_another_certificate_gets_nothing(
+    tls_engine: tuple[str, list[tuple[str, int]]],
+) -> None:
+    """Another certificate than the pinned one: a certificate error, raised once (not retried)
+    and before any request, so no signed request nor image reaches the impostor."""
+    url, received = tls_engine
+    client = _pinned(url, bytes(32))
+    with pytest.raises(CertificateMismatchError) as caught:
+        await client.validate()
+    assert caught.value.reason == "certificate_mismatch"
+    assert received == []
+    assert client.calls["DescribeCollection"] == 1
+    await client.close()
+
+
+def test_unpinned_clients_keep_botocore_session() -> None:
+    """AWS and engines by URL keep botocore's own HTTP session (certificate authorities)."""
+    client = create_boto3_client(ENGINE)
+    assert not isinstance(client._endpoint.http_session, recognition.PinnedURLLib3Session)
+    client.close()

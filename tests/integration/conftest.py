@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
+import secrets
 import time
 from typing import Any
 from unittest.mock import patch
@@ -21,9 +22,23 @@ from pytest_homeassistant_custom_component.common import (
     setup_test_component_platform,
 )
 
+from custom_components.smartshop.bridge_protocol import (
+    CREDENTIALS_PATH,
+    PAIR_PATH,
+    ROTATE_PATH,
+    PairedCredentials,
+    PairingCode,
+    PairRequest,
+    PairResponse,
+    ProtocolError,
+    bridge_proof,
+    client_proof,
+    proofs_equal,
+)
 from custom_components.smartshop.const import (
     CONF_ACCESS_KEY_ID,
     CONF_AI_OPT_OUT,
+    CONF_API_TOKEN,
     CONF_BACKEND,
     CONF_BRIDGE_HOST,
     CONF_BRIDGE_ID,
@@ -31,10 +46,14 @@ from custom_components.smartshop.const import (
     CONF_BRIDGE_PORT,
     CONF_CAMERA_ENTITY,
     CONF_CATEGORY,
+    CONF_CERT_SHA256,
+    CONF_CLIENT_ID,
     CONF_COLLECTION_ID,
     CONF_DPIA_DONE,
+    CONF_ENGINE_ACCESS_KEY_ID,
     CONF_ENGINE_ON_BRIDGE,
     CONF_ENGINE_PORT,
+    CONF_ENGINE_SECRET_ACCESS_KEY,
     CONF_LOCATION,
     CONF_NAME,
     CONF_OWNED,
@@ -47,6 +66,7 @@ from custom_components.smartshop.const import (
     SUBENTRY_CAMERA,
     SUBENTRY_WATCHLIST,
 )
+from edge_bridge.tls import BridgeCertificate, load_or_create_certificate
 from tests.face_events import face_event
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -237,7 +257,7 @@ def store_entry(
         title="High Street",
         unique_id="high_street" if legacy else STORE_ID,
         version=1,
-        minor_version=1 if legacy else 2,
+        minor_version=1 if legacy else 3,
         data={
             CONF_STORE_NAME: "High Street",
             **identity,
@@ -277,27 +297,135 @@ def still_camera(hass: HomeAssistant, face_jpeg: bytes) -> Generator[StillCamera
     yield camera
 
 
-class FakeBridge:
-    """An edge bridge's API on loopback: ``/info`` and an idle event WebSocket behind its key.
+# After this many wrong proofs the fake bridge answers 429, as a real one does.
+PAIRING_ATTEMPTS = 5
 
-    Tests change ``bridge_id`` or ``engine_port`` to play a different bridge at the same address.
+
+class FakeBridge:
+    """An edge bridge's API on loopback, over TLS with its own certificate, as the real one.
+
+    It pairs clients by code (``new_code``) or, once, by the old shared key of a bridge updated
+    from the version before TLS (``legacy_key``); gives each client its own token; rotates and
+    revokes them. ``/info`` and an idle event WebSocket sit behind the tokens. With ``tls``
+    False it plays that older bridge instead: plain HTTP, the shared key as bearer token, no
+    pairing. ``impostor`` answers pairing without knowing any secret (a device that took the
+    bridge's address). Tests change ``bridge_id`` or ``engine_port`` to play a different bridge.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, certificate: BridgeCertificate, *, tls: bool = True) -> None:
         self.bridge_id = BRIDGE_ID
-        self.key = BRIDGE_KEY
+        self.certificate = certificate
+        self.tls = tls
+        self.legacy_key: str | None = BRIDGE_KEY
+        self.impostor = False
         self.engine_port: int | None = 8766
         self.cameras: list[dict[str, Any]] = []
         self.host = "127.0.0.1"
         self.port = 0
+        self.codes: set[bytes] = set()
+        self.tokens: dict[str, PairedCredentials] = {}
+        self.rotations: dict[str, str] = {}  # new token -> the token it replaces
+        self.client_names: list[str] = []
+        self.pair_requests = 0
+        self.failed_attempts = 0
+        self.refused: list[str] = []  # tokens refused, in order
         self._streams: list[web.WebSocketResponse] = []
         app = web.Application()
         app.router.add_get("/api/v1/info", self._info)
         app.router.add_get("/api/v1/events", self._events)
+        if tls:
+            app.router.add_post(PAIR_PATH, self._pair)
+            app.router.add_post(ROTATE_PATH, self._rotate)
+            app.router.add_delete(CREDENTIALS_PATH, self._revoke)
         self.server = TestServer(app, host=self.host)
 
+    async def start(self) -> None:
+        await self.server.start_server(ssl=self.certificate.server_context() if self.tls else None)
+        self.port = int(self.server.port or 0)
+
+    @property
+    def pin(self) -> bytes:
+        return self.certificate.sha256
+
+    def new_code(self) -> str:
+        """A single-use pairing code, as ``--show-pairing-code`` prints it."""
+        code = PairingCode.new(self.pin)
+        self.codes.add(code.secret)
+        return str(code)
+
+    def issue(self, client_name: str = "test") -> PairedCredentials:
+        """New credentials for a client, as pairing makes them."""
+        number = len(self.client_names) + 1
+        credentials = PairedCredentials(
+            client_id=f"client-{number}",
+            api_token=secrets.token_urlsafe(24),
+            engine_access_key_id=f"SSK{secrets.token_hex(8).upper()}",
+            engine_secret_access_key=secrets.token_urlsafe(30),
+        )
+        self.tokens[credentials.api_token] = credentials
+        self.client_names.append(client_name)
+        return credentials
+
     def _authorised(self, request: web.Request) -> bool:
-        return request.headers.get("Authorization") == f"Bearer {self.key}"
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not self.tls:
+            ok = self.legacy_key is not None and token == self.legacy_key
+        else:
+            ok = token in self.tokens
+            if ok and token in self.rotations:
+                # The first use of a rotated token ends the credentials it replaces.
+                self.tokens.pop(self.rotations.pop(token), None)
+        if not ok:
+            self.refused.append(token)
+        return ok
+
+    async def _pair(self, request: web.Request) -> web.Response:
+        self.pair_requests += 1
+        try:
+            pair_request = PairRequest.from_wire(await request.json())
+        except (ProtocolError, ValueError):
+            return web.json_response({"error": "bad_request"}, status=400)
+        if self.failed_attempts >= PAIRING_ATTEMPTS:
+            return web.json_response({"error": "too_many_attempts"}, status=429)
+        secrets_known = [*self.codes, *([self.legacy_key.encode()] if self.legacy_key else [])]
+        secret = next(
+            (
+                known
+                for known in secrets_known
+                if proofs_equal(
+                    pair_request.proof, client_proof(known, self.pin, pair_request.nonce)
+                )
+            ),
+            None,
+        )
+        if self.impostor:
+            secret = b"an impostor knows no secret"
+        elif secret is None:
+            self.failed_attempts += 1
+            return web.json_response(
+                {"error": "unauthorized", "message": "wrong, used or expired code"}, status=401
+            )
+        elif secret in self.codes:
+            self.codes.discard(secret)
+        else:
+            self.legacy_key = None  # the old key migrates one client, once
+        credentials = self.issue(pair_request.client_name)
+        proof = bridge_proof(secret, self.pin, pair_request.nonce, credentials)
+        return web.json_response(PairResponse(self.bridge_id, credentials, proof).to_wire())
+
+    async def _rotate(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        old = request.headers["Authorization"].removeprefix("Bearer ")
+        credentials = self.issue("rotated")
+        self.rotations[credentials.api_token] = old
+        return web.json_response({"credentials": credentials.to_wire()})
+
+    async def _revoke(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        self.tokens.pop(request.headers["Authorization"].removeprefix("Bearer "))
+        return web.Response(status=204)
 
     async def _info(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
@@ -349,7 +477,8 @@ class FakeBridge:
             await ws.close()
 
     def entry_data(self, backend: str = "engine") -> dict[str, Any]:
-        """Config entry data of a store paired with this bridge."""
+        """Config entry data of a store paired with this bridge (credentials issued now)."""
+        credentials = self.issue("Home Assistant")
         data: dict[str, Any] = {
             CONF_STORE_NAME: "Back office",
             CONF_BACKEND: backend,
@@ -357,19 +486,53 @@ class FakeBridge:
             CONF_BRIDGE_ID: self.bridge_id,
             CONF_BRIDGE_HOST: self.host,
             CONF_BRIDGE_PORT: self.port,
-            CONF_BRIDGE_KEY: self.key,
+            CONF_CLIENT_ID: credentials.client_id,
+            CONF_API_TOKEN: credentials.api_token,
+            CONF_ENGINE_ACCESS_KEY_ID: credentials.engine_access_key_id,
+            CONF_ENGINE_SECRET_ACCESS_KEY: credentials.engine_secret_access_key,
+            CONF_CERT_SHA256: self.pin.hex(),
         }
+        return data | self._backend_data(backend)
+
+    def legacy_entry_data(self, backend: str = "engine") -> dict[str, Any]:
+        """Config entry data of a store paired before TLS: the bridge's shared key, no pin."""
+        assert self.legacy_key is not None
+        data: dict[str, Any] = {
+            CONF_STORE_NAME: "Back office",
+            CONF_BACKEND: backend,
+            CONF_REGION: "eu-west-2",
+            CONF_BRIDGE_ID: self.bridge_id,
+            CONF_BRIDGE_HOST: self.host,
+            CONF_BRIDGE_PORT: self.port,
+            CONF_BRIDGE_KEY: self.legacy_key,
+        }
+        return data | self._backend_data(backend)
+
+    def _backend_data(self, backend: str) -> dict[str, Any]:
         if backend == "engine":
-            return data | {CONF_ENGINE_ON_BRIDGE: True, CONF_ENGINE_PORT: self.engine_port}
-        return data | {CONF_ACCESS_KEY_ID: ACCESS_KEY, CONF_SECRET_ACCESS_KEY: SECRET_KEY}
+            return {CONF_ENGINE_ON_BRIDGE: True, CONF_ENGINE_PORT: self.engine_port}
+        return {CONF_ACCESS_KEY_ID: ACCESS_KEY, CONF_SECRET_ACCESS_KEY: SECRET_KEY}
+
+
+@pytest.fixture(scope="session")
+def bridge_certificate(tmp_path_factory: pytest.TempPathFactory) -> BridgeCertificate:
+    """The fake bridge's certificate, made as a real bridge makes it."""
+    return load_or_create_certificate(tmp_path_factory.mktemp("bridge-tls"))
+
+
+@pytest.fixture(scope="session")
+def other_certificate(tmp_path_factory: pytest.TempPathFactory) -> BridgeCertificate:
+    """Another device's certificate (a replaced bridge, or one impersonating it)."""
+    return load_or_create_certificate(tmp_path_factory.mktemp("other-tls"))
 
 
 @pytest.fixture
-async def fake_bridge(hass: HomeAssistant, socket_enabled: None) -> AsyncIterator[FakeBridge]:
+async def fake_bridge(
+    hass: HomeAssistant, socket_enabled: None, bridge_certificate: BridgeCertificate
+) -> AsyncIterator[FakeBridge]:
     """A bridge listening on loopback; stores still loaded at the end are unloaded first."""
-    bridge = FakeBridge()
-    await bridge.server.start_server()
-    bridge.port = int(bridge.server.port or 0)
+    bridge = FakeBridge(bridge_certificate)
+    await bridge.start()
     yield bridge
     for entry in hass.config_entries.async_entries(DOMAIN):
         if entry.state is ConfigEntryState.LOADED:
@@ -378,16 +541,19 @@ async def fake_bridge(hass: HomeAssistant, socket_enabled: None) -> AsyncIterato
 
 
 def bridge_store_entry(
-    bridge: FakeBridge, backend: str = "engine", *, minor_version: int = 2
+    bridge: FakeBridge, backend: str = "engine", *, minor_version: int = 3, legacy: bool = False
 ) -> MockConfigEntry:
-    """A store paired with the fake bridge, on its engine or on AWS; no subentries."""
+    """A store paired with the fake bridge, on its engine or on AWS; no subentries.
+
+    ``legacy``: paired before TLS (the shared key, no credentials of its own).
+    """
     return MockConfigEntry(
         domain=DOMAIN,
         title="Back office",
         unique_id=bridge.bridge_id,
         version=1,
         minor_version=minor_version,
-        data=bridge.entry_data(backend),
+        data=bridge.legacy_entry_data(backend) if legacy else bridge.entry_data(backend),
         options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True},
     )
 

@@ -9,11 +9,13 @@ from unittest.mock import patch
 from homeassistant import config_entries
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 import pytest
 
 from custom_components.smartshop.const import (
     CONF_ACCESS_KEY_ID,
     CONF_AI_OPT_OUT,
+    CONF_ALLOW_INSECURE_HTTP,
     CONF_BACKEND,
     CONF_CATEGORY,
     CONF_COLLECTION_ID,
@@ -151,6 +153,37 @@ async def test_engine_backend(hass: HomeAssistant, rekognition: Rekognition) -> 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"][CONF_ENDPOINT_URL] == "http://127.0.0.1:8766"
     assert result["data"][CONF_BACKEND] == "engine"
+    assert result["data"][CONF_ALLOW_INSECURE_HTTP] is False  # loopback needs no say-so
+
+
+async def test_engine_over_plain_http_needs_consent_and_warns(
+    hass: HomeAssistant, rekognition: Rekognition
+) -> None:
+    """An http engine on another machine is refused until the owner allows it; the store then
+    shows a warning repair issue for as long as it exists."""
+    result = await _start(hass, "engine")
+    keys = {CONF_ACCESS_KEY_ID: "engine-key", CONF_SECRET_ACCESS_KEY: "engine-secret"}
+    url = {CONF_ENDPOINT_URL: "http://192.168.1.20:8766"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], keys | url)
+    assert result["errors"] == {CONF_ENDPOINT_URL: "insecure_url"}
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], keys | url | {CONF_ALLOW_INSECURE_HTTP: True}
+    )
+    assert result["step_id"] == "compliance"
+    rekognition.credentials_ok()  # the new store's set-up
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    entry = result["result"]
+    issue_id = f"insecure_engine_connection_{entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_store_name_error_then_same_name_as_another_store(
@@ -310,9 +343,16 @@ async def test_reconfigure_engine(hass: HomeAssistant, rekognition: Rekognition)
         result["flow_id"], keys | {CONF_ENDPOINT_URL: "ftp://x"}
     )
     assert result["errors"] == {CONF_ENDPOINT_URL: "invalid_url"}
-    rekognition.credentials_ok()
+    # Plain http to another machine only when the owner ticks the box.
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], keys | {CONF_ENDPOINT_URL: "http://10.0.0.5:8766"}
     )
+    assert result["errors"] == {CONF_ENDPOINT_URL: "insecure_url"}
+    rekognition.credentials_ok()
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        keys | {CONF_ENDPOINT_URL: "http://10.0.0.5:8766", CONF_ALLOW_INSECURE_HTTP: True},
+    )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_ENDPOINT_URL] == "http://10.0.0.5:8766"
+    assert entry.data[CONF_ALLOW_INSECURE_HTTP] is True

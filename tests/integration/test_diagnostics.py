@@ -16,8 +16,11 @@ from syrupy.filters import props
 
 from custom_components.smartshop.const import (
     CONF_ACCESS_KEY_ID,
+    CONF_API_TOKEN,
     CONF_BACKEND,
     CONF_ENDPOINT_URL,
+    CONF_ENGINE_ACCESS_KEY_ID,
+    CONF_ENGINE_SECRET_ACCESS_KEY,
     CONF_SECRET_ACCESS_KEY,
     SECRET_KEYS,
 )
@@ -66,7 +69,12 @@ def _store(kind: str, bridge: FakeBridge) -> MockConfigEntry:
                 CONF_SECRET_ACCESS_KEY: ENGINE_SECRET,
             }
         )
+    if kind == "bridge_legacy":
+        return bridge_store_entry(bridge, legacy=True)
     return bridge_store_entry(bridge, "engine" if kind == "bridge_engine" else "aws")
+
+
+BRIDGE_CREDENTIALS = [CONF_API_TOKEN, CONF_ENGINE_ACCESS_KEY_ID, CONF_ENGINE_SECRET_ACCESS_KEY]
 
 
 @pytest.mark.parametrize(
@@ -74,9 +82,11 @@ def _store(kind: str, bridge: FakeBridge) -> MockConfigEntry:
     [
         ("aws", [ACCESS_KEY, SECRET_KEY]),
         ("engine_by_url", [ENGINE_ACCESS_KEY, ENGINE_SECRET]),
-        # The bridge key is the bridge's bearer token and its engine's SigV4 secret.
-        ("bridge_engine", [BRIDGE_KEY]),
-        ("bridge_aws", [BRIDGE_KEY, ACCESS_KEY, SECRET_KEY]),
+        # A pairing's API token and engine key pair (values made by the bridge: named by key).
+        ("bridge_engine", BRIDGE_CREDENTIALS),
+        ("bridge_aws", [*BRIDGE_CREDENTIALS, ACCESS_KEY, SECRET_KEY]),
+        # A pairing from before TLS: its shared key, then the credentials it migrates to.
+        ("bridge_legacy", [BRIDGE_KEY]),
     ],
 )
 async def test_no_secret_in_diagnostics(
@@ -90,14 +100,22 @@ async def test_no_secret_in_diagnostics(
     """No configured secret's value, nor the backend's or bridge's address, is anywhere in the
     diagnostics of any kind of store."""
     entry = _store(kind, fake_bridge)
-    stored = [entry.data, entry.options, *(sub.data for sub in entry.subentries.values())]
-    configured = {str(part[key]) for part in stored for key in SECRET_KEYS if key in part}
-    assert set(secrets) <= configured, "the store holds the secrets this test looks for"
+
+    def configured() -> set[str]:
+        stored = [entry.data, entry.options, *(sub.data for sub in entry.subentries.values())]
+        return {str(part[key]) for part in stored for key in SECRET_KEYS if key in part}
+
+    before = configured()
+    wanted = {str(entry.data.get(secret, secret)) for secret in secrets}
+    assert wanted <= before, "the store holds the secrets this test looks for"
     await setup_store(hass, rekognition, entry)
+    after = configured()
+    if kind == "bridge_legacy":
+        assert {str(entry.data[key]) for key in BRIDGE_CREDENTIALS} <= after
 
     result = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     text = json.dumps(result)
-    for secret in configured:
+    for secret in before | after:
         assert secret not in text, f"a secret of the {kind} store is in its diagnostics"
     for key in TO_REDACT & set(entry.data):
         assert str(entry.data[key]) not in text, key

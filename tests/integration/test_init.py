@@ -13,7 +13,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er, 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.smartshop.const import CONF_STORE_ID, DOMAIN
+from custom_components.smartshop.const import CONF_BRIDGE_KEY, CONF_STORE_ID, DOMAIN
 
 from .conftest import (
     BRIDGE_ID,
@@ -144,7 +144,7 @@ async def test_migrate_store_named_by_slug(
     await setup_store(hass, rekognition, entry)
 
     assert entry.state is ConfigEntryState.LOADED
-    assert (entry.version, entry.minor_version) == (1, 2)
+    assert (entry.version, entry.minor_version) == (1, 3)
     assert re.fullmatch(r"[0-9a-f]{32}", entry.unique_id or "")
     assert entry.data == data | {CONF_STORE_ID: entry.unique_id}
     assert entry.options == options
@@ -156,27 +156,30 @@ async def test_migrate_store_named_by_slug(
 async def test_migrate_bridge_store_keeps_bridge_id(
     hass: HomeAssistant, rekognition: Rekognition, fake_bridge: FakeBridge
 ) -> None:
-    """A store paired with a bridge was already identified by the bridge: only the version moves."""
-    entry = bridge_store_entry(fake_bridge, minor_version=1)
+    """A store paired with a bridge was already identified by the bridge: the id stays, and its
+    pairing from before TLS moves to credentials of its own (tests/integration/
+    test_bridge_security.py has the details)."""
+    entry = bridge_store_entry(fake_bridge, minor_version=1, legacy=True)
     data = dict(entry.data)
     await setup_store(hass, rekognition, entry)
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     assert entry.unique_id == BRIDGE_ID
-    assert entry.data == data
+    assert CONF_BRIDGE_KEY not in entry.data
+    assert {k: v for k, v in data.items() if k != CONF_BRIDGE_KEY}.items() <= entry.data.items()
 
 
 async def test_store_from_newer_minor_version_loads_unchanged(
     hass: HomeAssistant, rekognition: Rekognition
 ) -> None:
-    """A store saved by a later SmartShop of the same major version (1.3) loads as it is."""
+    """A store saved by a later SmartShop of the same major version (1.4) loads as it is."""
     entry = store_entry(watchlist=False, camera=None)
     entry.add_to_hass(hass)
-    hass.config_entries.async_update_entry(entry, minor_version=3)
+    hass.config_entries.async_update_entry(entry, minor_version=4)
     data = dict(entry.data)
     await setup_store(hass, rekognition, entry)
     assert entry.state is ConfigEntryState.LOADED
-    assert (entry.minor_version, entry.unique_id, dict(entry.data)) == (3, STORE_ID, data)
+    assert (entry.minor_version, entry.unique_id, dict(entry.data)) == (4, STORE_ID, data)
 
 
 async def test_backend_checked_as_soon_as_the_bridge_returns(

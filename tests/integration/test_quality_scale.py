@@ -29,8 +29,12 @@ import yaml
 from custom_components.smartshop import const, errors, recognition
 from custom_components.smartshop.bridge_client import (
     BridgeAuthError,
+    BridgeCertificateError,
     BridgeConnectionError,
     BridgeError,
+    BridgeNotTLSError,
+    PairingRateLimitedError,
+    PairingRefusedError,
 )
 from custom_components.smartshop.bridge_protocol import SERVICE_TYPE
 from custom_components.smartshop.data import BackendHealth
@@ -132,6 +136,10 @@ def _sample_errors() -> list[recognition.RecognitionError | BridgeError]:
     samples: list[recognition.RecognitionError | BridgeError] = [
         BridgeAuthError("refused"),
         BridgeConnectionError("unreachable"),
+        BridgeCertificateError("another certificate"),
+        BridgeNotTLSError("plain HTTP"),
+        PairingRefusedError("used code"),
+        PairingRateLimitedError("too many"),
     ]
     for cls in vars(recognition).values():
         if not (isinstance(cls, type) and issubclass(cls, recognition.RecognitionError)):

@@ -44,7 +44,7 @@ def _bridge_store(bridge: FakeBridge) -> MockConfigEntry:
         title="Back office",
         unique_id=bridge.bridge_id,
         version=1,
-        minor_version=2,
+        minor_version=3,
         data=bridge.entry_data("aws"),
         options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True},
         subentries_data=[theft_watchlist()],
