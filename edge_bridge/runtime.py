@@ -21,7 +21,13 @@ from .events import EventHub, FaceEvent
 from .model_files import ModelFiles
 from .pipeline import CameraUnit, CameraWorker, FacePipeline
 from .protocol import engine_access_key_id
-from .server_guard import ServerLimits, guarded_runner, prepare_serving, server_name
+from .server_guard import (
+    GuardedTCPSite,
+    ServerLimits,
+    guarded_runner,
+    prepare_serving,
+    server_name,
+)
 from .settings import BridgeConfig, Listen
 
 _LOGGER = logging.getLogger(__name__)
@@ -156,9 +162,9 @@ class Bridge:
         # Connection cap, header/idle timeout, quiet bad-request and loop errors, raised
         # descriptor limit: see server_guard.
         prepare_serving()
-        runner: web.AppRunner = guarded_runner(app, ServerLimits(name=server_name(what)))
+        runner = guarded_runner(app, ServerLimits(name=server_name(what)))
         await runner.setup()
-        site = web.TCPSite(
+        site = GuardedTCPSite(
             runner, listen.host, listen.port, reuse_address=True, ssl_context=ssl_context
         )
         try:
