@@ -14,8 +14,9 @@ on the shop LAN cannot exhaust the process's file descriptors, memory or log.
 * **Descriptors**: :func:`raise_nofile_limit` raises RLIMIT_NOFILE's soft limit to the hard
   limit at start.
 
-Use :func:`guarded_runner` instead of ``web.AppRunner`` and call :func:`install_loop_guards`
-once the loop runs.
+Use :func:`guarded_runner` instead of ``web.AppRunner`` and :class:`GuardedTCPSite` instead of
+``web.TCPSite`` (TLS handshakes then also end within the idle timeout), and call
+:func:`prepare_serving` once the loop runs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import asyncio
 from dataclasses import dataclass
 import logging
 import resource
+import ssl
 from typing import Any, Final
 
 from aiohttp import web
@@ -143,6 +145,46 @@ class GuardedAppRunner(web.AppRunner):
             limits=self.limits,
             **kwargs,
         )
+
+
+class GuardedTCPSite(web.TCPSite):
+    """``web.TCPSite`` whose TLS handshakes must finish within the idle timeout.
+
+    A connection counts against the cap once its TLS handshake is done (that is when aiohttp
+    sees it); until then asyncio's handshake timeout (60 s by default) is all that closes a
+    connection that never starts TLS. This site shortens it to the server's idle timeout.
+    """
+
+    def __init__(
+        self,
+        runner: GuardedAppRunner,
+        host: str | None,
+        port: int,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        reuse_address: bool | None = None,
+    ) -> None:
+        super().__init__(runner, host, port, ssl_context=ssl_context, reuse_address=reuse_address)
+        self.handshake_timeout_s = runner.limits.idle_timeout_s
+
+    async def start(self) -> None:
+        # As aiohttp's TCPSite.start, plus ssl_handshake_timeout.
+        await web.BaseSite.start(self)
+        loop = asyncio.get_running_loop()
+        server = self._runner.server
+        assert server is not None
+        self._server = await loop.create_server(
+            server,
+            self._host,
+            self._port,
+            ssl=self._ssl_context,
+            backlog=self._backlog,
+            reuse_address=self._reuse_address,
+            reuse_port=self._reuse_port,
+            ssl_handshake_timeout=self.handshake_timeout_s if self._ssl_context else None,
+        )
+        sockets = self._server.sockets
+        self._bound_port = sockets[0].getsockname()[1] if sockets else self._port
 
 
 def guarded_runner(app: web.Application, limits: ServerLimits) -> GuardedAppRunner:

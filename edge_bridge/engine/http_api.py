@@ -40,6 +40,7 @@ from edge_bridge.model_files import ModelFiles, locate_models
 from edge_bridge.server_guard import (
     DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_MAX_CONNECTIONS,
+    GuardedTCPSite,
     ServerLimits,
     guarded_runner,
     install_loop_guards,
@@ -203,7 +204,7 @@ async def start_engine(
     runner = guarded_runner(app, config.server_limits())
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, port, ssl_context=ssl_context)
+        site = GuardedTCPSite(runner, host, port, ssl_context=ssl_context)
         await site.start()
     except BaseException:
         await runner.cleanup()
