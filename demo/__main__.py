@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import os
 from pathlib import Path
-import secrets
 import shutil
 import signal
 import socket
@@ -57,16 +56,6 @@ READY_LINE = "SmartShop demo is running."
 def log(message: str) -> None:
     """Progress for the person running the demo."""
     print(f"[demo {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-def _demo_key() -> str:
-    """The demo bridge's pairing key: made once, kept in .demo/ (so re-runs pair the same way)."""
-    path = WORK / "bridge-pairing-key"
-    if not path.is_file():
-        WORK.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def _stop(proc: subprocess.Popen[bytes], name: str) -> None:
@@ -127,15 +116,13 @@ def _ports_free(*ports: int) -> None:
                 )
 
 
-def _start_bridge() -> tuple[RunningBridge, str]:
-    """The demo bridge on the demo clip, and its pairing key."""
+def _start_bridge() -> RunningBridge:
+    """The demo bridge on the demo clip."""
     log("preparing the demo clip (public-domain faces)")
     clip = demo_clip(WORK / "clip")
-    key = _demo_key()
     bridge_config = write_config(
         WORK / "bridge",
         bridge_id=BRIDGE_ID,
-        api_key=key,
         clip=clip,
         api_port=BRIDGE_API_PORT,
         engine_port=ENGINE_PORT,
@@ -144,20 +131,20 @@ def _start_bridge() -> tuple[RunningBridge, str]:
     )
     log("starting the edge bridge and its recognition engine")
     try:
-        bridge = start_bridge(bridge_config, bridge_id=BRIDGE_ID, api_key=key)
+        bridge = start_bridge(bridge_config, bridge_id=BRIDGE_ID)
     except BridgeStartError as err:
         raise DemoError(str(err)) from err
     log(
-        f"bridge API on http://127.0.0.1:{bridge.api_port}, "
-        f"engine on http://127.0.0.1:{bridge.engine_port}"
+        f"bridge API on https://127.0.0.1:{bridge.api_port}, "
+        f"engine on https://127.0.0.1:{bridge.engine_port}"
     )
-    return bridge, key
+    return bridge
 
 
 async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
     started = time.monotonic()
     _ports_free(HA_PORT, BRIDGE_API_PORT, ENGINE_PORT)
-    bridge, key = _start_bridge()
+    bridge = _start_bridge()
     ha_log = WORK / "homeassistant.log"
     ha = start_process(ha_python, write_config_dir(WORK / "homeassistant"), ha_log)
     try:
@@ -179,12 +166,12 @@ async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
 
                 async def prepare() -> None:
                     log("setting up the demo store (bridge pairing, watchlist, offender)")
-                    await ensure_store(api, ws, bridge_port=bridge.api_port, key=key)
+                    await ensure_store(api, ws, bridge)
                     await ensure_offender(api)
                     log("waiting for the demo offender to walk past the camera")
 
                 if check:
-                    alert = AlertCheck(api, ws, Bridge(f"http://127.0.0.1:{bridge.api_port}", key))
+                    alert = AlertCheck(api, ws, Bridge(bridge.log_path))
                     remaining = CHECK_TIMEOUT_S - (time.monotonic() - started)
                     try:
                         async with asyncio.timeout(max(remaining, 30)):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import hashlib
 import os
 from pathlib import Path
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -15,9 +17,11 @@ from typing import IO
 import yaml
 
 from edge_bridge import democlip
+from edge_bridge.tls import CERT_FILE
 
 REPO = Path(__file__).resolve().parent.parent
-LISTEN_RE = re.compile(r"(bridge API|recognition engine) listening on http://[^:]+:(\d+)")
+LISTEN_RE = re.compile(r"(bridge API|recognition engine) listening on https://[^:]+:(\d+)")
+CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){7}\b")
 
 
 class BridgeStartError(RuntimeError):
@@ -30,13 +34,23 @@ class RunningBridge:
 
     proc: subprocess.Popen[bytes]
     bridge_id: str
-    api_key: str
     host: str
     api_port: int
     engine_port: int
     log_path: Path
     config_path: Path
     _log: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def pairing_code(self) -> str:
+        """The bridge's unused pairing code (a new one once the last was used), from its CLI."""
+        return show_pairing_code(self.config_path)
+
+    @property
+    def cert_sha256(self) -> bytes:
+        """The pin of the certificate the bridge serves."""
+        config = yaml.safe_load(self.config_path.read_text())
+        return certificate_sha256(Path(config["data_dir"]) / "tls" / CERT_FILE)
 
     def stop(self, timeout: float = 20.0) -> int:
         """SIGTERM, then SIGKILL if it does not stop in time; returns the exit code."""
@@ -62,12 +76,34 @@ def demo_clip(cache: Path) -> Path:
     return clip
 
 
+def show_pairing_code(config_path: Path) -> str:
+    """Run ``python -m edge_bridge --show-pairing-code`` for this configuration."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "edge_bridge", "--config", str(config_path), "--show-pairing-code"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    found = CODE_RE.search(done.stdout)
+    if done.returncode != 0 or found is None:
+        raise BridgeStartError(f"no pairing code from the bridge: {done.stderr.strip()}")
+    return found[0]
+
+
+def certificate_sha256(cert_path: Path) -> bytes:
+    """SHA-256 of a PEM certificate's DER form (the pin)."""
+    der = ssl.PEM_cert_to_DER_cert(cert_path.read_text())
+    return hashlib.sha256(der).digest()
+
+
 def write_config(
     workdir: Path,
     *,
     bridge_id: str,
-    api_key: str,
     clip: Path,
+    legacy_api_key: str | None = None,
     host: str = "127.0.0.1",
     api_port: int = 0,
     engine_port: int = 0,
@@ -76,12 +112,18 @@ def write_config(
     visit_gap_s: float = 4.0,
     camera_id: str = "front-door",
 ) -> Path:
-    """A bridge configuration that reads the clip as one looping camera, on loopback."""
+    """A bridge configuration that reads the clip as one looping camera, on loopback.
+
+    ``legacy_api_key`` configures the key of a bridge paired before TLS (to test migration).
+    """
+    api: dict[str, object] = {"listen": f"{host}:{api_port}"}
+    if legacy_api_key:
+        api["api_key"] = legacy_api_key
     config = {
         "bridge_id": bridge_id,
         "data_dir": str(workdir / "data"),
         "log_level": "info",
-        "api": {"listen": f"{host}:{api_port}", "api_key": api_key},
+        "api": api,
         "engine": {"listen": f"{host}:{engine_port}", "region": "eu-west-2"},
         "discovery": {"enabled": False},
         # The clip lasts seconds and loops: a person gone for 4 s is a new visit (default 300 s).
@@ -103,7 +145,7 @@ def write_config(
 
 
 def start_bridge(
-    config_path: Path, *, bridge_id: str, api_key: str, host: str = "127.0.0.1", within: float = 90
+    config_path: Path, *, bridge_id: str, host: str = "127.0.0.1", within: float = 90
 ) -> RunningBridge:
     """Run ``python -m edge_bridge --config`` and wait until both listeners are up."""
     log_path = config_path.with_suffix(".log")
@@ -133,7 +175,6 @@ def start_bridge(
     return RunningBridge(
         proc=proc,
         bridge_id=bridge_id,
-        api_key=api_key,
         host=host,
         api_port=ports["bridge API"],
         engine_port=ports["recognition engine"],

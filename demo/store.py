@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from .bridge_process import RunningBridge
 from .home_assistant import FACES, DemoError, HomeAssistantApi, WebSocket
 
 STORE = "Demo shop"
@@ -30,9 +31,10 @@ async def _states(ws: WebSocket, entry_id: str) -> AsyncIterator[str]:
             yield entry["state"]
 
 
-async def ensure_store(api: HomeAssistantApi, ws: WebSocket, *, bridge_port: int, key: str) -> str:
-    """Pair the demo bridge (engine backend) and add the "Demo" watchlist, once; return when
-    the store is loaded with its watchlist."""
+async def ensure_store(api: HomeAssistantApi, ws: WebSocket, bridge: RunningBridge) -> str:
+    """Pair the demo bridge (engine backend) with a pairing code from its command line, as an
+    owner would, and add the "Demo" watchlist, once; return when the store is loaded with its
+    watchlist."""
     entries = await api.get("/api/config/config_entries/entry?domain=smartshop")
     if entries:
         entry_id = str(entries[0]["entry_id"])
@@ -40,10 +42,11 @@ async def ensure_store(api: HomeAssistantApi, ws: WebSocket, *, bridge_port: int
             async for state in _states(ws, entry_id):
                 if state == "loaded":
                     return entry_id
+    code = await asyncio.to_thread(lambda: bridge.pairing_code)
     flow = await api.post("/api/config/config_entries/flow", {"handler": "smartshop"})
     steps: list[dict[str, Any]] = [
         {"next_step_id": "pair_bridge"},
-        {"host": "127.0.0.1", "port": bridge_port, "pairing_key": key},
+        {"host": bridge.host, "port": bridge.api_port, "pairing_key": code},
         {"store_name": STORE, "backend": "engine"},
         {"dpia_done": True, "signage_up": True},
     ]

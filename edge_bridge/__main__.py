@@ -15,18 +15,13 @@ import os
 from pathlib import Path
 import signal
 import sys
+import time
 
-from .auth import (
-    ApiKey,
-    ApiKeyError,
-    key_path,
-    load_or_create_key,
-    read_key_file,
-)
+from .auth import AccessError, BridgeAccess, open_bridge_access
 from .config import ConfigError, load_config
 from .model_files import ModelError, ModelFiles, locate_models
-from .protocol import engine_access_key_id
 from .settings import BridgeConfig
+from .tls import BridgeCertificate, CertificateError
 from .version import BRIDGE_VERSION
 
 _LOGGER = logging.getLogger("edge_bridge")
@@ -58,7 +53,17 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="validate configuration and models, then exit"
     )
     parser.add_argument(
-        "--show-api-key", action="store_true", help="print the bridge API key (pairing code)"
+        "--show-pairing-code",
+        action="store_true",
+        help="print a single-use pairing code for Home Assistant (the unused one, or a new one)",
+    )
+    parser.add_argument(
+        "--list-clients", action="store_true", help="list the paired clients (no secrets)"
+    )
+    parser.add_argument(
+        "--revoke",
+        metavar="CLIENT_ID",
+        help="revoke a paired client's credentials ('all' revokes every client)",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {BRIDGE_VERSION}")
     return parser
@@ -75,23 +80,61 @@ def configure_logging(level: str) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
-def _show_api_key(config: BridgeConfig) -> int:
-    if config.api.api_key:
-        sys.stdout.write(config.api.api_key + "\n")
-        return EXIT_OK
+def _open_access(config: BridgeConfig) -> tuple[BridgeCertificate, BridgeAccess]:
     try:
-        stored = read_key_file(key_path(config.data_dir))
-    except ApiKeyError as err:
-        return _fail(EXIT_START, "API key", err)
-    if stored is None:
-        return _fail(
-            EXIT_START, "API key", f"no key in {config.data_dir} yet; start the bridge once"
-        )
-    sys.stdout.write(stored + "\n")
+        return open_bridge_access(config)
+    except (AccessError, CertificateError) as err:
+        raise _AccessFailure(str(err)) from err
+
+
+class _AccessFailure(Exception):
+    """The certificate or the access files are unusable."""
+
+
+def _pairing_code_text(code: object, access: BridgeAccess) -> str:
+    expires = access.pairing.expires_at()
+    until = time.strftime("%Y-%m-%d %H:%M", time.localtime(expires)) if expires else "?"
+    return (
+        "\n"
+        "  SmartShop bridge pairing code (single use, valid until "
+        f"{until}; enter it in Home Assistant):\n"
+        f"    {code}\n"
+        "  `python -m edge_bridge --show-pairing-code` shows it again or makes a new one.\n"
+        "\n"
+    )
+
+
+def _manage(config: BridgeConfig, args: argparse.Namespace) -> int:
+    """The access commands: pairing code, clients, revocation."""
+    try:
+        _, access = _open_access(config)
+        if args.show_pairing_code:
+            code = access.pairing.code_or_new()
+            sys.stdout.write(_pairing_code_text(code, access))
+        elif args.list_clients:
+            clients = access.registry.clients()
+            for client in clients:
+                sys.stdout.write(client.summary() + "\n")
+            if not clients:
+                sys.stdout.write("no paired clients\n")
+        elif args.revoke == "all":
+            count = access.registry.revoke_all()
+            sys.stdout.write(f"revoked {count} client(s); they must pair again\n")
+        elif not access.registry.revoke(args.revoke):
+            return _fail(EXIT_START, "revoke", f"no paired client {args.revoke!r}")
+        else:
+            sys.stdout.write(f"revoked client {args.revoke}; it must pair again\n")
+    except (_AccessFailure, AccessError) as err:
+        return _fail(EXIT_START, "access", err)
     return EXIT_OK
 
 
-def _log_startup(config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> None:
+def _log_startup(
+    config: BridgeConfig,
+    models: ModelFiles,
+    certificate: BridgeCertificate,
+    access: BridgeAccess,
+) -> None:
     _LOGGER.info(
         "SmartShop bridge %s, id %r, configuration from %s, data in %s",
         BRIDGE_VERSION,
@@ -101,12 +144,14 @@ def _log_startup(config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> N
     )
     _LOGGER.info("detector model %s sha256 %s", models.detector, models.detector_sha256)
     _LOGGER.info("recognizer model %s sha256 %s", models.recognizer, models.recognizer_sha256)
-    where = {"configuration": "from configuration", "file": f"stored in {api_key.path}"}
-    _LOGGER.info(
-        "bridge API key %s (fingerprint %s)",
-        where.get(api_key.origin, f"generated and stored in {api_key.path}"),
-        api_key.fingerprint,
-    )
+    _LOGGER.info("TLS certificate SHA-256 %s", certificate.fingerprint)
+    _LOGGER.info("%d paired client(s)", len(access.registry.clients()))
+    if config.api.api_key:
+        _LOGGER.warning(
+            "api.api_key is set: it no longer authenticates requests and only lets a Home "
+            "Assistant paired before this version migrate to its own credentials; remove it "
+            "once every client shows in --list-clients"
+        )
     cameras = [c for c in config.cameras if c.enabled]
     _LOGGER.info(
         "%d camera(s): %s",
@@ -115,30 +160,41 @@ def _log_startup(config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> N
     )
     if config.engine.enabled:
         _LOGGER.info(
-            "recognition engine: data in %s, region %s, access keys: %s (the pairing code) "
+            "recognition engine: data in %s, region %s, access keys: one per paired client "
             "and %d configured",
             config.engine.data_dir,
             config.engine.region,
-            engine_access_key_id(config.bridge_id),
             len(config.engine.credentials),
         )
     else:
         _LOGGER.info("recognition engine off (engine.enabled is false)")
 
 
-def _print_pairing_code(api_key: ApiKey) -> None:
-    """Shown once, on the start that generated the key."""
-    sys.stdout.write(
-        "\n"
-        "  SmartShop bridge pairing code (shown once; enter it in Home Assistant):\n"
-        f"    {api_key.value}\n"
-        f"  It is kept in {api_key.path}; `python -m edge_bridge --show-api-key` prints it.\n"
-        "\n"
-    )
-    sys.stdout.flush()
+def _offer_pairing_code(access: BridgeAccess) -> None:
+    """With no client paired yet, make sure a code exists and show it, on a terminal only.
+
+    Standard output may be a journal or ``docker logs``, which keep what they are given; a code
+    there could be read by anyone who can read the logs, so it is shown only on a TTY.
+    """
+    if access.registry.clients():
+        return
+    code = access.pairing.code_or_new()
+    if sys.stdout.isatty():
+        sys.stdout.write(_pairing_code_text(code, access))
+        sys.stdout.flush()
+    else:
+        _LOGGER.info(
+            "no client paired yet: `python -m edge_bridge --show-pairing-code` prints the "
+            "pairing code to enter in Home Assistant"
+        )
 
 
-async def _run(config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> int:
+async def _run(
+    config: BridgeConfig,
+    models: ModelFiles,
+    certificate: BridgeCertificate,
+    access: BridgeAccess,
+) -> int:
     from .runtime import Bridge, StartupError  # noqa: PLC0415 - heavy imports after validation
 
     loop = asyncio.get_running_loop()
@@ -151,7 +207,7 @@ async def _run(config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> int
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _on_signal, sig.name)
-    bridge = Bridge(config, models, api_key)
+    bridge = Bridge(config, models, certificate, access)
     try:
         await bridge.start()
     except StartupError as err:
@@ -165,12 +221,7 @@ async def _run(config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> int
 
 
 def _check(config: BridgeConfig, models: ModelFiles) -> int:
-    """Validate without side effects (no key is generated)."""
-    if not config.api.api_key:
-        try:
-            read_key_file(key_path(config.data_dir))
-        except ApiKeyError as err:
-            return _fail(EXIT_START, "API key", err)
+    """Validate without side effects (no certificate or code is made)."""
     _LOGGER.info(
         "configuration OK: bridge %r, %d camera(s), engine %s, models %s / %s",
         config.bridge_id,
@@ -188,9 +239,11 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
     except ConfigError as err:
         return _fail(EXIT_CONFIG, "configuration error", err)
-    if args.show_api_key:
-        return _show_api_key(config)
+    # Everything the bridge writes (keys, certificate, engine database) is for its user only.
+    os.umask(0o077)
     configure_logging(config.log_level)
+    if args.show_pairing_code or args.list_clients or args.revoke:
+        return _manage(config, args)
     # Network cameras over TCP: UDP RTSP loses packets and smears frames on busy networks.
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
     try:
@@ -204,14 +257,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _serve(config: BridgeConfig, models: ModelFiles) -> int:
     try:
-        api_key = load_or_create_key(config.api.api_key, config.data_dir)
-    except ApiKeyError as err:
-        return _fail(EXIT_START, "API key", err)
-    _log_startup(config, models, api_key)
-    if api_key.origin == "generated":
-        _print_pairing_code(api_key)
+        certificate, access = _open_access(config)
+        _log_startup(config, models, certificate, access)
+        _offer_pairing_code(access)
+    except (_AccessFailure, AccessError) as err:
+        return _fail(EXIT_START, "access", err)
     with contextlib.suppress(KeyboardInterrupt):
-        return asyncio.run(_run(config, models, api_key))
+        return asyncio.run(_run(config, models, certificate, access))
     return EXIT_OK
 
 

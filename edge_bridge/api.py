@@ -1,7 +1,8 @@
 """The bridge API (aiohttp): cameras, snapshots, MJPEG, live face events, health, metrics.
 
-Every route, including unknown ones, needs ``Authorization: Bearer <bridge API key>``; a
-refusal is HTTP 401 with a JSON body ``{"error": "unauthorized", "message": ...}``.
+Every route, including unknown ones, needs ``Authorization: Bearer <API token>`` of a paired
+client, except pairing itself (``pairing_api``); a refusal is HTTP 401 with a JSON body
+``{"error": "unauthorized", "message": ...}``. The API is served over TLS (``tls``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from aiohttp import WSMsgType, web
 import cv2
 import numpy as np
 
-from .auth import ApiKey, auth_middleware
+from .auth import BridgeAccess, auth_middleware
 from .capture import Camera
 from .events import EventHub
 from .metrics import BridgeFigures, CameraFigures, render_metrics
 from .model_files import ModelFiles
+from .pairing_api import add_pairing_routes
 from .pipeline import CameraUnit
 from .protocol import API_PREFIX, HELLO_TYPE, BridgeCamera, BridgeInfo
 from .settings import BridgeConfig
@@ -48,7 +50,10 @@ class BridgeView(Protocol):
     def models(self) -> ModelFiles: ...
 
     @property
-    def api_key(self) -> ApiKey: ...
+    def access(self) -> BridgeAccess: ...
+
+    @property
+    def cert_sha256(self) -> bytes: ...
 
     @property
     def units(self) -> Mapping[str, CameraUnit]: ...
@@ -78,8 +83,9 @@ STATE = web.AppKey("bridge_api_state", ApiState)
 
 def create_bridge_app(bridge: BridgeView) -> web.Application:
     """The bridge API application for a (starting) bridge."""
-    app = web.Application(middlewares=[_errors_middleware, auth_middleware(bridge.api_key)])
+    app = web.Application(middlewares=[_errors_middleware, auth_middleware(bridge.access.registry)])
     app[STATE] = ApiState(bridge)
+    add_pairing_routes(app, bridge.access, bridge.config.bridge_id, bridge.cert_sha256)
     app.router.add_get(f"{API}/info", info)
     app.router.add_get(f"{API}/cameras", cameras)
     app.router.add_get(f"{API}/cameras/{{camera_id}}/snapshot.jpg", snapshot)

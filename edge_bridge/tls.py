@@ -49,7 +49,7 @@ class BridgeCertificate:
     @property
     def sha256(self) -> bytes:
         """The pin: SHA-256 of the certificate's DER encoding."""
-        return certificate_sha256(self.der)
+        return bytes(certificate_sha256(self.der))
 
     @property
     def fingerprint(self) -> str:

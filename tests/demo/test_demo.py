@@ -7,6 +7,7 @@ Screenshots land in ``.screenshots/`` (git-ignored); docs/images/ holds copies f
 from __future__ import annotations
 
 from collections.abc import Iterator
+import json
 import os
 from pathlib import Path
 import re
@@ -42,8 +43,32 @@ STAGES = [
 ]
 
 
-def _pairing_key(demo: DemoProcess) -> str:
-    return (demo.workdir / "bridge-pairing-key").read_text().strip()
+SECRET_FIELDS = ("api_token", "engine_secret_access_key", "engine_access_key_id")
+
+
+def _secrets(demo: DemoProcess) -> dict[str, str]:
+    """Every secret of the run: the store's bridge credentials as Home Assistant keeps them,
+    the engine secrets as the bridge keeps them, and the bridge's TLS private key."""
+    found: dict[str, str] = {}
+    entries = json.loads(
+        (demo.workdir / "homeassistant" / ".storage" / "core.config_entries").read_text()
+    )
+    for entry in entries["data"]["entries"]:
+        if entry["domain"] == "smartshop":
+            for field in SECRET_FIELDS:
+                if entry["data"].get(field):
+                    found[f"entry {field}"] = entry["data"][field]
+    data = demo.workdir / "bridge" / "data"
+    for client in json.loads((data / "clients.json").read_text())["clients"]:
+        found[f"bridge client {client['client_id']}"] = client["engine_secret_access_key"]
+    key_lines = (data / "tls" / "bridge-key.pem").read_text().splitlines()
+    found["TLS key"] = max(key_lines, key=len)
+    assert {"entry api_token", "entry engine_secret_access_key", "TLS key"} <= set(found)
+    return found
+
+
+def _leaks(text: str, demo: DemoProcess) -> list[str]:
+    return [name for name, secret in _secrets(demo).items() if secret in text]
 
 
 @pytest.mark.slow
@@ -57,7 +82,7 @@ def test_check_follows_a_match_through_the_alert(running_demo: DemoProcess) -> N
     assert int(latency[1]) < 10_000
     assert "its Confirm button confirmed the match" in output
     assert re.search(r"Home Assistant \S+ log: 0 ERROR lines", output), output[-3000:]
-    assert _pairing_key(running_demo) not in output
+    assert _leaks(output, running_demo) == []
 
 
 @pytest.fixture
@@ -131,12 +156,13 @@ def test_home_assistant_ui_in_a_browser(running_demo: DemoProcess, page: Page) -
 
 @pytest.mark.slow
 def test_demo_stops_cleanly(running_demo: DemoProcess) -> None:
-    """Ctrl-C stops Home Assistant and the bridge; neither log holds an ERROR line or the key."""
+    """Ctrl-C stops Home Assistant and the bridge; no log holds an ERROR line or a secret."""
     assert running_demo.stop() == 0, running_demo.output[-3000:]
     assert error_lines(running_demo.ha_log) == []
-    key = _pairing_key(running_demo)
-    for log in (running_demo.ha_log, running_demo.workdir / "bridge" / "bridge.log"):
-        assert key not in log.read_text(errors="replace"), log
+    logs = [running_demo.ha_log, running_demo.workdir / "bridge" / "bridge.log"]
+    for log in logs:
+        assert _leaks(log.read_text(errors="replace"), running_demo) == [], log
+    assert _leaks(running_demo.output, running_demo) == []
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 import contextlib
 from dataclasses import dataclass
 import fcntl
+import hashlib
 import json
 from pathlib import Path
 import socket
@@ -20,17 +21,19 @@ import threading
 import time
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 import cv2
 import numpy as np
 
 from edge_bridge import democlip
-from edge_bridge.auth import ApiKey
+from edge_bridge.auth import CLIENTS_FILE, open_bridge_access
 from edge_bridge.capture import Camera
 from edge_bridge.config import build_config
 from edge_bridge.detect import FaceDetector
 from edge_bridge.embed import FaceEmbedder
 from edge_bridge.model_files import ModelFiles, locate_models
+from edge_bridge.protocol import PAIR_PATH, PairRequest, client_proof, new_nonce
 from edge_bridge.runtime import Bridge
 from edge_bridge.settings import BridgeConfig, CameraConfig
 
@@ -69,11 +72,12 @@ def demo_clip(cache: Path) -> tuple[Path, dict[str, Any]]:
 
 
 def make_config(data_dir: Path, **sections: Any) -> BridgeConfig:
-    """A loopback-only config with no discovery, no engine and the test API key."""
+    """A loopback-only config with no discovery and no engine (``running_bridge`` pairs the
+    test client whose token is ``API_KEY``)."""
     data: dict[str, Any] = {
         "bridge_id": "test-bridge",
         "data_dir": str(data_dir),
-        "api": {"listen": "127.0.0.1:0", "api_key": API_KEY},
+        "api": {"listen": "127.0.0.1:0"},
         "engine": {"enabled": False},
         "discovery": {"enabled": False},
     }
@@ -98,10 +102,41 @@ def start_camera(cameras: list[Camera], camera: Camera) -> Camera:
     return camera
 
 
+ENGINE_KEY_ID = "SSBTESTCLIENT0001"
+ENGINE_SECRET = "test-engine-secret-0123456789abcdef"
+
+
+def seed_client(data_dir: Path, token: str = API_KEY) -> None:
+    """A paired client as pairing would store it, with a token and engine keys tests know."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    client = {
+        "client_id": "testclient01",
+        "name": "tests",
+        "token_sha256": hashlib.sha256(token.encode()).hexdigest(),
+        "engine_access_key_id": ENGINE_KEY_ID,
+        "engine_secret_access_key": ENGINE_SECRET,
+        "created_at": time.time(),
+    }
+    path = data_dir / CLIENTS_FILE
+    path.write_text(json.dumps({"version": 1, "clients": [client]}))
+    path.chmod(0o600)
+
+
+def start_test_bridge(config: BridgeConfig) -> Bridge:
+    """A bridge (not started) with its certificate and the test client paired."""
+    seed_client(config.data_dir)
+    certificate, access = open_bridge_access(config)
+    return Bridge(config, models(), certificate, access)
+
+
+def pinned(bridge: Bridge) -> aiohttp.Fingerprint:
+    """What a client passes as ``ssl=`` to talk to this bridge (its certificate, pinned)."""
+    return aiohttp.Fingerprint(bridge.cert_sha256)
+
+
 @contextlib.asynccontextmanager
 async def running_bridge(config: BridgeConfig) -> AsyncIterator[Bridge]:
-    key = ApiKey(config.api.api_key or API_KEY, "configuration")
-    bridge = Bridge(config, models(), key)
+    bridge = start_test_bridge(config)
     await bridge.start()
     try:
         yield bridge
@@ -342,3 +377,25 @@ class ControlledClock:
             if not self._cond.wait_for(lambda: entry not in self._waits, within):
                 raise AssertionError(f"a due wait did not return within {within:g} s")
             return entry
+
+
+async def request_pairing(
+    bridge: Bridge,
+    secret: bytes,
+    *,
+    seen_sha256: bytes | None = None,
+    name: str = "Home Assistant",
+) -> tuple[int, dict[str, Any], str]:
+    """Send a pairing request proving ``secret`` over the certificate ``seen_sha256`` (default:
+    the bridge's own); return the status, the JSON answer and the nonce used."""
+    nonce = new_nonce()
+    body = PairRequest(name, nonce, client_proof(secret, seen_sha256 or bridge.cert_sha256, nonce))
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"https://127.0.0.1:{bridge.api_port}{PAIR_PATH}",
+            json=body.to_wire(),
+            ssl=pinned(bridge),
+        ) as response,
+    ):
+        return response.status, await response.json(), nonce

@@ -23,6 +23,7 @@ from tests.edge_bridge.helpers_bridge import (
     auth_headers,
     jpeg,
     make_config,
+    pinned,
     portrait_scene,
     running_bridge,
     wait_for,
@@ -60,13 +61,15 @@ async def bridge(tmp_path: Path) -> AsyncIterator[Bridge]:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
+async def http(bridge: Bridge) -> AsyncIterator[aiohttp.ClientSession]:
+    """A client that talks to the test bridge over TLS, its certificate pinned."""
+    connector = aiohttp.TCPConnector(ssl=pinned(bridge))
+    async with aiohttp.ClientSession(connector=connector) as session:
         yield session
 
 
 def _url(bridge: Bridge, path: str) -> str:
-    return f"http://127.0.0.1:{bridge.api_port}{path}"
+    return f"https://127.0.0.1:{bridge.api_port}{path}"
 
 
 BAD_HEADERS = {

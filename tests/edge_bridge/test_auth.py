@@ -1,48 +1,158 @@
-"""The bridge API key: generated once, stored 0600, configured keys win, compared safely."""
+"""Access state of the bridge without a server: clients, rotation, pairing codes, the guard."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import stat
 
 import pytest
 
-from edge_bridge.auth import ApiKey, ApiKeyError, key_path, load_or_create_key
+from edge_bridge.auth import (
+    CLIENTS_FILE,
+    LEGACY_KEY_FILE,
+    PAIRING_FILE,
+    AccessError,
+    ClientRegistry,
+    EngineCredentials,
+    Pairing,
+    PairingGuard,
+)
+from edge_bridge.protocol import PairingCode
+
+PIN = bytes(range(32))
 
 
-def test_generated_key_is_stored_0600_and_reused(tmp_path: Path) -> None:
-    data = tmp_path / "state"
-    first = load_or_create_key(None, data)
-    assert first.origin == "generated"
-    assert len(first.value) >= 32
-    path = key_path(data)
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_registry_stores_only_token_digests_privately(tmp_path: Path) -> None:
+    registry = ClientRegistry(tmp_path / "data")
+    credentials = registry.issue("Home Assistant")
+    path = tmp_path / "data" / CLIENTS_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(data.stat().st_mode) == 0o700
-    second = load_or_create_key(None, data)
-    assert second.origin == "file"
-    assert second.value == first.value
-    assert second.fingerprint == first.fingerprint != first.value[:12]
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert credentials.api_token not in path.read_text()
+    assert registry.authenticate(credentials.api_token) is not None
+    assert registry.authenticate(credentials.api_token + "x") is None
+    assert registry.authenticate("") is None
+    # A second registry on the same directory (the command line) sees the same clients.
+    other = ClientRegistry(tmp_path / "data")
+    assert [c.client_id for c in other.clients()] == [credentials.client_id]
+    assert credentials.engine_secret_access_key not in other.clients()[0].summary()
 
 
-def test_configured_key_wins_and_loose_permissions_are_tightened(tmp_path: Path) -> None:
-    assert load_or_create_key("configured-key-0123456789", tmp_path).origin == "configuration"
-    assert not key_path(tmp_path).exists()
-    key_path(tmp_path).write_text("stored-key-0123456789abcdef\n")
-    key_path(tmp_path).chmod(0o644)
-    key = load_or_create_key(None, tmp_path)
-    assert key.value == "stored-key-0123456789abcdef"
-    assert stat.S_IMODE(key_path(tmp_path).stat().st_mode) == 0o600
+def test_rotation_ends_old_credentials_at_first_use_of_new(tmp_path: Path) -> None:
+    registry = ClientRegistry(tmp_path)
+    engine = EngineCredentials({"CONFIGURED": "configured-secret"}, registry)
+    old = registry.issue("ha")
+    new = registry.rotate(old.client_id)
+    assert new is not None
+    assert set(engine) == {
+        "CONFIGURED",
+        old.engine_access_key_id,
+        new.engine_access_key_id,
+    }
+    assert registry.authenticate(old.api_token) is not None  # still valid: not yet confirmed
+    assert registry.authenticate(new.api_token) is not None  # confirms, retires the old ones
+    assert registry.authenticate(old.api_token) is None
+    assert old.engine_access_key_id not in engine
+    assert engine[new.engine_access_key_id] == new.engine_secret_access_key
+    assert engine["CONFIGURED"] == "configured-secret"
+    assert registry.rotate("no-such-client") is None
+    assert "access keys" in repr(engine) and new.engine_secret_access_key not in repr(engine)
 
 
-def test_damaged_key_file_is_an_error(tmp_path: Path) -> None:
-    key_path(tmp_path).write_text("short\n")
-    with pytest.raises(ApiKeyError, match="damaged"):
-        load_or_create_key(None, tmp_path)
+def test_revocation(tmp_path: Path) -> None:
+    registry = ClientRegistry(tmp_path)
+    first, second = registry.issue("a"), registry.issue("b")
+    assert registry.revoke(first.client_id)
+    assert not registry.revoke(first.client_id)
+    assert registry.authenticate(first.api_token) is None
+    assert registry.engine_secret(first.engine_access_key_id) is None
+    assert registry.revoke_all() == 1
+    assert registry.authenticate(second.api_token) is None
 
 
-def test_key_comparison() -> None:
-    key = ApiKey("the-right-key-0123456789", "configuration")
-    assert key.matches("the-right-key-0123456789")
-    assert not key.matches("the-right-key-012345678")
-    assert not key.matches("")
-    assert not key.matches("the-right-key-0123456789\udcff")
+def test_damaged_clients_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / CLIENTS_FILE).write_text("{not json")
+    with pytest.raises(AccessError, match="cannot read"):
+        ClientRegistry(tmp_path).clients()
+    (tmp_path / CLIENTS_FILE).write_text(json.dumps({"clients": [{"client_id": "x"}]}))
+    with pytest.raises(AccessError, match="damaged"):
+        ClientRegistry(tmp_path).clients()
+
+
+def test_loose_permissions_are_tightened(tmp_path: Path) -> None:
+    registry = ClientRegistry(tmp_path)
+    registry.issue("ha")
+    (tmp_path / CLIENTS_FILE).chmod(0o644)
+    ClientRegistry(tmp_path).clients()
+    assert stat.S_IMODE((tmp_path / CLIENTS_FILE).stat().st_mode) == 0o600
+
+
+def test_pairing_code_is_single_use_and_expires(tmp_path: Path) -> None:
+    clock = Clock()
+    pairing = Pairing(tmp_path, PIN, clock=clock)
+    assert pairing.current_code() is None
+    code = pairing.new_code(ttl=600)
+    assert code.matches_certificate(PIN)
+    assert stat.S_IMODE((tmp_path / PAIRING_FILE).stat().st_mode) == 0o600
+    assert pairing.code_or_new() == code  # the unused one is shown again
+    assert [s.kind for s in pairing.secrets()] == ["code"]
+    clock.now += 601
+    assert pairing.current_code() is None
+    assert pairing.secrets() == []
+    fresh = pairing.code_or_new()
+    assert fresh != code
+    pairing.consume(pairing.secrets()[0])
+    assert pairing.current_code() is None
+    # A code made for another certificate (the certificate was replaced) is void.
+    pairing.new_code()
+    assert Pairing(tmp_path, bytes(32), clock=clock).current_code() is None
+
+
+def test_typed_codes_are_forgiving_and_strict() -> None:
+    code = PairingCode.new(PIN)
+    text = str(code)
+    assert PairingCode.parse(text.lower()) == code
+    assert PairingCode.parse(text.replace("-", " ")) == code
+    assert PairingCode.parse(text.replace("0", "O").replace("1", "I")) == code
+    for bad in ("", text[:-1], text + "A", text.replace(text[0], "U")):
+        with pytest.raises(ValueError, match="pairing code"):
+            PairingCode.parse(bad)
+
+
+def test_legacy_keys(tmp_path: Path) -> None:
+    pairing = Pairing(tmp_path, PIN, legacy_configured=None)
+    assert not pairing.has_legacy_key()
+    (tmp_path / LEGACY_KEY_FILE).write_text("short\n")
+    assert pairing.secrets() == []  # a damaged legacy key is ignored, not trusted
+    (tmp_path / LEGACY_KEY_FILE).write_text("legacy-key-0123456789abcdef\n")
+    assert [s.kind for s in pairing.secrets()] == ["legacy-file"]
+    pairing.consume(pairing.secrets()[0])
+    assert not (tmp_path / LEGACY_KEY_FILE).exists()
+    configured = Pairing(tmp_path, PIN, legacy_configured="configured-legacy-key-0123")
+    used = configured.secrets()[0]
+    configured.consume(used)
+    assert configured.secrets() == [used]  # stays while it is configured
+
+
+def test_guard_limits_failures_for_a_window() -> None:
+    clock = Clock()
+    guard = PairingGuard(max_failures=3, window_s=600, clock=clock)
+    for _ in range(3):
+        assert guard.retry_after() == 0
+        guard.failed()
+    assert guard.retry_after() == 600
+    clock.now += 599
+    assert guard.retry_after() == pytest.approx(1)
+    clock.now += 1
+    assert guard.retry_after() == 0

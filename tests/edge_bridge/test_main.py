@@ -3,36 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import http.client
 import json
 import os
 from pathlib import Path
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
-import urllib.error
-import urllib.request
 
 import boto3
 from botocore.config import Config
 import pytest
 
-from edge_bridge.auth import ApiKey
-from edge_bridge.runtime import Bridge, StartupError
+from edge_bridge.protocol import (
+    PAIR_PATH,
+    PairedCredentials,
+    PairingCode,
+    PairRequest,
+    PairResponse,
+    bridge_proof,
+    certificate_sha256,
+    client_proof,
+    new_nonce,
+    proofs_equal,
+)
+from edge_bridge.runtime import StartupError
 from tests.edge_bridge.helpers_bridge import (
-    API_KEY,
     GUARD_S,
     make_config,
-    models,
     running_bridge,
+    start_test_bridge,
 )
 
 REPO = Path(__file__).resolve().parents[2]
 ACCESS_KEY = "AKIDBRIDGEMAIN"
 SECRET_KEY = "bridge-main-secret-0123456789"
-LISTEN_RE = re.compile(r"(bridge API|recognition engine) listening on http://127\.0\.0\.1:(\d+)")
+LISTEN_RE = re.compile(r"(bridge API|recognition engine) listening on https://127\.0\.0\.1:(\d+)")
+CODE_RE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){7}\b")
 
 
 class BridgeProcess:
@@ -139,41 +150,113 @@ def test_starts_from_environment_variables_answers_and_stops_on_sigterm(
 
     rekognition = boto3.client(
         "rekognition",
-        endpoint_url=f"http://127.0.0.1:{ports['recognition engine']}",
+        endpoint_url=f"https://127.0.0.1:{ports['recognition engine']}",
         region_name="eu-west-2",
         aws_access_key_id=ACCESS_KEY,
         aws_secret_access_key=SECRET_KEY,
+        verify=False,  # the pin is checked by the integration's client; here TLS is enough
         config=Config(retries={"max_attempts": 1}, proxies={}),
     )
     created = rekognition.create_collection(CollectionId="main-test")
     assert created["StatusCode"] == 200
     assert rekognition.list_collections()["CollectionIds"] == ["main-test"]
 
-    key_file = tmp_path / ".local/state/smartshop-bridge/bridge-api-key"
-    api_key = key_file.read_text().strip()
-    assert api_key not in log  # the key itself is never logged
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    api = f"http://127.0.0.1:{ports['bridge API']}/api/v1"
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        opener.open(f"{api}/health", timeout=GUARD_S)
-    assert refused.value.code == 401
-    request = urllib.request.Request(
-        f"{api}/health", headers={"Authorization": f"Bearer {api_key}"}
+    # The pairing code is not on stdout (a journal or `docker logs` would keep it) ...
+    assert any("--show-pairing-code" in line for line in bridge.lines)
+    shown = _cli(env, "--show-pairing-code")
+    code = PairingCode.parse(CODE_RE.search(shown)[0])  # type: ignore[index]
+    credentials = _pair(ports["bridge API"], code)
+    api = "/api/v1"
+    assert _https(ports["bridge API"], "GET", f"{api}/health")[0] == 401
+    status, body, _ = _https(
+        ports["bridge API"],
+        "GET",
+        f"{api}/health",
+        headers={"Authorization": f"Bearer {credentials.api_token}"},
     )
-    with opener.open(request, timeout=GUARD_S) as response:
-        health = json.load(response)
-    assert health["engine"] == {"enabled": True, "port": ports["recognition engine"]}
+    assert status == 200
+    assert json.loads(body)["engine"] == {"enabled": True, "port": ports["recognition engine"]}
 
     assert bridge.terminate() == 0
     assert any("SIGTERM received; shutting down" in line for line in bridge.lines)
     assert bridge.lines[-1].endswith("stopped cleanly")
     assert "Traceback" not in "\n".join(bridge.lines)
-    # The pairing code went to stdout once, on the start that generated it.
-    assert api_key in bridge.stdout
+    # ... and no secret is in any of its output.
+    tls_key = max(
+        (tmp_path / ".local/state/smartshop-bridge/tls/bridge-key.pem").read_text().split(), key=len
+    )
+    output = "\n".join(bridge.lines) + bridge.stdout
+    for secret in (
+        str(code),
+        code.secret.hex(),
+        credentials.api_token,
+        credentials.engine_secret_access_key,
+        SECRET_KEY,
+        tls_key,
+    ):
+        assert secret not in output
     assert (tmp_path / "faces").is_dir()
 
 
-def test_second_start_reuses_the_key_and_sigint_stops_it(
+def _cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "edge_bridge", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=GUARD_S,
+        check=True,
+    )
+    return done.stdout
+
+
+def _https(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes, bytes]:
+    """One request over TLS; returns the status, the body and the certificate the server sent."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # checked below by pin, like the integration does
+    connection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=GUARD_S)
+    try:
+        connection.connect()
+        assert isinstance(connection.sock, ssl.SSLSocket)
+        der = connection.sock.getpeercert(binary_form=True)
+        assert der is not None
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read(), der
+    finally:
+        connection.close()
+
+
+def _pair(port: int, code: PairingCode) -> PairedCredentials:
+    """Pair as a client does: check the certificate against the code, prove, check the proof."""
+    _, _, der = _https(port, "GET", "/")
+    seen = certificate_sha256(der)
+    assert code.matches_certificate(seen)
+    nonce = new_nonce()
+    request = PairRequest("test", nonce, client_proof(code.secret, seen, nonce))
+    status, body, der_again = _https(
+        port,
+        "POST",
+        PAIR_PATH,
+        json.dumps(request.to_wire()).encode(),
+        {"Content-Type": "application/json"},
+    )
+    assert status == 200, body
+    assert der_again == der
+    answer = PairResponse.from_wire(json.loads(body))
+    assert proofs_equal(answer.proof, bridge_proof(code.secret, seen, nonce, answer.credentials))
+    return answer.credentials
+
+
+def test_second_start_keeps_certificate_and_pairing_state(
     tmp_path: Path, processes: list[BridgeProcess]
 ) -> None:
     env = {
@@ -186,24 +269,30 @@ def test_second_start_reuses_the_key_and_sigint_stops_it(
     first = BridgeProcess(env)
     processes.append(first)
     first.wait_for_line("bridge ready")
+    fingerprint = first.wait_for_line(r"TLS certificate SHA-256 ([0-9A-F:]{95})")[1]
+    port = first.ports()["bridge API"]
+    code = PairingCode.parse(CODE_RE.search(_cli(env, "--show-pairing-code"))[0])  # type: ignore[index]
+    # Showing it again gives the same unused code; pairing uses it up.
+    assert str(code) in _cli(env, "--show-pairing-code")
+    credentials = _pair(port, code)
     assert first.terminate(signal.SIGINT) == 0
-    assert "pairing code" in first.stdout
+    assert "pairing code" not in first.stdout  # not a terminal: never printed
+
     second = BridgeProcess(env)
     processes.append(second)
     second.wait_for_line("bridge ready")
-    assert any("bridge API key stored in" in line for line in second.lines)
+    assert second.wait_for_line(r"TLS certificate SHA-256 ([0-9A-F:]{95})")[1] == fingerprint
+    assert any("1 paired client(s)" in line for line in second.lines)
+    port = second.ports()["bridge API"]
+    headers = {"Authorization": f"Bearer {credentials.api_token}"}
+    assert _https(port, "GET", "/api/v1/info", headers=headers)[0] == 200
+    listed = _cli(env, "--list-clients")
+    assert credentials.client_id in listed
+    assert credentials.api_token not in listed
+    assert str(code) not in _cli(env, "--show-pairing-code")  # used: a new one is made
+    assert "revoked client" in _cli(env, "--revoke", credentials.client_id)
+    assert _https(port, "GET", "/api/v1/info", headers=headers)[0] == 401
     assert second.terminate() == 0
-    assert "pairing code" not in second.stdout
-    shown = subprocess.run(
-        [sys.executable, "-m", "edge_bridge", "--show-api-key"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=GUARD_S,
-        check=True,
-    )
-    assert shown.stdout.strip() == (tmp_path / "state/bridge-api-key").read_text().strip()
 
 
 def test_port_in_use_is_a_one_line_error(tmp_path: Path) -> None:
@@ -272,7 +361,7 @@ async def test_second_bridge_on_the_same_face_database_is_refused(tmp_path: Path
     second = make_config(tmp_path / "b", engine=recognition)
     async with running_bridge(first) as running:
         assert running.engine_port
-        bridge = Bridge(second, models(), ApiKey(API_KEY, "configuration"))
+        bridge = start_test_bridge(second)
         with pytest.raises(StartupError, match="in use by another engine process") as info:
             await bridge.start()
         assert "\n" not in str(info.value)

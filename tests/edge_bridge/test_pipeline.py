@@ -35,6 +35,7 @@ from tests.edge_bridge.helpers_bridge import (
     jpeg,
     make_config,
     models,
+    pinned,
     portrait_scene,
     running_bridge,
     wait_for,
@@ -299,7 +300,9 @@ async def test_camera_outage_of_a_minute_reconnects_without_a_duplicate(
     received: list[dict[str, Any]] = []
     async with running_bridge(config) as bridge, aiohttp.ClientSession() as session:
         ws = await session.ws_connect(
-            f"http://127.0.0.1:{bridge.api_port}/api/v1/events", headers=auth_headers()
+            f"https://127.0.0.1:{bridge.api_port}/api/v1/events",
+            headers=auth_headers(),
+            ssl=pinned(bridge),
         )
 
         async def listen() -> None:

@@ -18,15 +18,23 @@ from PIL import Image
 import pytest
 
 from custom_components.smartshop import bridge_protocol as contract
-from custom_components.smartshop.bridge_client import BridgeClient
+from custom_components.smartshop.bridge_client import BridgeClient, pair
 from demo.bridge_process import start_bridge, write_config
 from edge_bridge import protocol
-from tests.edge_bridge.helpers_bridge import API_KEY, GUARD_S, demo_clip
+from tests.edge_bridge.helpers_bridge import GUARD_S, demo_clip
 
 REPO = Path(__file__).resolve().parent.parent.parent
 BRIDGE_ID = "contract-bridge"
 # Facts of the contract, as they would look written out by hand somewhere else.
-FACTS = ("_smartshop-bridge._tcp", '"/api/v1', 'f"bridge-{', '"jpeg_b64"', "'jpeg_b64'")
+FACTS = (
+    "_smartshop-bridge._tcp",
+    '"/api/v1',
+    'f"bridge-{',
+    '"jpeg_b64"',
+    "'jpeg_b64'",
+    "smartshop-pair-",
+    "Crockford",
+)
 
 
 def test_the_bridge_uses_the_integrations_file() -> None:
@@ -34,7 +42,8 @@ def test_the_bridge_uses_the_integrations_file() -> None:
     assert Path(contract.__file__).resolve() == protocol.PATH
     assert protocol.FaceEvent.__module__ == "smartshop_bridge_protocol"
     assert protocol.SERVICE_TYPE == contract.SERVICE_TYPE
-    assert protocol.engine_access_key_id("x") == contract.engine_access_key_id("x")
+    assert protocol.FINGERPRINT_BYTES == contract.FINGERPRINT_BYTES
+    assert protocol.PAIR_PATH == contract.PAIR_PATH
 
 
 def test_protocol_facts_are_written_once() -> None:
@@ -65,13 +74,28 @@ async def test_real_bridge_output_through_the_client(tmp_path: Path) -> None:
     """A bridge subprocess on the demo clip: its /info and its first face event, read by the
     integration's client, carry what the bridge knows, and the crop is a real JPEG."""
     clip, _ = demo_clip(tmp_path / "clip")
-    config = write_config(
-        tmp_path / "bridge", bridge_id=BRIDGE_ID, api_key=API_KEY, clip=clip, location="Door"
-    )
-    bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+    config = write_config(tmp_path / "bridge", bridge_id=BRIDGE_ID, clip=clip, location="Door")
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID)
     try:
+        code = contract.PairingCode.parse(bridge.pairing_code)
         async with aiohttp.ClientSession() as session:
-            client = BridgeClient(session, "127.0.0.1", bridge.api_port, API_KEY)
+            paired = await pair(
+                session,
+                "127.0.0.1",
+                bridge.api_port,
+                code.secret,
+                client_name="protocol test",
+                expected=code,
+            )
+            assert paired.bridge_id == BRIDGE_ID
+            assert paired.cert_sha256 == bridge.cert_sha256
+            client = BridgeClient(
+                session,
+                "127.0.0.1",
+                bridge.api_port,
+                paired.credentials.api_token,
+                paired.cert_sha256,
+            )
             info = await client.info()
             assert info.bridge_id == BRIDGE_ID
             assert info.engine_port == bridge.engine_port
