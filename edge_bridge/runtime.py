@@ -11,7 +11,7 @@ from aiohttp import web
 import cv2
 
 from .api import create_bridge_app
-from .auth import ApiKey
+from .auth import BridgeAccess, EngineCredentials
 from .capture import Camera
 from .detect import FaceDetector
 from .discovery import Advertisement, Advertiser, DiscoveryError, local_addresses
@@ -20,7 +20,6 @@ from .engine.http_api import EngineConfig, create_engine_app
 from .events import EventHub, FaceEvent
 from .model_files import ModelFiles
 from .pipeline import CameraUnit, CameraWorker, FacePipeline
-from .protocol import engine_access_key_id
 from .server_guard import (
     GuardedTCPSite,
     ServerLimits,
@@ -29,6 +28,7 @@ from .server_guard import (
     server_name,
 )
 from .settings import BridgeConfig, Listen
+from .tls import BridgeCertificate, CertificateError
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,10 +42,17 @@ class StartupError(Exception):
 class Bridge:
     """Starts and stops every part of the bridge in the right order."""
 
-    def __init__(self, config: BridgeConfig, models: ModelFiles, api_key: ApiKey) -> None:
+    def __init__(
+        self,
+        config: BridgeConfig,
+        models: ModelFiles,
+        certificate: BridgeCertificate,
+        access: BridgeAccess,
+    ) -> None:
         self.config = config
         self.models = models
-        self.api_key = api_key
+        self.certificate = certificate
+        self.access = access
         self.units: dict[str, CameraUnit] = {}
         self.hub: EventHub | None = None
         self.started_at = time.time()
@@ -56,6 +63,11 @@ class Bridge:
         self._advertiser: Advertiser | None = None
         self.ssl_context: ssl.SSLContext | None = None
 
+    @property
+    def cert_sha256(self) -> bytes:
+        """The pin of the certificate the API and the engine serve."""
+        return self.certificate.sha256
+
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
@@ -63,6 +75,10 @@ class Bridge:
         self.hub = EventHub(loop, replay_s=self.config.api.replay_s)
         self.started_at = time.time()
         try:
+            try:
+                self.ssl_context = self.certificate.server_context()
+            except CertificateError as err:
+                raise StartupError(f"TLS: {err}") from err
             try:
                 self._build_cameras()
             except cv2.error as err:
@@ -72,7 +88,10 @@ class Bridge:
             )
             if self.config.engine.enabled:
                 self._engine_runner, self.engine_port = await self._serve(
-                    self._engine_app(), self.config.engine.listen, "recognition engine", self.ssl_context
+                    self._engine_app(),
+                    self.config.engine.listen,
+                    "recognition engine",
+                    self.ssl_context,
                 )
             for unit in self.units.values():
                 unit.worker.start()
@@ -146,8 +165,7 @@ class Bridge:
             return create_engine_app(
                 EngineConfig(
                     data_dir=engine.data_dir,
-                    credentials=dict(engine.credentials)
-                    | {engine_access_key_id(self.config.bridge_id): self.api_key.value},
+                    credentials=EngineCredentials(engine.credentials, self.access.registry),
                     region=engine.region,
                     models=self.models,
                 )
