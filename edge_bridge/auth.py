@@ -34,6 +34,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from .config import MIN_API_KEY_LENGTH
+from .log_throttle import LogThrottle
+from .metrics import REFUSALS
 from .protocol import FINGERPRINT_BYTES, PAIR_PATH, PairedCredentials, PairingCode
 from .settings import BridgeConfig
 from .tls import BridgeCertificate, load_or_create_certificate
@@ -448,19 +450,17 @@ def unauthorized(reason: str) -> web.Response:
     )
 
 
-_WARNED: dict[str, float] = {}
-WARN_INTERVAL_S = 60.0
+_THROTTLE: Final = LogThrottle()
 
 
-def warn_refused(remote: str, what: str) -> None:
-    """Log refusals at most once a minute per client address (a stale client retries a lot)."""
-    now = time.monotonic()
-    if now - _WARNED.get(remote, -WARN_INTERVAL_S) < WARN_INTERVAL_S:
-        return
-    if len(_WARNED) > 1000:
-        _WARNED.clear()
-    _WARNED[remote] = now
-    _LOGGER.warning("refused %s from %s", what, remote)
+def warn_refused(remote: str, what: str, reason: str) -> None:
+    """Count a refused API request in /metrics and log it at most once a minute per reason
+    and address, with how many were held back (a stale client or a scan retries a lot)."""
+    REFUSALS.add("api", reason)
+    suppressed = _THROTTLE.allow(f"{reason}:{remote}")
+    if suppressed is not None:
+        more = f" ({suppressed} similar suppressed)" if suppressed else ""
+        _LOGGER.warning("refused %s from %s%s", what, remote, more)
 
 
 CLIENT_KEY: Final = "smartshop_client"
@@ -475,10 +475,11 @@ def auth_middleware(registry: ClientRegistry) -> Middleware:
             return await handler(request)
         token = bearer_token(request)
         if token is None:
+            REFUSALS.add("api", "auth")
             return unauthorized("missing 'Authorization: Bearer <API token>' header")
         client = registry.authenticate(token)
         if client is None:
-            warn_refused(request.remote or "unknown", "a request with an unknown API token")
+            warn_refused(request.remote or "unknown", "a request with an unknown API token", "auth")
             return unauthorized("unknown or revoked API token; pair again")
         request[CLIENT_KEY] = client
         return await handler(request)

@@ -97,7 +97,9 @@ async def pair(request: web.Request) -> web.Response:
         return web.json_response(answer.to_wire())
     access.guard.failed()
     warn_refused(
-        request.remote or "unknown", "a pairing attempt with a wrong, used or expired code"
+        request.remote or "unknown",
+        "a pairing attempt with a wrong, used or expired code",
+        "pairing",
     )
     return _refused(
         401,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+import logging
 from pathlib import Path
 import socket
 import stat
@@ -15,6 +16,7 @@ from botocore.exceptions import ClientError, SSLError
 import pytest
 
 from edge_bridge.auth import CLIENTS_FILE, LEGACY_KEY_FILE, PAIRING_FILE, ClientRegistry
+from edge_bridge.metrics import REFUSALS
 from edge_bridge.protocol import (
     CREDENTIALS_PATH,
     ROTATE_PATH,
@@ -242,3 +244,16 @@ async def test_api_and_engine_speak_only_tls(bridge: Bridge) -> None:
     # And a client that checks certificates the usual way does not trust a self-made one.
     with pytest.raises(SSLError):
         await _collections(bridge, credentials, verify=True)
+
+
+async def test_refusals_are_counted_and_logged_once(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client hammering with a wrong token costs one log line a minute, and shows in /metrics."""
+    before = REFUSALS.get("api", "auth")
+    with caplog.at_level(logging.WARNING, logger="edge_bridge.auth"):
+        for _ in range(50):
+            assert await _get(bridge, "/api/v1/info", "not-a-token") == 401
+    assert REFUSALS.get("api", "auth") - before == 50
+    lines = [r for r in caplog.records if "unknown API token" in r.getMessage()]
+    assert len(lines) <= 1
