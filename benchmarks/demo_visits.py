@@ -34,14 +34,13 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from edge_bridge import democlip
-from edge_bridge.auth import ApiKey
+from edge_bridge.auth import open_bridge_access
 from edge_bridge.config import build_config
 from edge_bridge.model_files import locate_models
 from edge_bridge.runtime import Bridge
 from tests.edge_bridge.helpers_bridge import identify
 
 CACHE = Path(__file__).resolve().parent.parent / ".bridge-data" / "cache" / "demo"
-KEY = "benchmark-key-0123456789abcdef"
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -64,7 +63,7 @@ async def one_run(clip: Path, schedule: dict[str, Any], data_dir: Path) -> dict[
         {
             "bridge_id": "bench",
             "data_dir": str(data_dir),
-            "api": {"listen": "127.0.0.1:0", "api_key": KEY},
+            "api": {"listen": "127.0.0.1:0"},
             "engine": {"enabled": False},
             "discovery": {"enabled": False},
             "visits": {"visit_gap_s": schedule["visit_gap_s"]},
@@ -72,13 +71,19 @@ async def one_run(clip: Path, schedule: dict[str, Any], data_dir: Path) -> dict[
         },
         {},
     )
-    bridge = Bridge(config, locate_models(), ApiKey(KEY, "configuration"))
+    certificate, access = open_bridge_access(config)
+    token = access.registry.issue("benchmark").api_token
+    bridge = Bridge(config, locate_models(), certificate, access)
     received: list[tuple[float, dict[str, Any]]] = []
     await bridge.start()
     try:
         async with aiohttp.ClientSession() as session:
-            url = f"http://127.0.0.1:{bridge.api_port}/api/v1/events"
-            async with session.ws_connect(url, headers={"Authorization": f"Bearer {KEY}"}) as ws:
+            url = f"https://127.0.0.1:{bridge.api_port}/api/v1/events"
+            async with session.ws_connect(
+                url,
+                headers={"Authorization": f"Bearer {token}"},
+                ssl=aiohttp.Fingerprint(certificate.sha256),
+            ) as ws:
                 camera = bridge.units["demo"].camera
 
                 async def listen() -> None:
