@@ -437,8 +437,9 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         data, or a store that failed to set up and so has no listener) it is reloaded here, so
         what was just checked is used at once.
         """
+        reloads = bool(entry.update_listeners)  # gone once the reload it schedules starts
         changed = self.hass.config_entries.async_update_entry(entry, data=data)
-        if not (changed and entry.update_listeners):
+        if not (changed and reloads):
             self.hass.config_entries.async_schedule_reload(entry.entry_id)
         return self.async_abort(
             reason="reauth_successful" if self.source == SOURCE_REAUTH else "reconfigure_successful"

@@ -329,7 +329,8 @@ async def _async_rotate(call: ServiceCall) -> None:
         CONF_ENGINE_SECRET_ACCESS_KEY: credentials.engine_secret_access_key,
     }
     # Saved first: from now on only the new credentials are certain to work. The store's update
-    # listener reloads it with them.
+    # listener reloads it with them (and is gone as soon as that reload starts).
+    reloads = bool(entry.update_listeners)
     changed = hass.config_entries.async_update_entry(entry, data=data)
     try:
         # The first use of the new token ends the old token and engine key on the bridge.
@@ -341,7 +342,7 @@ async def _async_rotate(call: ServiceCall) -> None:
             entry.title,
             err,
         )
-    if not (changed and entry.update_listeners):
+    if not (changed and reloads):
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
