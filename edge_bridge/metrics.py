@@ -57,7 +57,8 @@ class RefusalCounters:
 
     Reasons: ``auth`` (engine SigV4 refusals), ``throttled`` (over a concurrency bound),
     ``replay`` (a signed mutating request used twice), ``bad_http`` (unparsable HTTP),
-    ``over_connection_cap`` (connection closed at once), ``idle_timeout`` (connection closed for
+    ``over_connection_cap`` / ``over_peer_cap`` (connection closed at once: the server's or one
+    peer address's cap), ``idle_timeout`` (connection closed for
     sending nothing), ``too_large`` (declared body over the limit), ``storage`` (database
     unwritable).
     """

@@ -1,8 +1,9 @@
 """Connection limits for the bridge's HTTP servers (bridge API and engine), so that one device
 on the shop LAN cannot exhaust the process's file descriptors, memory or log.
 
-* **Connection cap** (default 256 per server): a connection over the cap is closed as soon as
-  it is accepted, so the descriptors of the process are never all held by one peer.
+* **Connection caps** (default 256 per server, 128 per peer address): a connection over either
+  cap is closed as soon as it is accepted, so the descriptors of the process are never all held,
+  and one device on the LAN cannot take every connection slot from the others.
 * **Header and idle timeout** (default 15 s): aiohttp's ``keepalive_timeout`` also runs from
   the moment a connection is accepted until its first request is complete, so a connection
   that sends nothing, or a request head a byte at a time, is closed after it; an idle
@@ -38,6 +39,7 @@ from .metrics import REFUSALS
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_MAX_CONNECTIONS: Final = 256
+DEFAULT_MAX_CONNECTIONS_PER_PEER: Final = 128
 DEFAULT_IDLE_TIMEOUT_S: Final = 15.0
 LOOP_LOG_INTERVAL_S: Final = 60.0
 _AIOHTTP_SERVER_LOGGER: Final = "aiohttp.server"
@@ -54,10 +56,13 @@ class ServerLimits:
     name: str
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
+    max_connections_per_peer: int = DEFAULT_MAX_CONNECTIONS_PER_PEER
 
     def __post_init__(self) -> None:
-        if self.max_connections < 1 or self.idle_timeout_s <= 0:
-            raise ValueError("max_connections must be at least 1 and idle_timeout_s positive")
+        if min(self.max_connections, self.max_connections_per_peer) < 1:
+            raise ValueError("connection caps must be at least 1")
+        if self.idle_timeout_s <= 0:
+            raise ValueError("idle_timeout_s must be positive")
 
 
 class _GuardedHandler(RequestHandler):
@@ -101,6 +106,8 @@ class _GuardedServer(web.Server):
     def __init__(self, *args: Any, limits: ServerLimits, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = limits
+        self._per_peer: dict[str, int] = {}
+        self._peer_of: dict[RequestHandler, str] = {}
 
     def __call__(self) -> RequestHandler:
         kwargs: dict[str, Any] = dict(getattr(self, "_kwargs", {}))
@@ -110,18 +117,48 @@ class _GuardedServer(web.Server):
 
     def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
         super().connection_made(handler, transport)
-        if len(self._connections) > self.limits.max_connections:
-            REFUSALS.add(self.limits.name, "over_connection_cap")
-            _THROTTLE.log(
-                _LOGGER,
-                logging.WARNING,
-                f"cap:{self.limits.name}",
-                "%s: %d connections open, closing new ones (cap %d)",
-                self.limits.name,
-                len(self._connections) - 1,
-                self.limits.max_connections,
+        limits = self.limits
+        peer = _peer_host(transport)
+        count = self._per_peer.get(peer, 0) + 1
+        self._per_peer[peer] = count
+        self._peer_of[handler] = peer
+        if len(self._connections) > limits.max_connections:
+            reason, detail = "over_connection_cap", f"cap {limits.max_connections}"
+        elif count > limits.max_connections_per_peer:
+            reason, detail = (
+                "over_peer_cap",
+                f"{peer} has {count - 1} (cap a peer {limits.max_connections_per_peer})",
             )
-            transport.abort()
+        else:
+            return
+        REFUSALS.add(limits.name, reason)
+        _THROTTLE.log(
+            _LOGGER,
+            logging.WARNING,
+            f"{reason}:{limits.name}",
+            "%s: closing new connections: %d open, %s",
+            limits.name,
+            len(self._connections) - 1,
+            detail,
+        )
+        transport.abort()
+
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
+        peer = self._peer_of.pop(handler, None)
+        if peer is not None:
+            left = self._per_peer.get(peer, 1) - 1
+            if left > 0:
+                self._per_peer[peer] = left
+            else:
+                self._per_peer.pop(peer, None)
+        super().connection_lost(handler, exc)
+
+
+def _peer_host(transport: asyncio.BaseTransport) -> str:
+    peer = transport.get_extra_info("peername")
+    if isinstance(peer, tuple) and peer:
+        return str(peer[0])
+    return "-"
 
 
 class GuardedAppRunner(web.AppRunner):

@@ -40,6 +40,7 @@ from edge_bridge.model_files import ModelFiles, locate_models
 from edge_bridge.server_guard import (
     DEFAULT_IDLE_TIMEOUT_S,
     DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS_PER_PEER,
     GuardedTCPSite,
     ServerLimits,
     guarded_runner,
@@ -97,6 +98,7 @@ class EngineConfig:
     body_read_timeout_s: float = 30.0
     replay_max_entries: int = DEFAULT_MAX_ENTRIES
     max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_connections_per_peer: int = DEFAULT_MAX_CONNECTIONS_PER_PEER
     idle_timeout_s: float = DEFAULT_IDLE_TIMEOUT_S
 
     def validate(self) -> None:
@@ -120,6 +122,7 @@ class EngineConfig:
             name=METRICS_SERVER,
             max_connections=self.max_connections,
             idle_timeout_s=self.idle_timeout_s,
+            max_connections_per_peer=self.max_connections_per_peer,
         )
 
     def __repr__(self) -> str:

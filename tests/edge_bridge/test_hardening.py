@@ -34,7 +34,7 @@ import numpy as np
 from PIL import Image
 import pytest
 
-from edge_bridge.engine import EngineThread
+from edge_bridge.engine import EngineConfig, EngineThread
 from edge_bridge.engine.operations import EngineLimits
 from edge_bridge.engine.replay import REPLAY_MESSAGE, ReplayGuard
 from edge_bridge.engine.store import DB_FILE
@@ -126,9 +126,38 @@ def endpoint_of(server: EngineThread) -> EngineEndpoint:
     return EngineEndpoint(server.endpoint_url, ENGINE_ACCESS_KEY, ENGINE_SECRET_KEY)
 
 
-def connect(url: str) -> socket.socket:
+def connect(url: str, source: str | None = None) -> socket.socket:
     parts = urlsplit(url)
-    return socket.create_connection((parts.hostname or "127.0.0.1", parts.port), timeout=GUARD_S)
+    return socket.create_connection(
+        (parts.hostname or "127.0.0.1", parts.port),
+        timeout=GUARD_S,
+        source_address=(source, 0) if source else None,
+    )
+
+
+def closed_ones(sockets: list[socket.socket], count: int) -> list[socket.socket]:
+    """Wait until ``count`` of ``sockets`` are closed by the server; return them."""
+    selector = selectors.DefaultSelector()
+    for sock in sockets:
+        selector.register(sock, selectors.EVENT_READ)
+    closed: list[socket.socket] = []
+    while len(closed) < count:
+        events = selector.select(GUARD_S)
+        assert events, "connections over the cap were not closed"
+        for key, _ in events:
+            sock = key.fileobj
+            assert isinstance(sock, socket.socket)
+            selector.unregister(sock)
+            assert wait_closed(sock)
+            closed.append(sock)
+    selector.close()
+    return closed
+
+
+def assert_served(sock: socket.socket) -> None:
+    sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    status, body = read_response(sock)
+    assert (status, body["__type"]) == (403, "MissingAuthenticationTokenException")
 
 
 def read_response(sock: socket.socket) -> tuple[int, dict[str, Any]]:
@@ -291,30 +320,33 @@ def test_f4_connection_cap(
     server = engine_factory(tmp_path, max_connections=16)
     sockets = [connect(server.endpoint_url) for _ in range(20)]
     try:
-        selector = selectors.DefaultSelector()
+        closed = closed_ones(sockets, 4)
         for sock in sockets:
-            selector.register(sock, selectors.EVENT_READ)
-        closed: list[socket.socket] = []
-        while len(closed) < 4:
-            events = selector.select(GUARD_S)
-            assert events, "over-cap connections were not closed"
-            for key, _ in events:
-                sock = key.fileobj
-                assert isinstance(sock, socket.socket)
-                selector.unregister(sock)
-                assert wait_closed(sock)
-                closed.append(sock)
-        selector.close()
-        for sock in sockets:
-            if sock in closed:
-                continue
-            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            status, body = read_response(sock)
-            assert (status, body["__type"]) == (403, "MissingAuthenticationTokenException")
+            if sock not in closed:
+                assert_served(sock)
     finally:
         for sock in sockets:
             sock.close()
     assert REFUSALS.get("engine", "over_connection_cap") == 4
+
+
+def test_f4_one_peer_cannot_take_every_connection(
+    tmp_path: Path, engine_factory: Callable[..., EngineThread], refusals: None
+) -> None:
+    """Finding 4: one address holding connections is capped; another address is still served."""
+    server = engine_factory(tmp_path, max_connections_per_peer=4)
+    flood = [connect(server.endpoint_url, source="127.0.0.2") for _ in range(6)]
+    other = connect(server.endpoint_url, source="127.0.0.1")
+    try:
+        closed = closed_ones(flood, 2)
+        assert_served(other)
+        for sock in flood:
+            if sock not in closed:
+                assert_served(sock)
+    finally:
+        for sock in [*flood, other]:
+            sock.close()
+    assert REFUSALS.get("engine", "over_peer_cap") == 2
 
 
 def test_f4_slow_request_head_is_closed(
@@ -361,6 +393,30 @@ def test_f4_idle_connections_are_closed(
         silent.close()
         kept.close()
     assert REFUSALS.get("engine", "idle_timeout") == 2
+
+
+def test_f4_tls_engine_closes_connections_that_never_handshake(
+    tmp_path: Path, refusals: None
+) -> None:
+    """Finding 4 over TLS: a connection that never starts its handshake is closed within the
+    idle timeout; signed calls over TLS work (EngineThread's ssl_context)."""
+    tls = pytest.importorskip("edge_bridge.tls")
+    context = tls.load_or_create_certificate(tmp_path / "tls").server_context()
+    config = EngineConfig(
+        data_dir=tmp_path / "engine",
+        credentials={ENGINE_ACCESS_KEY: ENGINE_SECRET_KEY},
+        region="us-east-1",
+        idle_timeout_s=0.3,
+    )
+    with EngineThread(config, ssl_context=context) as server:
+        assert server.endpoint_url.startswith("https://")
+        silent = connect(server.endpoint_url)
+        try:
+            assert wait_closed(silent)
+        finally:
+            silent.close()
+        client = rekognition_client(endpoint_of(server), verify=False)
+        assert "CollectionIds" in client.list_collections()
 
 
 def test_f4_guarded_app_server(refusals: None) -> None:
