@@ -388,9 +388,8 @@ def _engine(sec: _Section, env: Mapping[str, str], data_dir: Path) -> EngineSett
         _check_credentials(env_access, env_secret, "SMARTSHOP_ENGINE_*_KEY")
         credentials[env_access] = env_secret
 
-    # The engine always has one key pair: the bridge's pairing key (see
-    # protocol.engine_access_key_id), so Home Assistant paired with the bridge can use it;
-    # configured pairs are for other clients.
+    # Paired clients get their own engine key pairs at pairing (auth.EngineCredentials adds
+    # them while running); configured pairs are for other clients.
     enabled_raw = sec.raw("enabled")
     enabled = True if enabled_raw is None else _parse_bool(enabled_raw, sec.key("enabled"))
 
