@@ -123,6 +123,7 @@ class ApiSettings:
     """The bridge API (HA talks to this)."""
 
     listen: Listen
+    # Deprecated: the pre-TLS pairing key, accepted only so an old pairing can migrate.
     api_key: str | None = field(default=None, repr=False)
     stream_fps: float = 5.0
     replay_s: float = 30.0  # events kept in memory for clients that reconnect
