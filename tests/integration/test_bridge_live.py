@@ -1,4 +1,8 @@
-"""End to end against a real edge bridge and its engine (subprocess, loopback): no mocks."""
+"""End to end against a real edge bridge and its engine (subprocess, loopback): no mocks.
+
+Every store here is paired as the owner pairs one: with a code from the bridge's CLI, over the
+bridge's pinned certificate (the engine too, through boto3).
+"""
 
 from __future__ import annotations
 
@@ -18,20 +22,25 @@ from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.smartshop.bridge_client import BridgeAuthError, BridgeClient, pair
+from custom_components.smartshop.bridge_protocol import PairingCode
 from custom_components.smartshop.const import (
     CONF_ACCESS_KEY_ID,
     CONF_AI_OPT_OUT,
+    CONF_API_TOKEN,
     CONF_BACKEND,
     CONF_BRIDGE_HOST,
     CONF_BRIDGE_ID,
     CONF_BRIDGE_KEY,
     CONF_BRIDGE_PORT,
     CONF_CATEGORY,
+    CONF_CERT_SHA256,
     CONF_COLLECTION_ID,
     CONF_DPIA_DONE,
     CONF_ENGINE_ON_BRIDGE,
@@ -46,6 +55,7 @@ from custom_components.smartshop.const import (
     EVENT_MATCH,
     SUBENTRY_WATCHLIST,
 )
+from custom_components.smartshop.data import pairing_data
 from demo.bridge_process import RunningBridge, demo_clip, start_bridge, write_config
 
 from .conftest import ACCESS_KEY, FIXTURES, SECRET_KEY, Rekognition
@@ -53,7 +63,8 @@ from .conftest import ACCESS_KEY, FIXTURES, SECRET_KEY, Rekognition
 # Real loopback connections to the bridge and its engine.
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
 
-API_KEY = "live-pairing-key-0123456789abcdef"
+# The shared key of a bridge paired before TLS (only the migration test configures one).
+LEGACY_KEY = "live-pairing-key-0123456789abcdef"
 BRIDGE_ID = "test-bridge"
 FACE_WATCH = "image_processing.entrance_front_door_face_watch"
 CAMERA = "camera.entrance_front_door"
@@ -75,18 +86,45 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def live_bridge(tmp_path_factory: pytest.TempPathFactory, clip: Path) -> Iterator[RunningBridge]:
     """One bridge for the session, reading the clip on a loop."""
     work = tmp_path_factory.mktemp("bridge")
-    config = write_config(work, bridge_id=BRIDGE_ID, api_key=API_KEY, clip=clip)
-    bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+    config = write_config(work, bridge_id=BRIDGE_ID, clip=clip)
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID)
     yield bridge
     bridge.stop()
 
 
-def bridge_entry(bridge: RunningBridge, collection: str) -> MockConfigEntry:
-    """A store whose backend is its bridge's engine, with one watchlist."""
+async def _code(hass: HomeAssistant, bridge: RunningBridge) -> str:
+    """A fresh pairing code from the bridge's CLI (``--show-pairing-code``)."""
+    return await hass.async_add_executor_job(lambda: bridge.pairing_code)
+
+
+async def bridge_entry(
+    hass: HomeAssistant, bridge: RunningBridge, collection: str
+) -> MockConfigEntry:
+    """A store whose backend is its bridge's engine, with one watchlist, paired by a code."""
+    code = PairingCode.parse(await _code(hass, bridge))
+    paired = await pair(
+        async_get_clientsession(hass),
+        bridge.host,
+        bridge.api_port,
+        code.secret,
+        client_name="Home Assistant (live test)",
+        expected=code,
+    )
+    assert paired.cert_sha256 == bridge.cert_sha256
+    return _entry(
+        bridge,
+        collection,
+        {CONF_BRIDGE_PORT: bridge.api_port} | pairing_data(paired),
+    )
+
+
+def _entry(bridge: RunningBridge, collection: str, pairing: dict[str, object]) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="Demo shop",
         unique_id=bridge.bridge_id,
+        version=1,
+        minor_version=3,
         data={
             CONF_STORE_NAME: "Demo shop",
             CONF_BACKEND: "engine",
@@ -95,9 +133,8 @@ def bridge_entry(bridge: RunningBridge, collection: str) -> MockConfigEntry:
             CONF_REGION: "eu-west-2",
             CONF_BRIDGE_ID: bridge.bridge_id,
             CONF_BRIDGE_HOST: bridge.host,
-            CONF_BRIDGE_PORT: bridge.api_port,
-            CONF_BRIDGE_KEY: bridge.api_key,
-        },
+        }
+        | pairing,
         options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True},
         subentries_data=[
             ConfigSubentryData(
@@ -133,7 +170,7 @@ async def test_bridge_visit_raises_one_match(
     """Enrol the astronaut on the bridge's engine; her visits on the bridge camera raise matches,
     each recorded once; Grace Hopper's visit raises nothing."""
     hass.config.allowlist_external_dirs = {str(FIXTURES)}
-    entry = bridge_entry(live_bridge, "smartshop-live-demo")
+    entry = await bridge_entry(hass, live_bridge, "smartshop-live-demo")
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -206,9 +243,14 @@ async def test_discovery_pairs_with_engine_preselected(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"pairing_key": "wrong-key-wrong-key-wrong"}
     )
-    assert result["errors"] == {"base": "invalid_pairing_key"}
+    assert result["errors"] == {"pairing_key": "invalid_pairing_code"}
+    # Well-formed, for this bridge's certificate, but not a code the bridge made.
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"pairing_key": API_KEY}
+        result["flow_id"], {"pairing_key": str(PairingCode.new(live_bridge.cert_sha256))}
+    )
+    assert result["errors"] == {"base": "pairing_code_refused"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"pairing_key": await _code(hass, live_bridge)}
     )
     assert result["step_id"] == "bridge_store"
     schema = {str(key): key for key in result["data_schema"].schema}
@@ -223,6 +265,7 @@ async def test_discovery_pairs_with_engine_preselected(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["result"].unique_id == BRIDGE_ID
     assert result["data"][CONF_ENGINE_ON_BRIDGE] is True
+    assert result["data"][CONF_CERT_SHA256] == live_bridge.cert_sha256.hex()
     entry = result["result"]
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -252,16 +295,11 @@ async def test_bridge_goes_away_and_comes_back(
     ports: they come back by themselves."""
     api_port, engine_port = _free_port(), _free_port()
     config = write_config(
-        tmp_path,
-        bridge_id=BRIDGE_ID,
-        api_key=API_KEY,
-        clip=clip,
-        api_port=api_port,
-        engine_port=engine_port,
+        tmp_path, bridge_id=BRIDGE_ID, clip=clip, api_port=api_port, engine_port=engine_port
     )
-    bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID)
     try:
-        entry = bridge_entry(bridge, "smartshop-live-restart")
+        entry = await bridge_entry(hass, bridge, "smartshop-live-restart")
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         connection = entry.runtime_data.bridge
@@ -271,7 +309,7 @@ async def test_bridge_goes_away_and_comes_back(
         await hass.async_block_till_done()
         assert hass.states.get(FACE_WATCH).state == STATE_UNAVAILABLE
         assert hass.states.get(CAMERA).state == STATE_UNAVAILABLE
-        bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+        bridge = start_bridge(config, bridge_id=BRIDGE_ID)
         await _wait_for(hass, lambda: connection.connected)
         await hass.async_block_till_done()
         assert hass.states.get(FACE_WATCH).state != STATE_UNAVAILABLE
@@ -290,18 +328,24 @@ async def test_manual_pairing_with_aws_backend(
         result["flow_id"], {"next_step_id": "pair_bridge"}
     )
     assert result["step_id"] == "pair_bridge"
+    code = await _code(hass, live_bridge)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: _free_port(), "pairing_key": API_KEY}
+        result["flow_id"], {CONF_HOST: "127.0.0.1", CONF_PORT: _free_port(), "pairing_key": code}
     )
     assert result["errors"] == {"base": "bridge_unreachable"}
+    # A code for another certificate: refused before anything is sent.
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_HOST: "127.0.0.1", CONF_PORT: live_bridge.api_port, "pairing_key": "nope-nope-nope"},
+        {
+            CONF_HOST: "127.0.0.1",
+            CONF_PORT: live_bridge.api_port,
+            "pairing_key": str(PairingCode.new(bytes(32))),
+        },
     )
-    assert result["errors"] == {"base": "invalid_pairing_key"}
+    assert result["errors"] == {"base": "certificate_mismatch"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_HOST: "127.0.0.1", CONF_PORT: live_bridge.api_port, "pairing_key": API_KEY},
+        {CONF_HOST: "127.0.0.1", CONF_PORT: live_bridge.api_port, "pairing_key": code},
     )
     assert result["step_id"] == "bridge_store"
     result = await hass.config_entries.flow.async_configure(
@@ -340,11 +384,12 @@ async def test_manual_pairing_with_aws_backend(
 async def test_revoked_key_reauth_and_moved_bridge(
     hass: HomeAssistant, live_bridge: RunningBridge
 ) -> None:
-    """A wrong stored pairing code asks for a new one; a new address is tested, then saved."""
-    entry = bridge_entry(live_bridge, "smartshop-live-reauth")
+    """A token the bridge does not know asks for a new code; a new address is tested, then
+    saved."""
+    entry = await bridge_entry(hass, live_bridge, "smartshop-live-reauth")
     entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
-        entry, data=dict(entry.data) | {CONF_BRIDGE_KEY: "revoked-key-revoked"}
+        entry, data=dict(entry.data) | {CONF_API_TOKEN: "revoked-token-revoked-token"}
     )
     assert not await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -352,16 +397,16 @@ async def test_revoked_key_reauth_and_moved_bridge(
     (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == "reauth"
     result = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {"pairing_key": "still-wrong-still-wrong"}
+        flow["flow_id"], {"pairing_key": str(PairingCode.new(live_bridge.cert_sha256))}
     )
-    assert result["errors"] == {"base": "invalid_pairing_key"}
+    assert result["errors"] == {"base": "pairing_code_refused"}
     result = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {"pairing_key": API_KEY}
+        flow["flow_id"], {"pairing_key": await _code(hass, live_bridge)}
     )
     assert result["reason"] == "reauth_successful"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.data[CONF_BRIDGE_KEY] == API_KEY
+    assert entry.data[CONF_API_TOKEN] != "revoked-token-revoked-token"
 
     result = await entry.start_reconfigure_flow(hass)
     assert set(map(str, result["data_schema"].schema)) == {CONF_HOST, CONF_PORT}
@@ -379,11 +424,76 @@ async def test_revoked_key_reauth_and_moved_bridge(
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 
+async def test_rotation_then_removal_end_the_old_credentials(
+    hass: HomeAssistant, live_bridge: RunningBridge
+) -> None:
+    """Rotating gives the store new credentials and the bridge then refuses the old token;
+    removing the store revokes the new one."""
+    entry = await bridge_entry(hass, live_bridge, "smartshop-live-rotate")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    old_token = entry.data[CONF_API_TOKEN]
+    await hass.services.async_call(
+        DOMAIN, "rotate_bridge_credentials", {"config_entry_id": entry.entry_id}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    new_token = entry.data[CONF_API_TOKEN]
+    assert new_token != old_token
+
+    def client(token: str) -> BridgeClient:
+        return BridgeClient(
+            async_get_clientsession(hass),
+            live_bridge.host,
+            live_bridge.api_port,
+            token,
+            live_bridge.cert_sha256,
+        )
+
+    with pytest.raises(BridgeAuthError):
+        await client(old_token).info()
+    await client(new_token).info()
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    with pytest.raises(BridgeAuthError):
+        await client(new_token).info()
+
+
+async def test_legacy_pairing_migrates_against_a_real_bridge(
+    hass: HomeAssistant, tmp_path: Path, clip: Path
+) -> None:
+    """A store paired with this bridge before TLS (its shared key, no pin) moves to its own
+    credentials and the bridge's certificate at set-up, with nothing typed."""
+    config = write_config(tmp_path, bridge_id=BRIDGE_ID, clip=clip, legacy_api_key=LEGACY_KEY)
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID)
+    try:
+        entry = _entry(
+            bridge,
+            "smartshop-live-migrate",
+            {CONF_BRIDGE_PORT: bridge.api_port, CONF_BRIDGE_KEY: LEGACY_KEY},
+        )
+        entry.add_to_hass(hass)
+        hass.config_entries.async_update_entry(entry, minor_version=2)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        assert entry.state is ConfigEntryState.LOADED
+        assert entry.minor_version == 3
+        assert CONF_BRIDGE_KEY not in entry.data
+        assert entry.data[CONF_CERT_SHA256] == bridge.cert_sha256.hex()
+        backend = entry.runtime_data.client.config
+        assert backend.endpoint_url == f"https://{bridge.host}:{bridge.engine_port}"
+        connection = entry.runtime_data.bridge
+        await _wait_for(hass, lambda: connection.connected)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+    finally:
+        bridge.stop()
+
+
 async def test_camera_stream_is_relayed(
     hass: HomeAssistant, live_bridge: RunningBridge, hass_client: ClientSessionGenerator
 ) -> None:
     """The bridge camera's MJPEG stream plays through Home Assistant's camera proxy."""
-    entry = bridge_entry(live_bridge, "smartshop-live-stream")
+    entry = await bridge_entry(hass, live_bridge, "smartshop-live-stream")
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     connection = entry.runtime_data.bridge
@@ -405,16 +515,11 @@ async def test_bridge_camera_list_change_follows(
     old camera's device is removed."""
     api_port, engine_port = _free_port(), _free_port()
     config = write_config(
-        tmp_path,
-        bridge_id=BRIDGE_ID,
-        api_key=API_KEY,
-        clip=clip,
-        api_port=api_port,
-        engine_port=engine_port,
+        tmp_path, bridge_id=BRIDGE_ID, clip=clip, api_port=api_port, engine_port=engine_port
     )
-    bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID)
     try:
-        entry = bridge_entry(bridge, "smartshop-live-cameras")
+        entry = await bridge_entry(hass, bridge, "smartshop-live-cameras")
         entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(entry.entry_id)
         await _wait_for(hass, lambda: entry.runtime_data.bridge.connected)
@@ -423,7 +528,6 @@ async def test_bridge_camera_list_change_follows(
         write_config(
             tmp_path,
             bridge_id=BRIDGE_ID,
-            api_key=API_KEY,
             clip=clip,
             api_port=api_port,
             engine_port=engine_port,
@@ -431,7 +535,7 @@ async def test_bridge_camera_list_change_follows(
             camera_name="Till",
             location="Checkout",
         )
-        bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+        bridge = start_bridge(config, bridge_id=BRIDGE_ID)
         await _wait_for(
             hass,
             lambda: hass.states.get("image_processing.checkout_till_face_watch") is not None,
