@@ -14,7 +14,7 @@ from .const import LOGGER
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity, bridge_camera_device_info
 
-# Snapshots are plain HTTP GETs on the local network.
+# Snapshots are single HTTPS GETs to the bridge on the local network (no shared poller).
 PARALLEL_UPDATES = 0
 
 

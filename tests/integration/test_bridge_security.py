@@ -371,3 +371,35 @@ async def test_removing_a_store_with_its_bridge_unreachable_warns_once(
     assert await hass.config_entries.async_remove(entry.entry_id)
     assert caplog.text.count("Could not revoke") == 1
     assert entry.data[CONF_API_TOKEN] not in caplog.text
+
+
+async def test_migration_waits_for_an_unreachable_bridge(
+    hass: HomeAssistant, fake_bridge: FakeBridge
+) -> None:
+    """A pre-TLS pairing whose bridge is away: set-up retries later, the key is kept."""
+    entry = bridge_store_entry(fake_bridge, minor_version=2, legacy=True)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, data=dict(entry.data) | {CONF_BRIDGE_PORT: 9})
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.data[CONF_BRIDGE_KEY] == BRIDGE_KEY
+    assert not _reauth_flows(hass)
+
+
+@pytest.mark.parametrize("legacy", [True, False])
+async def test_another_bridge_at_the_address_stops_the_store(
+    hass: HomeAssistant, rekognition: Rekognition, fake_bridge: FakeBridge, legacy: bool
+) -> None:
+    """A bridge with another id answers (while migrating, or at set-up): the store stops with
+    an error naming both, and nothing of the other bridge is saved."""
+    entry = bridge_store_entry(fake_bridge, minor_version=2, legacy=legacy)
+    data = dict(entry.data)
+    fake_bridge.bridge_id = "shop-floor"
+    if not legacy:
+        rekognition.credentials_ok()  # the engine (stubbed) is checked before the bridge
+    await _set_up(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason is not None
+    assert "shop-floor" in entry.reason
+    assert dict(entry.data) == data
