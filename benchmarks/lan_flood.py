@@ -13,7 +13,9 @@ Prints one JSON document: the client's p50/p95 latency, successes and failures, 
 RSS before and its peak growth during the flood (VmHWM, reset before the flood; root needed to
 reset, otherwise the peak since start), and what the flood saw (answers, closed connections).
 
-Run from the repository root: ``.venv/bin/python -m benchmarks.lan_flood [--seconds 30]``
+Run from the repository root: ``.venv/bin/python -m benchmarks.lan_flood [--seconds 30]``;
+``--engine-root DIR`` runs the engine of another checkout (``git worktree add DIR <commit>``) to
+compare with older code.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ if tls:
     from edge_bridge.tls import load_or_create_certificate
     context = load_or_create_certificate(data / "tls").server_context()
 config = EngineConfig(data_dir=data / "engine", credentials={key: secret}, region="us-east-1")
-with EngineThread(config, ssl_context=context) as engine:
+with EngineThread(config, **({"ssl_context": context} if context else {})) as engine:
     print(engine.port, flush=True)
     sys.stdin.read()
 """
@@ -69,14 +71,14 @@ def status_kb(pid: int, field: str) -> int:
 
 
 @contextlib.contextmanager
-def engine_process(data: Path, tls: bool) -> Iterator[tuple[int, int]]:
-    """(port, pid) of an engine in its own process."""
+def engine_process(data: Path, tls: bool, root: Path = ROOT) -> Iterator[tuple[int, int]]:
+    """(port, pid) of an engine in its own process, run from the checkout at ``root``."""
     env = dict(os.environ, MALLOC_ARENA_MAX=os.environ.get("MALLOC_ARENA_MAX", "2"))
     process = subprocess.Popen(
         [sys.executable, "-c", _ENGINE, str(data), ACCESS_KEY, SECRET_KEY, "tls" if tls else ""],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        cwd=ROOT,
+        cwd=root,
         env=env,
         text=True,
     )
@@ -227,10 +229,13 @@ def percentile(samples: list[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(samples) * 1000.0, q)), 1) if samples else -1.0
 
 
-def run(seconds: float, idle: int, bodies: int, plain: bool) -> dict[str, Any]:
-    tls = not plain and (ROOT / "edge_bridge" / "tls.py").is_file()
+def run(seconds: float, idle: int, bodies: int, plain: bool, root: Path = ROOT) -> dict[str, Any]:
+    tls = not plain and (root / "edge_bridge" / "tls.py").is_file()
     face = FIXTURE.read_bytes()
-    with tempfile.TemporaryDirectory() as tmp, engine_process(Path(tmp), tls) as (port, pid):
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        engine_process(Path(tmp), tls, root) as (port, pid),
+    ):
         scheme = "https" if tls else "http"
         client = boto3.client(
             "rekognition",
@@ -305,11 +310,18 @@ def main() -> None:
     parser.add_argument("--idle", type=int, default=200)
     parser.add_argument("--bodies", type=int, default=100)
     parser.add_argument("--plain", action="store_true", help="HTTP even when TLS is available")
+    parser.add_argument(
+        "--engine-root",
+        type=Path,
+        default=ROOT,
+        help="run the engine from another checkout (e.g. a git worktree of an older commit)",
+    )
     args = parser.parse_args()
     import urllib3
 
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    print(json.dumps(run(args.seconds, args.idle, args.bodies, args.plain), indent=2))
+    result = run(args.seconds, args.idle, args.bodies, args.plain, args.engine_root.resolve())
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -119,17 +119,17 @@ class _GuardedServer(web.Server):
         super().connection_made(handler, transport)
         limits = self.limits
         peer = _peer_host(transport)
-        count = self._per_peer.get(peer, 0) + 1
-        self._per_peer[peer] = count
-        self._peer_of[handler] = peer
-        if len(self._connections) > limits.max_connections:
+        count = self._per_peer.get(peer, 0)
+        # Only accepted connections count: refused ones may linger in aiohttp's own list
+        # until their handler task ends, and must not fill the cap for everyone else.
+        if len(self._peer_of) >= limits.max_connections:
             reason, detail = "over_connection_cap", f"cap {limits.max_connections}"
-        elif count > limits.max_connections_per_peer:
-            reason, detail = (
-                "over_peer_cap",
-                f"{peer} has {count - 1} (cap a peer {limits.max_connections_per_peer})",
-            )
+        elif count >= limits.max_connections_per_peer:
+            reason = "over_peer_cap"
+            detail = f"{peer} has {count} (cap a peer {limits.max_connections_per_peer})"
         else:
+            self._per_peer[peer] = count + 1
+            self._peer_of[handler] = peer
             return
         REFUSALS.add(limits.name, reason)
         _THROTTLE.log(
@@ -138,7 +138,7 @@ class _GuardedServer(web.Server):
             f"{reason}:{limits.name}",
             "%s: closing new connections: %d open, %s",
             limits.name,
-            len(self._connections) - 1,
+            len(self._peer_of),
             detail,
         )
         transport.abort()

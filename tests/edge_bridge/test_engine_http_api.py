@@ -361,3 +361,37 @@ def test_request_body_over_limit(rekognition: Any) -> None:
     error = info.value.response["Error"]
     assert error["Code"] == "ImageTooLargeException"
     assert "byte limit" in error["Message"]
+
+
+def test_deeply_nested_json_refused(engine: Any) -> None:
+    """A signed body nested 100 000 deep is a SerializationException, not a crash."""
+    body = b"[" * 100_000 + b"]" * 100_000
+    reply = send(engine, signed_headers(engine, target=CREATE, body=body), body)
+    assert reply.status == 400
+    assert reply.code in {"SerializationException", "InvalidParameterException"}
+
+
+def test_credentials_are_looked_up_on_each_request(
+    tmp_path: Path, engine_factory: Callable[..., Any]
+) -> None:
+    """EngineConfig.credentials may change while the engine runs: keys added are accepted at
+    once, keys removed refused at once (it is never copied)."""
+    keys: dict[str, str] = {"AKIDFIRST": "first-secret-0123456789"}
+    server = engine_factory(tmp_path, credentials=keys)
+
+    def endpoint(key: str, secret: str) -> Any:
+        return type(
+            "E", (), {"endpoint_url": server.endpoint_url, "access_key": key, "secret_key": secret}
+        )
+
+    body = create_body(f"live-{uuid.uuid4().hex[:8]}")
+    later = endpoint("AKIDLATER", "later-secret-0123456789")
+    refused = send(later, signed_headers(later, target=CREATE, body=body), body)
+    assert (refused.status, refused.code) == (403, "UnrecognizedClientException")
+    keys["AKIDLATER"] = "later-secret-0123456789"
+    assert send(later, signed_headers(later, target=CREATE, body=body), body).status == 200
+    del keys["AKIDFIRST"]
+    first = endpoint("AKIDFIRST", "first-secret-0123456789")
+    body = create_body(f"gone-{uuid.uuid4().hex[:8]}")
+    gone = send(first, signed_headers(first, target=CREATE, body=body), body)
+    assert (gone.status, gone.code) == (403, "UnrecognizedClientException")

@@ -20,12 +20,14 @@ import json
 import logging
 import os
 from pathlib import Path
+import resource
 import selectors
 import socket
 import subprocess
 import sys
 from typing import Any
 from urllib.parse import urlsplit
+import uuid
 
 from aiohttp import web
 from botocore.exceptions import ClientError
@@ -41,7 +43,13 @@ from edge_bridge.engine.store import DB_FILE
 from edge_bridge.image_decoder import decode_reduced
 from edge_bridge.log_throttle import LogThrottle
 from edge_bridge.metrics import REFUSALS
-from edge_bridge.server_guard import ServerLimits, guarded_runner, install_loop_guards
+from edge_bridge.server_guard import (
+    ServerLimits,
+    guarded_runner,
+    install_loop_guards,
+    loop_exception_handler,
+    raise_nofile_limit,
+)
 from tests.edge_bridge.conftest import (
     ENGINE_ACCESS_KEY,
     ENGINE_SECRET_KEY,
@@ -740,3 +748,34 @@ def test_f10_disk_full_is_a_clear_error_and_loses_nothing(
     assert len(faces) == 2 + (20 - failures)
     found = client.search_faces_by_image(CollectionId="shop", Image={"Bytes": astronaut_jpeg})
     assert found["FaceMatches"][0]["Face"]["FaceId"] == kept_id
+
+
+def test_f4_loop_errors_are_throttled(caplog: pytest.LogCaptureFixture) -> None:
+    """Finding 4: the 'out of system resource' accept storm logs once, then counts."""
+    caplog.set_level(logging.ERROR, logger="edge_bridge.server_guard")
+    loop = asyncio.new_event_loop()
+    try:
+        context = {
+            "message": f"socket.accept() out of system resource {uuid.uuid4().hex}",
+            "exception": OSError(24, "Too many open files"),
+        }
+        for _ in range(20_000):
+            loop_exception_handler(loop, context)
+    finally:
+        loop.close()
+    records = [r for r in caplog.records if "out of system resource" in r.getMessage()]
+    assert len(records) == 1
+    assert records[0].exc_info is None
+
+
+def test_f4_open_file_limit_raised_to_the_hard_limit() -> None:
+    """Finding 4: the soft descriptor limit is raised to the hard limit at start."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        lowered = min(256, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (lowered, hard))
+        raised = raise_nofile_limit()
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == raised
+        assert hard in (raised, resource.RLIM_INFINITY)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
