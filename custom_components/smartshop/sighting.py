@@ -45,7 +45,7 @@ from .const import (
     signal_sighting,
 )
 from .data import SmartShopConfigEntry
-from .errors import ErrorKind, kind_of
+from .errors import ErrorKind, async_auth_failed, kind_of
 from .imaging import ImageError, crop_region, prepare_image
 from .incidents import Incident, IncidentStore, IncidentStoreError
 from .people import Person
@@ -265,7 +265,7 @@ class SightingService:
         kind = kind_of(err)
         if kind is ErrorKind.AUTH:
             data.health.mark_auth_failed()
-            self._entry.async_start_reauth(self._hass)
+            async_auth_failed(self._hass, self._entry, err)
         elif kind is ErrorKind.TRANSIENT:
             data.health.mark_unavailable(str(err))
         elif kind is ErrorKind.INPUT:

@@ -9,7 +9,7 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartshop.const import (
@@ -20,6 +20,7 @@ from custom_components.smartshop.const import (
     EVENT_MATCH,
 )
 from custom_components.smartshop.incidents import IncidentStore
+from custom_components.smartshop.recognition import CertificateMismatchError
 from custom_components.smartshop.sighting import DATA_INCIDENTS
 
 from .conftest import (
@@ -115,6 +116,32 @@ async def test_face_event_of_unknown_camera_is_dropped(
     await hass.async_block_till_done()
     assert entry.runtime_data.client.calls["SearchFacesByImage"] == 0
     rekognition.assert_done()
+
+
+async def test_engine_certificate_change_during_a_search(
+    hass: HomeAssistant, rekognition: Rekognition, fake_bridge: FakeBridge, face_jpeg: bytes
+) -> None:
+    """The bridge's engine shows another certificate when a face is searched: searching stops,
+    the certificate repair issue is raised and re-pairing is asked for."""
+    fake_bridge.cameras = [
+        {"id": CAMERA_ID, "name": "Door", "location": "Entrance", "connected": True}
+    ]
+    entry = _bridge_store(fake_bridge)
+    await setup_store(hass, rekognition, entry)
+    bridge = entry.runtime_data.bridge
+    assert bridge is not None
+    await _until(lambda: bridge.connected and fake_bridge.streaming)
+    with patch(
+        "custom_components.smartshop.recognition.RecognitionClient.search_face",
+        side_effect=CertificateMismatchError("SearchFacesByImage: not the pinned certificate"),
+    ):
+        await fake_bridge.send_face(CAMERA_ID, face_jpeg, "event-3")
+        await _until(lambda: entry.runtime_data.health.auth_failed)
+    await hass.async_block_till_done()
+    issue_id = f"bridge_certificate_changed_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
 
 
 async def test_one_incident_store_for_every_road(
