@@ -266,8 +266,26 @@ def run(seconds: float, idle: int, bodies: int, plain: bool, root: Path = ROOT) 
         except OSError:
             peak_reset = False
 
-        flood = Flood(port, tls, idle, bodies)
-        flood.start()
+        flood = subprocess.Popen(  # its own process: no GIL shared with the client
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.lan_flood",
+                "--flood-port",
+                str(port),
+                "--idle",
+                str(idle),
+                "--bodies",
+                str(bodies),
+                *([] if tls else ["--plain"]),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            text=True,
+        )
+        assert flood.stdout is not None and flood.stdin is not None
+        assert flood.stdout.readline().strip() == "flooding"
         latencies: list[float] = []
         failures: dict[str, int] = {}
         deadline = time.monotonic() + seconds
@@ -281,11 +299,11 @@ def run(seconds: float, idle: int, bodies: int, plain: bool, root: Path = ROOT) 
                 continue
             latencies.append(time.perf_counter() - started)
         peak = status_kb(pid, "VmHWM")
-        flood.join()
+        flood_counts = json.loads(flood.communicate("", timeout=120)[0])
         return {
             "tls": tls,
             "seconds": seconds,
-            "flood": {"idle_connections": idle, "slow_8mb_bodies": bodies, **flood.counts},
+            "flood": {"idle_connections": idle, "slow_8mb_bodies": bodies, **flood_counts},
             "search_without_flood": {
                 "p50_ms": percentile(calm, 50),
                 "p95_ms": percentile(calm, 95),
@@ -316,7 +334,16 @@ def main() -> None:
         default=ROOT,
         help="run the engine from another checkout (e.g. a git worktree of an older commit)",
     )
+    parser.add_argument("--flood-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.flood_port:  # the flood's own process: run until stdin closes, print the counts
+        flood = Flood(args.flood_port, not args.plain, args.idle, args.bodies)
+        flood.start()
+        print("flooding", flush=True)
+        sys.stdin.read()
+        flood.join()
+        print(json.dumps(flood.counts))
+        return
     import urllib3
 
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
