@@ -261,7 +261,7 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         """Pair with the bridge at ``host:port`` by the typed code (or, without one, reach it
         with the ``stored`` store's own credentials), ask who it is, and remember it."""
         session = async_get_clientsession(self.hass)
-        self._pairing = None
+        await self._async_revoke_new_pairing()  # an earlier try's, now replaced
         if code_text is None:
             assert stored is not None
             client = make_bridge_client(session, stored, host, port)
@@ -311,13 +311,28 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_revoke_new_pairing(self) -> None:
         """End credentials this flow paired for but will not keep (best effort)."""
-        if self._pairing is None or self._new_client is None:
+        client, self._new_client = self._new_client, None
+        if self._pairing is None or client is None:
             return
+        self._pairing = None
         try:
-            await self._new_client.revoke()
+            await client.revoke()
         except BridgeError as err:
             LOGGER.debug("Could not revoke an unused pairing: %s", err)
+
+    def _pairing_kept(self) -> None:
+        """The new credentials are saved in a store: the flow's end must not revoke them."""
         self._pairing = None
+        self._new_client = None
+
+    @callback
+    def async_remove(self) -> None:
+        """The flow ended (finished, aborted or closed by the owner): credentials it paired for
+        and did not save are revoked on the bridge."""
+        if self._pairing is not None:
+            self.hass.async_create_task(
+                self._async_revoke_new_pairing(), "smartshop: revoke an unused pairing"
+            )
 
     async def async_step_bridge_store(
         self, user_input: dict[str, Any] | None = None
@@ -421,6 +436,7 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_PRICE_PER_1000: default_price(self._credentials),
             } | user_input
             identity = {CONF_STORE_ID: self._store_id} if self._store_id else {}
+            self._pairing_kept()
             return self.async_create_entry(
                 title=self._store_name,
                 data={CONF_STORE_NAME: self._store_name} | identity | self._credentials,
@@ -438,6 +454,7 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
         what was just checked is used at once.
         """
         reloads = bool(entry.update_listeners)  # gone once the reload it schedules starts
+        self._pairing_kept()
         changed = self.hass.config_entries.async_update_entry(entry, data=data)
         if not (changed and reloads):
             self.hass.config_entries.async_schedule_reload(entry.entry_id)

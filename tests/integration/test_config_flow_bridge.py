@@ -338,7 +338,11 @@ async def test_used_code_then_too_many_attempts(
         result["flow_id"], address | {CONF_PAIRING_KEY: code}
     )
     assert result["step_id"] == "bridge_store"
+    paired = set(fake_bridge.tokens)
+    # The owner closes the dialog: the credentials paired for it end on the bridge.
     hass.config_entries.flow.async_abort(result["flow_id"])
+    await hass.async_block_till_done()
+    assert paired and not set(fake_bridge.tokens) & paired
 
     result = await _pair_form(hass)
     result = await hass.config_entries.flow.async_configure(
