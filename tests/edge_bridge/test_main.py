@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import http.client
+import itertools
 import json
 import os
 from pathlib import Path
@@ -366,3 +367,71 @@ async def test_second_bridge_on_the_same_face_database_is_refused(tmp_path: Path
             await bridge.start()
         assert "\n" not in str(info.value)
         assert bridge.api_port is not None  # its API had started, and was stopped again
+
+
+def test_no_acknowledged_face_is_lost_when_killed_during_indexing(
+    tmp_path: Path, processes: list[BridgeProcess]
+) -> None:
+    """SIGKILL while IndexFaces requests are in flight: every face the engine acknowledged is
+    there after a restart (the database commits before it answers)."""
+    env = {
+        **_base_env(tmp_path),
+        "SMARTSHOP_DATA": str(tmp_path / "state"),
+        "SMARTSHOP_BRIDGE_LISTEN": "127.0.0.1:0",
+        "SMARTSHOP_ENGINE_LISTEN": "127.0.0.1:0",
+        "SMARTSHOP_ENGINE_ACCESS_KEY": ACCESS_KEY,
+        "SMARTSHOP_ENGINE_SECRET_KEY": SECRET_KEY,
+        "SMARTSHOP_DISCOVERY": "false",
+    }
+    image = (REPO / "tests/fixtures/faces/grace_hopper.jpg").read_bytes()
+
+    def engine(process: BridgeProcess) -> object:
+        process.wait_for_line("bridge ready")
+        return boto3.client(
+            "rekognition",
+            endpoint_url=f"https://127.0.0.1:{process.ports()['recognition engine']}",
+            region_name="eu-west-2",
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            verify=False,
+            config=Config(retries={"max_attempts": 1}, proxies={}),
+        )
+
+    first = BridgeProcess(env)
+    processes.append(first)
+    client = engine(first)
+    client.create_collection(CollectionId="durable")  # type: ignore[attr-defined]
+    acknowledged: list[str] = []
+    enough = threading.Event()
+
+    def index_until_killed(worker: int) -> None:
+        for request in itertools.count():
+            try:
+                answer = client.index_faces(  # type: ignore[attr-defined]
+                    CollectionId="durable",
+                    Image={"Bytes": image},
+                    ExternalImageId=f"worker{worker}-{request}",
+                    MaxFaces=1,
+                )
+            except Exception:  # the process was killed: the end of this loop
+                return
+            acknowledged.extend(r["Face"]["FaceId"] for r in answer["FaceRecords"])
+            if len(acknowledged) >= 12:
+                enough.set()
+
+    workers = [threading.Thread(target=index_until_killed, args=(n,)) for n in range(3)]
+    for worker in workers:
+        worker.start()
+    assert enough.wait(GUARD_S)
+    first.proc.kill()  # with requests of three workers in flight
+    first.proc.wait(GUARD_S)
+    for worker in workers:
+        worker.join(GUARD_S)
+    assert len(acknowledged) >= 12
+
+    second = BridgeProcess(env)
+    processes.append(second)
+    listed = engine(second).list_faces(CollectionId="durable", MaxResults=4096)  # type: ignore[attr-defined]
+    stored = {face["FaceId"] for face in listed["Faces"]}
+    assert set(acknowledged) <= stored
+    assert second.terminate() == 0
