@@ -37,16 +37,15 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from custom_components.smartshop.bridge_client import BridgeClient
-from custom_components.smartshop.bridge_protocol import legacy_engine_access_key_id
+from custom_components.smartshop.bridge_client import BridgeClient, PairingResult, pair
+from custom_components.smartshop.bridge_protocol import PairingCode
 from custom_components.smartshop.recognition import BackendConfig, RateLimiter, RecognitionClient
 from custom_components.smartshop.usage import billable_total
-from demo.bridge_process import demo_clip, start_bridge, write_config
+from demo.bridge_process import RunningBridge, demo_clip, start_bridge, write_config
 
 FACES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "faces"
 THRESHOLD = 95.0
 BRIDGE_ID = "bench-bridge"
-API_KEY = "bench-pairing-key-0123456789abcdef"
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:
@@ -57,36 +56,58 @@ def _percentiles(values: list[float]) -> dict[str, float | None]:
     return {"p50": round(statistics.median(ordered), 1), "p95": round(p95, 1), "n": len(ordered)}
 
 
-def _client(engine_port: int) -> RecognitionClient:
+def _client(engine_port: int, paired: PairingResult) -> RecognitionClient:
     return RecognitionClient(
         BackendConfig(
-            access_key_id=legacy_engine_access_key_id(BRIDGE_ID),
-            secret_access_key=API_KEY,
-            endpoint_url=f"http://127.0.0.1:{engine_port}",
+            access_key_id=paired.credentials.engine_access_key_id,
+            secret_access_key=paired.credentials.engine_secret_access_key,
+            endpoint_url=f"https://127.0.0.1:{engine_port}",
+            cert_sha256=paired.cert_sha256,
         ),
         # No client-side cap here: both sides are measured at the speed the engine allows.
         rate_limiter=RateLimiter(rate=1000, burst=1000),
     )
 
 
+async def _pair(bridge: RunningBridge) -> PairingResult:
+    """Pair with a code from the bridge's command line, as Home Assistant does."""
+    code = PairingCode.parse(bridge.pairing_code)
+    async with aiohttp.ClientSession() as session:
+        return await pair(
+            session,
+            bridge.host,
+            bridge.api_port,
+            code.secret,
+            client_name="benchmark",
+            expected=code,
+        )
+
+
 async def _run(seconds: float, poll_interval: float) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="smartshop-bench-"))
     clip = demo_clip(work / "clip")
-    config = write_config(work / "bridge", bridge_id=BRIDGE_ID, api_key=API_KEY, clip=clip)
-    bridge = start_bridge(config, bridge_id=BRIDGE_ID, api_key=API_KEY)
+    config = write_config(work / "bridge", bridge_id=BRIDGE_ID, clip=clip)
+    bridge = start_bridge(config, bridge_id=BRIDGE_ID)
     collection = f"bench-{uuid.uuid4().hex[:8]}"
     offender = str(uuid.uuid4())
     event_side: dict[str, Any] = {"latency_ms": [], "matches": 0, "visits": 0}
     offender_visits: list[float] = []  # first_seen of each offender visit the bridge reported
     poll_side: dict[str, Any] = {"latency_ms": [], "matched_at": [], "polls": 0}
     try:
-        admin = _client(bridge.engine_port)
+        paired = await _pair(bridge)
+        admin = _client(bridge.engine_port, paired)
         await admin.ensure_collection(collection)
         await admin.index_face(collection, (FACES / "astronaut.jpg").read_bytes(), offender)
-        event_client = _client(bridge.engine_port)
-        poll_client = _client(bridge.engine_port)
+        event_client = _client(bridge.engine_port, paired)
+        poll_client = _client(bridge.engine_port, paired)
         async with aiohttp.ClientSession() as session:
-            bridge_client = BridgeClient(session, "127.0.0.1", bridge.api_port, API_KEY, None)
+            bridge_client = BridgeClient(
+                session,
+                bridge.host,
+                bridge.api_port,
+                paired.credentials.api_token,
+                paired.cert_sha256,
+            )
             deadline = time.monotonic() + seconds
 
             async def event_driven() -> None:
