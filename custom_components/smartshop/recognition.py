@@ -23,7 +23,8 @@ import logging
 from pathlib import Path
 import re
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
+import uuid
 
 import boto3
 from botocore import xform_name
@@ -394,6 +395,9 @@ def _pin_certificate(client: Any, cert_sha256: bytes) -> None:
     original.close()
 
 
+REQUEST_NONCE_HEADER: Final = "x-smartshop-request-id"
+
+
 def create_boto3_client(config: BackendConfig) -> Any:
     """Build the boto3 Rekognition client for config (blocking: run it in an executor)."""
     if not config.access_key_id or not config.secret_access_key:
@@ -408,7 +412,20 @@ def create_boto3_client(config: BackendConfig) -> Any:
     client = session.client(SERVICE, endpoint_url=config.endpoint_url, config=botocore_config())
     if config.cert_sha256 is not None:
         _pin_certificate(client, config.cert_sha256)
+    if not config.is_aws:
+        client.meta.events.register(f"before-sign.{SERVICE}", _add_request_nonce)
     return client
+
+
+def _add_request_nonce(request: Any, **_: Any) -> None:
+    """Make every signed request to an engine unique, retries included.
+
+    A SmartShop engine refuses a mutating request whose signature it has already seen (replay
+    protection). SigV4 signs to the second and carries no nonce, so two identical requests in
+    one second (the same photo enrolled twice) would sign alike; this signed header tells them
+    apart. botocore fires ``before-sign`` for every attempt, so each retry differs too.
+    """
+    request.headers[REQUEST_NONCE_HEADER] = uuid.uuid4().hex
 
 
 # --- rate limiting ------------------------------------------------------------------------------

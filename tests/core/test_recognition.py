@@ -40,6 +40,7 @@ from custom_components.smartshop import recognition
 from custom_components.smartshop.imaging import BoundingBox, crop_region, prepare_image
 from custom_components.smartshop.recognition import (
     CREDENTIAL_CHECK_COLLECTION,
+    REQUEST_NONCE_HEADER,
     AccessDeniedError,
     AuthenticationError,
     BackendConfig,
@@ -477,6 +478,24 @@ async def test_throttling_after_botocore_retries_exhausted(wire: Wire) -> None:
     assert len(wire.requests) == 5  # one attempt and four standard-mode retries
     assert len(wire.retry_sleeps) == 4
     assert client.calls == {"DescribeCollection": 1}
+
+
+async def test_every_engine_attempt_is_signed_uniquely(wire: Wire) -> None:
+    """The engine refuses a repeated signature (replay protection); identical calls in one
+    second and botocore's retries must therefore each carry a signed nonce. AWS gets none."""
+    wire.answer = _json_answer(400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+    client = RecognitionClient(ENGINE, client_factory=wire.factory(ENGINE))
+    with pytest.raises(ThrottledError):
+        await client.validate()
+    nonces = [request.headers[REQUEST_NONCE_HEADER] for request in wire.requests]
+    assert len(set(nonces)) == len(wire.requests) == 5
+    for request in wire.requests:
+        authorization = request.headers["Authorization"].decode()
+        assert REQUEST_NONCE_HEADER in authorization.split("SignedHeaders=")[1].split(",")[0]
+    aws_wire = Wire(answer=_json_answer(200, {}), requests=[], retry_sleeps=[])
+    aws = RecognitionClient(CONFIG, client_factory=aws_wire.factory(CONFIG))
+    await aws.describe_collection("c")
+    assert REQUEST_NONCE_HEADER not in aws_wire.requests[0].headers
 
 
 async def test_html_error_page_from_a_proxy(wire: Wire) -> None:
