@@ -120,10 +120,14 @@ def _start_bridge() -> RunningBridge:
     """The demo bridge on the demo clip."""
     log("preparing the demo clip (public-domain faces)")
     clip = demo_clip(WORK / "clip")
+    # A demo folder from before TLS holds the key its store was paired with; configured as the
+    # bridge's legacy key, it lets that store migrate to its own credentials like a shop's would.
+    legacy = WORK / "bridge-pairing-key"
     bridge_config = write_config(
         WORK / "bridge",
         bridge_id=BRIDGE_ID,
         clip=clip,
+        legacy_api_key=legacy.read_text().strip() if legacy.is_file() else None,
         api_port=BRIDGE_API_PORT,
         engine_port=ENGINE_PORT,
         camera_name="Front door",
@@ -167,6 +171,8 @@ async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
                 async def prepare() -> None:
                     log("setting up the demo store (bridge pairing, watchlist, offender)")
                     await ensure_store(api, ws, bridge)
+                    # Loaded, so a store from before TLS has migrated: its old key has served.
+                    (WORK / "bridge-pairing-key").unlink(missing_ok=True)
                     await ensure_offender(api)
                     log("waiting for the demo offender to walk past the camera")
 
