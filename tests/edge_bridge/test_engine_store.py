@@ -185,7 +185,7 @@ def test_concurrent_clients_get_consistent_results(
         return rounds[0]
 
     def search(client: Any) -> list[tuple[tuple[str, float], ...]]:
-        results = []
+        results: list[tuple[tuple[str, float], ...]] = []
         # At least 12 searches, and on until writes have happened between them: however the
         # threads are scheduled, the searches overlap whole index-and-delete rounds.
         deadline = time.monotonic() + GUARD_S

@@ -153,11 +153,11 @@ def closed_ones(sockets: list[socket.socket], count: int) -> list[socket.socket]
         events = selector.select(GUARD_S)
         assert events, "connections over the cap were not closed"
         for key, _ in events:
-            sock = key.fileobj
-            assert isinstance(sock, socket.socket)
-            selector.unregister(sock)
-            assert wait_closed(sock)
-            closed.append(sock)
+            ready = key.fileobj
+            assert isinstance(ready, socket.socket)
+            selector.unregister(ready)
+            assert wait_closed(ready)
+            closed.append(ready)
     selector.close()
     return closed
 
@@ -211,6 +211,7 @@ def known_key_authorization() -> str:
 def portrait_on_canvas(portrait_jpeg: bytes, width: int, height: int) -> np.ndarray:
     """A large photo with the portrait scaled to a third of its height, on grey."""
     face = cv2.imdecode(np.frombuffer(portrait_jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert face is not None
     side = height // 3
     face = cv2.resize(face, (side, side), interpolation=cv2.INTER_CUBIC)
     canvas = np.full((height, width, 3), 128, np.uint8)
@@ -282,12 +283,12 @@ def test_f3_unverified_body_reads_are_bounded(
             events = selector.select(GUARD_S)
             assert events, "no answer"
             for key, _ in events:
-                sock = key.fileobj
-                assert isinstance(sock, socket.socket)
-                selector.unregister(sock)
-                status, body = read_response(sock)
+                ready = key.fileobj
+                assert isinstance(ready, socket.socket)
+                selector.unregister(ready)
+                status, body = read_response(ready)
                 assert (status, body["__type"]) == (400, "ThrottlingException")
-                throttled.append(sock)
+                throttled.append(ready)
         reading = [sock for sock in sockets if sock not in throttled]
         assert len(reading) == 8
         for sock in reading:  # finish the bodies: the (dummy) signatures are then refused
