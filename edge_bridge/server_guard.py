@@ -4,7 +4,7 @@ on the shop LAN cannot exhaust the process's file descriptors, memory or log.
 * **Connection caps** (default 256 per server, 128 per peer address): a connection over either
   cap is closed as soon as it is accepted, so the descriptors of the process are never all held,
   and one device on the LAN cannot take every connection slot from the others.
-* **Header and idle timeout** (default 15 s): aiohttp's ``keepalive_timeout`` also runs from
+* **Header and idle timeout** (default 20 s): aiohttp's ``keepalive_timeout`` also runs from
   the moment a connection is accepted until its first request is complete, so a connection
   that sends nothing, or a request head a byte at a time, is closed after it; an idle
   keep-alive connection too.
@@ -40,7 +40,9 @@ _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_MAX_CONNECTIONS: Final = 256
 DEFAULT_MAX_CONNECTIONS_PER_PEER: Final = 128
-DEFAULT_IDLE_TIMEOUT_S: Final = 15.0
+# aiohttp clients (Home Assistant's session) drop pooled connections idle for 15 s: a server
+# timeout a little longer lets the client close first, so it never reuses one being closed.
+DEFAULT_IDLE_TIMEOUT_S: Final = 20.0
 LOOP_LOG_INTERVAL_S: Final = 60.0
 _AIOHTTP_SERVER_LOGGER: Final = "aiohttp.server"
 _ERROR_HANDLING: Final = "Error handling request"
