@@ -302,6 +302,22 @@ def test_f3_unverified_body_reads_are_bounded(
     assert REFUSALS.get("engine", "throttled") == 12
 
 
+def test_f3_body_read_timeout(
+    tmp_path: Path, engine_factory: Callable[..., EngineThread], refusals: None
+) -> None:
+    """Finding 3: a body that stops arriving frees its read slot after the timeout."""
+    server = engine_factory(tmp_path, body_read_timeout_s=0.3)
+    sock = connect(server.endpoint_url)
+    try:
+        sock.sendall(head(SEARCH, 1 * MB, known_key_authorization()) + b"{")
+        status, body = read_response(sock)
+        assert (status, body["__type"]) == (408, "RequestTimeoutException")
+        assert wait_closed(sock)
+    finally:
+        sock.close()
+    assert REFUSALS.get("engine", "timeout") == 1
+
+
 def test_f3_declared_length_over_limit_and_chunked_refused(engine: EngineEndpoint) -> None:
     """Finding 3 (regression): over-limit and chunked bodies are refused from the headers."""
     for extra in ({"Content-Length": str(9 * MB)}, {"Transfer-Encoding": "chunked"}):
