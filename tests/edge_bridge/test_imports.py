@@ -20,7 +20,9 @@ LAYERS: dict[str, int] = {
     "detect": 0,
     "events": 1,
     "democlip": 0,
+    "log_throttle": 0,
     "metrics": 1,
+    "tls": 1,
     "settings": 1,
     "embed": 1,
     "config": 2,
@@ -28,7 +30,9 @@ LAYERS: dict[str, int] = {
     "track": 2,
     "discovery": 2,
     "sources": 2,
+    "server_guard": 2,
     "auth": 3,
+    "pairing_api": 4,
     "capture": 3,
     "pipeline": 4,
     "api": 5,
@@ -37,6 +41,7 @@ LAYERS: dict[str, int] = {
     "engine.errors": 0,
     "engine.index": 0,
     "engine.rwlock": 0,
+    "engine.replay": 1,
     "engine.shapes": 1,
     "engine.sigv4": 1,
     "engine.store": 1,
@@ -46,7 +51,16 @@ LAYERS: dict[str, int] = {
     "engine": 4,
 }
 # What the engine may use from the bridge, and who may use the engine.
-ENGINE_USES = {"", "detect", "embed", "image_decoder", "model_files"}
+ENGINE_USES = {
+    "",
+    "detect",
+    "embed",
+    "image_decoder",
+    "log_throttle",
+    "metrics",
+    "model_files",
+    "server_guard",
+}
 ENGINE_USERS = {"runtime"}
 
 
