@@ -13,7 +13,9 @@ Prints one JSON document: the client's p50/p95 latency, successes and failures, 
 RSS before and its peak growth during the flood (VmHWM, reset before the flood; root needed to
 reset, otherwise the peak since start), and what the flood saw (answers, closed connections).
 
-Run from the repository root: ``.venv/bin/python -m benchmarks.lan_flood [--seconds 30]``;
+Run from the repository root: ``.venv/bin/python -m benchmarks.lan_flood [--seconds 30]``
+(``--check``: exit 1 when a search failed or the engine grew by 100 MB or more; ``scripts/test``
+runs it so);
 ``--engine-root DIR`` runs the engine of another checkout (``git worktree add DIR <commit>``) to
 compare with older code.
 """
@@ -46,6 +48,7 @@ ACCESS_KEY = "AKIDLANFLOOD"
 SECRET_KEY = "lan-flood-secret-0123456789abcdef"
 ATTACKER = "127.0.0.2"
 MB = 1024 * 1024
+GROWTH_TARGET_MB = 100
 
 _ENGINE = """
 import sys
@@ -334,6 +337,11 @@ def main() -> None:
         default=ROOT,
         help="run the engine from another checkout (e.g. a git worktree of an older commit)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 unless every search succeeded and the engine grew by less than 100 MB",
+    )
     parser.add_argument("--flood-port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.flood_port:  # the flood's own process: run until stdin closes, print the counts
@@ -349,6 +357,27 @@ def main() -> None:
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     result = run(args.seconds, args.idle, args.bodies, args.plain, args.engine_root.resolve())
     print(json.dumps(result, indent=2))
+    if args.check:
+        problems = check_targets(result)
+        for problem in problems:
+            print(f"lan_flood: target missed: {problem}", file=sys.stderr)
+        if problems:
+            sys.exit(1)
+        print("lan_flood: targets met (every search succeeded, engine growth < 100 MB)")
+
+
+def check_targets(result: dict[str, Any]) -> list[str]:
+    """The issue's targets, which depend on no clock: searches succeed, memory stays bounded."""
+    problems = []
+    searches = result["search_under_flood"]
+    if searches["failures"] or not searches["successes"]:
+        problems.append(
+            f"{searches['successes']} searches succeeded, failures: {searches['failures']}"
+        )
+    growth = result["engine_rss_mb"]["peak_growth"]
+    if growth >= GROWTH_TARGET_MB:
+        problems.append(f"engine memory grew {growth} MB (target < {GROWTH_TARGET_MB} MB)")
+    return problems
 
 
 if __name__ == "__main__":
