@@ -116,6 +116,13 @@ ACTION_CONFIRM_PREFIX: Final = "SMARTSHOP_CONFIRM_"
 ACTION_DISMISS_PREFIX: Final = "SMARTSHOP_DISMISS_"
 # Dismissals of one person's matches after which a repair issue suggests reviewing the entry.
 DISMISSALS_BEFORE_REVIEW: Final = 3
+# A dismissed match raises that entry's own threshold just above the dismissed similarity, so the
+# same innocent customer at the same similarity does not alert again; never above this cap (a
+# higher similarity alerts whatever staff dismissed before). The entry threshold goes back to the
+# store's when the entry is updated or gets a new photo.
+EVENT_ENTRY_THRESHOLD_CHANGED: Final = "smartshop_entry_threshold_changed"
+ENTRY_THRESHOLD_STEP: Final = 0.1
+MAX_ENTRY_THRESHOLD: Final = 99.5
 
 
 def signal_match(entry_id: str) -> str:

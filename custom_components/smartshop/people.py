@@ -48,6 +48,9 @@ class Person:
     review_at: datetime
     updated_at: datetime
     face_ids: list[str] = field(default_factory=list)
+    # The entry's own match threshold, raised by staff dismissing its matches ("Not them");
+    # None: the store's threshold applies. A number only: nothing of the dismissed face is kept.
+    dismissal_threshold: float | None = None
 
     def is_expired(self, now: datetime) -> bool:
         """Return True once the entry's expiry has passed."""
@@ -84,6 +87,9 @@ class Person:
             review_at=when("review_at"),
             updated_at=when("updated_at"),
             face_ids=list(data.get("face_ids", [])),
+            dismissal_threshold=(
+                None if (threshold := data.get("dismissal_threshold")) is None else float(threshold)
+            ),
         )
 
 
