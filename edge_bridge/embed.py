@@ -54,11 +54,20 @@ def normalise(vector: np.ndarray) -> np.ndarray:
 
 
 class FaceEmbedder:
-    """Thread-safe SFace wrapper producing unit-length 128-d float32 embeddings."""
+    """Thread-safe SFace wrapper producing unit-length 128-d float32 embeddings.
 
-    def __init__(self, model: Path) -> None:
+    With ``flip_tta`` (horizontal-flip test-time augmentation) each aligned face is embedded
+    twice, as it is and mirrored left to right, and the result is the re-normalised mean of the
+    two unit embeddings: the same 128-d unit vector, steadier across pose and lighting
+    asymmetries, for about twice the embedding time (see docs/benchmarks.md, "Open-set
+    identification"). Embeddings with and without it are comparable (same model, same space)
+    but not identical, so a collection should be enrolled and searched with the same setting.
+    """
+
+    def __init__(self, model: Path, *, flip_tta: bool = False) -> None:
         self._lock = threading.Lock()
         self._net = cv2.FaceRecognizerSF.create(str(model), "")
+        self.flip_tta = flip_tta
 
     def align(self, bgr: np.ndarray, face: DetectedFace) -> np.ndarray:
         """Return the 112x112 aligned BGR crop for ``face``."""
@@ -68,7 +77,13 @@ class FaceEmbedder:
         return np.ascontiguousarray(aligned)
 
     def embed_aligned(self, aligned: np.ndarray) -> np.ndarray:
-        """Embed an already aligned 112x112 crop."""
+        """Embed an already aligned 112x112 crop (with its mirror too when ``flip_tta``)."""
+        if not self.flip_tta:
+            return self._feature(aligned)
+        mirrored = np.ascontiguousarray(cv2.flip(aligned, 1))
+        return normalise(self._feature(aligned) + self._feature(mirrored))
+
+    def _feature(self, aligned: np.ndarray) -> np.ndarray:
         with self._lock:
             feature = self._net.feature(aligned)
         return normalise(feature)
