@@ -58,6 +58,44 @@ class Incident:
         return data
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewCounts:
+    """Reviewed alerts of one camera, watchlist or store: how many staff confirmed or dismissed."""
+
+    confirmed: int = 0
+    dismissed: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """Percentage of reviewed alerts confirmed (one decimal); None before any review."""
+        reviewed = self.confirmed + self.dismissed
+        return None if reviewed == 0 else round(100 * self.confirmed / reviewed, 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form, with the share."""
+        return {"confirmed": self.confirmed, "dismissed": self.dismissed, "share": self.share}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Calibration:
+    """How often a store's reviewed alerts were right: overall, per camera and per watchlist.
+
+    Pending alerts are not counted. Watchlists are keyed by the name of their newest incident.
+    """
+
+    total: ReviewCounts
+    cameras: dict[str, ReviewCounts]
+    watchlists: dict[str, ReviewCounts]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return {
+            "total": self.total.as_dict(),
+            "cameras": {key: counts.as_dict() for key, counts in self.cameras.items()},
+            "watchlists": {key: counts.as_dict() for key, counts in self.watchlists.items()},
+        }
+
+
 _COLUMNS: Final = (
     "incident_id",
     "dedup_key",
@@ -295,6 +333,42 @@ class IncidentStore:
             return connection.execute(
                 "DELETE FROM incidents WHERE store_id = ?", (store_id,)
             ).rowcount
+
+    def calibration(self, store_id: str) -> Calibration:
+        """Confirmed and dismissed alerts of one store, counted in SQL by camera and watchlist."""
+        counts = (
+            "SUM(review_status = 'confirmed') AS confirmed, "
+            "SUM(review_status = 'dismissed') AS dismissed"
+        )
+        reviewed = "store_id = ? AND review_status IN ('confirmed', 'dismissed')"
+        with self._connect() as connection:
+            total = connection.execute(
+                f"SELECT {counts} FROM incidents WHERE {reviewed}",  # noqa: S608 (fixed SQL)
+                (store_id,),
+            ).fetchone()
+            cameras = connection.execute(
+                f"SELECT camera AS name, {counts} FROM incidents "  # noqa: S608 (fixed SQL)
+                f"WHERE {reviewed} GROUP BY camera ORDER BY camera",
+                (store_id,),
+            ).fetchall()
+            # SQLite takes a bare column from the row of MAX(): the newest name of the watchlist.
+            watchlists = connection.execute(
+                f"SELECT watchlist AS name, MAX(occurred_at), {counts} "  # noqa: S608 (fixed SQL)
+                f"FROM incidents WHERE {reviewed} GROUP BY watchlist_id ORDER BY watchlist",
+                (store_id,),
+            ).fetchall()
+
+        def by_name(rows: list[sqlite3.Row]) -> dict[str, ReviewCounts]:
+            return {
+                row["name"]: ReviewCounts(int(row["confirmed"]), int(row["dismissed"]))
+                for row in rows
+            }
+
+        return Calibration(
+            total=ReviewCounts(int(total["confirmed"] or 0), int(total["dismissed"] or 0)),
+            cameras=by_name(cameras),
+            watchlists=by_name(watchlists),
+        )
 
     def count(self, *, store_id: str | None = None) -> int:
         """Number of incidents (of one store)."""

@@ -138,3 +138,49 @@ def test_naive_times_refused(store: IncidentStore) -> None:
     naive = replace(_incident(1), occurred_at=datetime(2026, 1, 1))  # noqa: DTZ001
     with pytest.raises(ValueError, match="timezone"):
         store.add(naive)
+
+
+def test_calibration_per_camera_and_watchlist(store: IncidentStore) -> None:
+    """Reviewed alerts are counted by camera and by watchlist; pending ones and other stores'
+    are not; a renamed watchlist is shown under its newest name."""
+    assert store.calibration("s1").total.share is None
+    assert store.calibration("s1").as_dict() == {
+        "total": {"confirmed": 0, "dismissed": 0, "share": None},
+        "cameras": {},
+        "watchlists": {},
+    }
+    plan = (
+        # (camera, watchlist id, watchlist name, decision)
+        ("camera.door", "w1", "Theft", ReviewStatus.CONFIRMED),
+        ("camera.door", "w1", "Theft", ReviewStatus.CONFIRMED),
+        ("camera.door", "w2", "Banned", ReviewStatus.DISMISSED),
+        ("bridge1/till", "w1", "Theft", ReviewStatus.DISMISSED),
+        ("bridge1/till", "w2", "Banned from store", ReviewStatus.CONFIRMED),
+        ("bridge1/till", "w2", "Banned", None),  # pending: not counted
+    )
+    for n, (camera, watchlist_id, name, decision) in enumerate(plan):
+        incident = replace(
+            _incident(n, days_ago=len(plan) - n),
+            camera=camera,
+            watchlist_id=watchlist_id,
+            watchlist=name,
+        )
+        store.add(incident)
+        if decision is not None:
+            store.review(f"i{n}", decision, by="Sam", reason="x", at=NOW)
+    store.add(replace(_incident(99, store="s2"), review_status=ReviewStatus.CONFIRMED))
+
+    calibration = store.calibration("s1")
+    assert calibration.total.confirmed == 3
+    assert calibration.total.dismissed == 2
+    assert calibration.total.share == 60.0
+    assert calibration.as_dict()["cameras"] == {
+        "bridge1/till": {"confirmed": 1, "dismissed": 1, "share": 50.0},
+        "camera.door": {"confirmed": 2, "dismissed": 1, "share": 66.7},
+    }
+    # w2's newest reviewed incident named it "Banned from store".
+    assert calibration.as_dict()["watchlists"] == {
+        "Banned from store": {"confirmed": 1, "dismissed": 1, "share": 50.0},
+        "Theft": {"confirmed": 2, "dismissed": 1, "share": 66.7},
+    }
+    assert store.calibration("s2").total.share == 100.0
