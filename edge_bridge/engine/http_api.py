@@ -89,6 +89,9 @@ class EngineConfig:
     enforce_region: bool = False
     models: ModelFiles | None = None
     detector_score_threshold: float = 0.6
+    # Embed each face and its mirror and average them (FaceEmbedder flip_tta): higher scores for
+    # genuine one-photo matches at ~2x embedding time (docs/benchmarks.md, open-set section).
+    flip_tta: bool = True
     limits: EngineLimits = field(default_factory=EngineLimits)
     max_request_bytes: int = 8 * 1024 * 1024
     workers: int = field(default_factory=lambda: max(2, min(4, os.cpu_count() or 2)))
@@ -154,7 +157,7 @@ def create_engine_app(config: EngineConfig) -> web.Application:
     config.validate()
     models = config.models or locate_models()
     detector = FaceDetector(models.detector, score_threshold=config.detector_score_threshold)
-    embedder = FaceEmbedder(models.recognizer)
+    embedder = FaceEmbedder(models.recognizer, flip_tta=config.flip_tta)
     store = FaceStore(config.data_dir)
     engine = RecognitionEngine(
         store,
