@@ -23,11 +23,19 @@ import numpy as np
 from .auth import BridgeAccess, auth_middleware
 from .capture import Camera
 from .events import EventHub
+from .footage import FootageRecorder
 from .metrics import BridgeFigures, CameraFigures, render_metrics
 from .model_files import ModelFiles
 from .pairing_api import add_pairing_routes
 from .pipeline import CameraUnit
-from .protocol import API_PREFIX, HELLO_TYPE, BridgeCamera, BridgeInfo
+from .protocol import (
+    API_PREFIX,
+    HELLO_TYPE,
+    BridgeCamera,
+    BridgeInfo,
+    footage_frame_path,
+    footage_path,
+)
 from .settings import BridgeConfig
 from .version import BRIDGE_VERSION
 
@@ -67,6 +75,9 @@ class BridgeView(Protocol):
     @property
     def engine_port(self) -> int | None: ...
 
+    @property
+    def footage(self) -> FootageRecorder | None: ...
+
 
 @dataclass(slots=True)
 class ApiState:
@@ -90,6 +101,8 @@ def create_bridge_app(bridge: BridgeView) -> web.Application:
     app.router.add_get(f"{API}/cameras", cameras)
     app.router.add_get(f"{API}/cameras/{{camera_id}}/snapshot.jpg", snapshot)
     app.router.add_get(f"{API}/cameras/{{camera_id}}/stream.mjpeg", stream)
+    app.router.add_get(footage_path("{camera_id}"), footage_list)
+    app.router.add_get(footage_frame_path("{camera_id}", "{timestamp}"), footage_frame)
     app.router.add_get(f"{API}/events", events)
     app.router.add_get(f"{API}/health", health)
     app.router.add_get("/metrics", metrics)
@@ -250,6 +263,63 @@ async def snapshot(request: web.Request) -> web.Response:
     )
 
 
+def _footage(request: web.Request) -> tuple[FootageRecorder, Camera]:
+    camera = _camera(request)
+    recorder = _state(request).bridge.footage
+    if recorder is None:
+        raise web.HTTPNotFound(text="the footage buffer is off (footage.minutes is 0)")
+    return recorder, camera
+
+
+def _epoch(request: web.Request, name: str, default: float | None = None) -> float:
+    text = request.query.get(name)
+    if text is None and default is not None:
+        return default
+    try:
+        value = float(text or "")
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value < 1e11:  # also refuses NaN
+        raise web.HTTPBadRequest(text=f"{name} must be a number of seconds")
+    return value
+
+
+async def footage_list(request: web.Request) -> web.Response:
+    """The capture times of a camera's recorded frames within ``span`` s of ``around``."""
+    recorder, camera = _footage(request)
+    around = _epoch(request, "around")
+    span = _epoch(request, "span", 30.0)
+    loop = asyncio.get_running_loop()
+    stamps = await loop.run_in_executor(None, recorder.timestamps, camera.id, around, span)
+    return web.json_response(
+        {
+            "camera_id": camera.id,
+            "timestamps": stamps,
+            "retention_minutes": recorder.settings.minutes,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def footage_frame(request: web.Request) -> web.Response:
+    """One recorded frame, decrypted."""
+    recorder, camera = _footage(request)
+    text = request.match_info["timestamp"]
+    try:
+        timestamp = float(text)
+    except ValueError:
+        raise web.HTTPBadRequest(text="the frame's name must be its epoch seconds") from None
+    loop = asyncio.get_running_loop()
+    data = await loop.run_in_executor(None, recorder.frame, camera.id, timestamp)
+    if data is None:
+        return _error(404, "no_frame", f"no recorded frame of {camera.id!r} at {text}")
+    return web.Response(
+        body=data,
+        content_type="image/jpeg",
+        headers={"Cache-Control": "no-store", "X-Frame-Captured-At": text},
+    )
+
+
 async def stream(request: web.Request) -> web.StreamResponse:
     state = _state(request)
     camera = _camera(request)
@@ -404,6 +474,7 @@ def bridge_figures(state: ApiState) -> BridgeFigures:
         ws_clients=len(state.websockets),
         streams=state.streams,
         ws_events_dropped=bridge.hub.dropped_for_slow_clients if bridge.hub is not None else 0,
+        footage=bridge.footage.figures() if bridge.footage is not None else None,
     )
 
 

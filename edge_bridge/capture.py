@@ -188,8 +188,12 @@ class Camera:
         source_factory: SourceFactory = make_source,
         wall_clock: Callable[[], float] = time.time,
         clock: Clock = SYSTEM_CLOCK,
+        tap: Callable[[Frame], None] | None = None,
     ) -> None:
+        """``tap`` sees every delivered frame on the capture thread (the footage buffer's
+        hand-over); it must return at once and never raise."""
         self.config = config
+        self._tap = tap
         self.id = config.id
         self.queue = FrameQueue(config.queue_size)
         self.bad_inputs = BadInputCounter(config.id)
@@ -410,6 +414,11 @@ class Camera:
             self._stats.frames_in += 1
             self._stats.last_frame_at = frame.captured_at
         self._latest = frame
+        if self._tap is not None:
+            try:
+                self._tap(frame)
+            except Exception:  # a recording problem must never stop capture
+                _LOGGER.debug("camera %s: frame tap failed", self.id, exc_info=True)
         if lossless:
             self.queue.put_wait(frame, self._stop)
         else:

@@ -25,6 +25,7 @@ from .settings import (
     DetectionSettings,
     DiscoverySettings,
     EngineSettings,
+    FootageSettings,
     Listen,
     ModelSettings,
     QualitySettings,
@@ -45,12 +46,14 @@ ENV_ENGINE_SECRET_KEY = "SMARTSHOP_ENGINE_SECRET_KEY"  # noqa: S105 - a variable
 ENV_ENGINE_REGION = "SMARTSHOP_ENGINE_REGION"
 ENV_DISCOVERY = "SMARTSHOP_DISCOVERY"
 ENV_LOG_LEVEL = "SMARTSHOP_LOG_LEVEL"
+ENV_FOOTAGE_MINUTES = "SMARTSHOP_FOOTAGE_MINUTES"
 ENV_CAMERA_PREFIX = "SMARTSHOP_CAMERA_"
 
 DEFAULT_BRIDGE_PORT = 8765
 DEFAULT_ENGINE_PORT = 8766
 MIN_API_KEY_LENGTH = 16
 LOG_LEVELS = ("debug", "info", "warning", "error")
+MAX_FOOTAGE_MINUTES = 72 * 60
 CAMERA_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 BRIDGE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 ACCESS_KEY_RE = re.compile(r"^[A-Za-z0-9_+=,.@-]{4,128}$")
@@ -309,6 +312,7 @@ def build_config(data: Any, env: Mapping[str, str], *, origin: str = "mapping") 
     quality = _quality(root.section("quality"))
     visits = _visits(root.section("visits"))
     cameras = _cameras(root.raw("cameras"), env)
+    footage = _footage(root.section("footage"), env)
     root.check_unknown()
     return BridgeConfig(
         bridge_id=bridge_id,
@@ -323,6 +327,7 @@ def build_config(data: Any, env: Mapping[str, str], *, origin: str = "mapping") 
         quality=quality,
         visits=visits,
         cameras=cameras,
+        footage=footage,
         source=origin,
     )
 
@@ -525,6 +530,26 @@ def _visits(sec: _Section) -> VisitSettings:
         visit_gap_s=sec.number("visit_gap_s", 300.0, minimum=0.0, maximum=86400.0),
         same_person_threshold=sec.number("same_person_threshold", 0.363, minimum=0.0, maximum=1.0),
         dedupe=dedupe,
+    )
+    sec.check_unknown()
+    return settings
+
+
+def _footage(sec: _Section, env: Mapping[str, str]) -> FootageSettings:
+    minutes = sec.integer("minutes", 30, minimum=0, maximum=MAX_FOOTAGE_MINUTES)
+    if text := env.get(ENV_FOOTAGE_MINUTES, "").strip():
+        if not text.isdigit() or int(text) > MAX_FOOTAGE_MINUTES:
+            raise ConfigError(
+                f"{ENV_FOOTAGE_MINUTES}: must be a whole number 0-{MAX_FOOTAGE_MINUTES}, "
+                f"got {text!r}"
+            )
+        minutes = int(text)
+    settings = FootageSettings(
+        minutes=minutes,
+        fps=sec.number("fps", 1.0, minimum=0.0, maximum=10.0, exclusive_min=True),
+        max_disk_mb=sec.integer("max_disk_mb", 2048, minimum=16, maximum=4 * 1024 * 1024),
+        width=sec.integer("width", 1280, minimum=160, maximum=3840),
+        quality=sec.integer("quality", 80, minimum=30, maximum=95),
     )
     sec.check_unknown()
     return settings

@@ -50,6 +50,16 @@ class BridgeFigures:
     ws_clients: int
     streams: int
     ws_events_dropped: int
+    footage: FootageCounts | None = None  # None while the footage buffer is off
+
+
+@dataclass(frozen=True, slots=True)
+class FootageCounts:
+    """The footage buffer's counters (``footage.FootageRecorder.figures`` is one)."""
+
+    recorded: Mapping[str, int]
+    dropped: Mapping[str, int]
+    bytes_on_disk: int
 
 
 class RefusalCounters:
@@ -249,6 +259,25 @@ def render_metrics(figures: BridgeFigures) -> str:
         "Events dropped for WebSocket clients that read too slowly.",
         [({}, float(figures.ws_events_dropped))],
     )
+    if (footage := figures.footage) is not None:
+        out.family(
+            "smartshop_footage_frames_recorded",
+            "counter",
+            "Frames stored in the footage buffer.",
+            [({"camera": cid}, float(n)) for cid, n in sorted(footage.recorded.items())],
+        )
+        out.family(
+            "smartshop_footage_frames_dropped",
+            "counter",
+            "Frames not stored because the disk was slow (or a write failed).",
+            [({"camera": cid}, float(n)) for cid, n in sorted(footage.dropped.items())],
+        )
+        out.family(
+            "smartshop_footage_bytes",
+            "gauge",
+            "Bytes the footage buffer takes on disk.",
+            [({}, float(footage.bytes_on_disk))],
+        )
     out.family(
         "smartshop_refused",
         "counter",

@@ -63,4 +63,7 @@ legacy_engine_access_key_id = _contract.legacy_engine_access_key_id
 new_nonce = _contract.new_nonce
 proofs_equal = _contract.proofs_equal
 snapshot_path = _contract.snapshot_path
+footage_path = _contract.footage_path
+footage_frame_path = _contract.footage_frame_path
+footage_timestamp = _contract.footage_timestamp
 stream_path = _contract.stream_path

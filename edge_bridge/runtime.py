@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 import logging
 import ssl
 import time
@@ -12,12 +13,13 @@ import cv2
 
 from .api import create_bridge_app
 from .auth import BridgeAccess, EngineCredentials
-from .capture import Camera
+from .capture import Camera, Frame
 from .detect import FaceDetector
 from .discovery import Advertisement, Advertiser, DiscoveryError, local_addresses
 from .embed import FaceEmbedder
 from .engine.http_api import EngineConfig, create_engine_app
 from .events import EventHub, FaceEvent
+from .footage import FootageError, FootageRecorder, purge_footage
 from .model_files import ModelFiles
 from .pipeline import CameraUnit, CameraWorker, FacePipeline
 from .server_guard import (
@@ -55,6 +57,7 @@ class Bridge:
         self.access = access
         self.units: dict[str, CameraUnit] = {}
         self.hub: EventHub | None = None
+        self.footage: FootageRecorder | None = None
         self.started_at = time.time()
         self.api_port: int | None = None
         self.engine_port: int | None = None
@@ -79,6 +82,7 @@ class Bridge:
                 self.ssl_context = self.certificate.server_context()
             except CertificateError as err:
                 raise StartupError(f"TLS: {err}") from err
+            self._open_footage()
             try:
                 self._build_cameras()
             except cv2.error as err:
@@ -93,6 +97,8 @@ class Bridge:
                     "recognition engine",
                     self.ssl_context,
                 )
+            if self.footage is not None:
+                self.footage.start()
             for unit in self.units.values():
                 unit.worker.start()
                 unit.camera.start()
@@ -116,6 +122,9 @@ class Bridge:
             await asyncio.gather(
                 *(asyncio.to_thread(unit.worker.join, STOP_TIMEOUT_S) for unit in units)
             )
+        footage, self.footage = self.footage, None
+        if footage is not None:
+            await asyncio.to_thread(footage.stop, STOP_TIMEOUT_S)
         for name in ("_api_runner", "_engine_runner"):
             runner = getattr(self, name)
             setattr(self, name, None)
@@ -138,7 +147,7 @@ class Bridge:
                 score_threshold=config.detection.score_threshold,
                 nms_threshold=config.detection.nms_threshold,
             )
-            camera = Camera(cam)
+            camera = Camera(cam, tap=self._footage_tap(cam.id))
             pipeline = FacePipeline.from_config(
                 config, cam.id, detector, embedder, analysis_width=cam.analysis_width
             )
@@ -153,6 +162,33 @@ class Bridge:
             )
         if not cameras:
             _LOGGER.info("no cameras configured")
+
+    def _open_footage(self) -> None:
+        settings = self.config.footage
+        if settings.minutes == 0 or not any(c.enabled for c in self.config.cameras):
+            if settings.minutes == 0:
+                purge_footage(self.config.data_dir)
+            return
+        try:
+            self.footage = FootageRecorder(self.config.data_dir, settings)
+        except FootageError as err:
+            raise StartupError(str(err)) from err
+        _LOGGER.info(
+            "footage buffer: %d min at %g frame/s per camera, encrypted, at most %d MB",
+            settings.minutes,
+            settings.fps,
+            settings.max_disk_mb,
+        )
+
+    def _footage_tap(self, camera_id: str) -> Callable[[Frame], None] | None:
+        footage = self.footage
+        if footage is None:
+            return None
+
+        def tap(frame: Frame) -> None:
+            footage.offer(camera_id, frame.image, frame.captured_at)
+
+        return tap
 
     def _publish(self, event: FaceEvent) -> None:
         if self.hub is not None:

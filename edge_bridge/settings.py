@@ -130,6 +130,17 @@ class ApiSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FootageSettings:
+    """The rolling footage buffer (encrypted at rest, never analysed; see ``footage``)."""
+
+    minutes: int = 30  # kept this long (at most 4320 = 72 h); 0 turns the buffer off
+    fps: float = 1.0  # frames stored per second and camera
+    max_disk_mb: int = 2048  # the oldest footage goes first when the buffer grows past this
+    width: int = 1280  # wider frames are scaled down before storing
+    quality: int = 80  # JPEG quality of stored frames
+
+
+@dataclass(frozen=True, slots=True)
 class BridgeConfig:
     """Everything the bridge needs to run."""
 
@@ -145,4 +156,5 @@ class BridgeConfig:
     quality: QualitySettings
     visits: VisitSettings
     cameras: tuple[CameraConfig, ...]
+    footage: FootageSettings = field(default_factory=FootageSettings)
     source: str = "defaults"  # where the configuration came from, for the startup log

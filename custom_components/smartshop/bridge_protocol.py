@@ -20,6 +20,8 @@ round-trips real bridge output through the integration's client.
   token); ``DELETE CREDENTIALS_PATH`` revokes the caller's own.
 - ``GET {API_PREFIX}/info``: ``BridgeInfo``; ``GET {API_PREFIX}/events`` (WebSocket): one
   ``FaceEvent`` per person-visit, as a JSON message of type ``FACE_EVENT_TYPE``.
+- ``GET footage_path(camera)``: the capture times of a camera's recorded frames around a
+  moment; ``GET footage_frame_path(camera, footage_timestamp(t))``: one of them as JPEG.
 - The bridge's recognition engine is reached over the same pinned TLS and signed with SigV4
   under the client's engine key pair.
 """
@@ -263,6 +265,25 @@ def snapshot_path(camera_id: str) -> str:
 def stream_path(camera_id: str) -> str:
     """Where a camera's MJPEG stream is served."""
     return f"{API_PREFIX}/cameras/{camera_id}/stream.mjpeg"
+
+
+def footage_path(camera_id: str) -> str:
+    """Where a camera's recorded frames are listed (``?around=<epoch s>&span=<s>``).
+
+    The answer is ``{"camera_id", "timestamps": [epoch s, ...], "retention_minutes"}``: the
+    capture times of the frames within ``span`` seconds either side of ``around``.
+    """
+    return f"{API_PREFIX}/cameras/{camera_id}/footage"
+
+
+def footage_timestamp(timestamp: float) -> str:
+    """A recorded frame's capture time as its path names it (epoch s, to the millisecond)."""
+    return f"{timestamp:.3f}"
+
+
+def footage_frame_path(camera_id: str, timestamp: str) -> str:
+    """Where one recorded frame is served as JPEG (``timestamp`` from ``footage_timestamp``)."""
+    return f"{footage_path(camera_id)}/{timestamp}.jpg"
 
 
 @dataclass(frozen=True, slots=True)

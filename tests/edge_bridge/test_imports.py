@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "discovery": 2,
     "sources": 2,
     "server_guard": 2,
+    "footage": 2,
     "auth": 3,
     "pairing_api": 4,
     "capture": 3,
