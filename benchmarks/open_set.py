@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 from dataclasses import dataclass
 import json
 import math
@@ -92,8 +93,12 @@ FPIR_TARGETS: Final = (0.01, 0.001)
 class Photo:
     name: str
     person: str  # "stranger:<file>" for the public-domain extras
-    plain: np.ndarray  # embedding without TTA
-    tta: np.ndarray  # embedding with flip TTA
+    plain: np.ndarray  # enrolment embedding without TTA
+    tta: np.ndarray  # enrolment embedding with flip TTA
+    # Embeddings when the photo is a probe: the same vectors, or those of the degraded copy
+    # (``--probe-face-px``); None when the detector finds no face in the degraded copy.
+    probe_plain: np.ndarray | None
+    probe_tta: np.ndarray | None
 
 
 def identities(dataset: Path) -> dict[str, str]:
@@ -161,11 +166,49 @@ def read_photo(path: Path) -> np.ndarray:
         return np.ascontiguousarray(bgr)
 
 
+def degrade(bgr: np.ndarray, face_width: float, face_px: int) -> np.ndarray:
+    """A CCTV-like copy: the image shrunk so the face is ``face_px`` wide, saved as JPEG q70."""
+    factor = face_px / max(face_width, 1.0)
+    if factor < 1.0:
+        height, width = bgr.shape[:2]
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        bgr = cv2.resize(bgr, size, interpolation=cv2.INTER_AREA)
+    ok, jpeg = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 70])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    return decode_image(jpeg.tobytes())
+
+
 def embed_photo(
-    path: Path, detector: FaceDetector, plain: FaceEmbedder, tta: FaceEmbedder, timer: Timer
-) -> tuple[np.ndarray, np.ndarray] | None:
+    path: Path,
+    detector: FaceDetector,
+    plain: FaceEmbedder,
+    tta: FaceEmbedder,
+    timer: Timer,
+    probe_face_px: int = 0,
+) -> Photo | None:
     """The engine's path for the largest face; None when no face is found."""
     bgr = read_photo(path)
+    found = embed_image(bgr, detector, plain, tta, timer)
+    if found is None:
+        return None
+    face_width, plain_vector, tta_vector = found
+    probe_plain: np.ndarray | None = plain_vector
+    probe_tta: np.ndarray | None = tta_vector
+    if probe_face_px > 0:
+        degraded = embed_image(degrade(bgr, face_width, probe_face_px), detector, plain, tta, None)
+        probe_plain, probe_tta = (None, None) if degraded is None else degraded[1:]
+    return Photo(path.name, "", plain_vector, tta_vector, probe_plain, probe_tta)
+
+
+def embed_image(
+    bgr: np.ndarray,
+    detector: FaceDetector,
+    plain: FaceEmbedder,
+    tta: FaceEmbedder,
+    timer: Timer | None,
+) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """(face width, plain embedding, TTA embedding) of the largest face, or None."""
     height, width = bgr.shape[:2]
     scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
     started = time.perf_counter()
@@ -178,19 +221,24 @@ def embed_photo(
         faces = [face.scaled(1.0 / scale) for face in detector.detect(small)]
     else:
         faces = detector.detect(bgr)
-    timer.detect.append(time.perf_counter() - started)
+    detect_s = time.perf_counter() - started
     if not faces:
         return None
     started = time.perf_counter()
     aligned = plain.align(bgr, faces[0])
-    timer.align.append(time.perf_counter() - started)
+    align_s = time.perf_counter() - started
     started = time.perf_counter()
     plain_vector = plain.embed_aligned(aligned)
-    timer.embed_plain.append(time.perf_counter() - started)
+    plain_s = time.perf_counter() - started
     started = time.perf_counter()
     tta_vector = tta.embed_aligned(aligned)
-    timer.embed_tta.append(time.perf_counter() - started)
-    return plain_vector, tta_vector
+    tta_s = time.perf_counter() - started
+    if timer is not None:
+        timer.detect.append(detect_s)
+        timer.align.append(align_s)
+        timer.embed_plain.append(plain_s)
+        timer.embed_tta.append(tta_s)
+    return faces[0].w, plain_vector, tta_vector
 
 
 @dataclass
@@ -259,13 +307,22 @@ def run_splits(
             }
             out = trials[name]
             for probe in genuine:
-                scores = person_scores(getattr(probe, probe_kind), gallery, template)
+                vector = getattr(probe, "probe_" + probe_kind)
+                if vector is None:  # no face found in the degraded probe: a miss
+                    out.genuine_best.append(-math.inf)
+                    out.genuine_other.append(-math.inf)
+                    continue
+                scores = person_scores(vector, gallery, template)
                 out.genuine_best.append(scores[probe.person])
                 out.genuine_other.append(
                     max(v for person, v in scores.items() if person != probe.person)
                 )
             for probe in strangers:
-                scores = person_scores(getattr(probe, probe_kind), gallery, template)
+                vector = getattr(probe, "probe_" + probe_kind)
+                if vector is None:
+                    out.stranger_best.append(-math.inf)
+                    continue
+                scores = person_scores(vector, gallery, template)
                 out.stranger_best.append(max(scores.values()))
     counts["distinct_stranger_photos"] = len(stranger_photos)
     counts["enrolled_people_per_split"] = enrol_count
@@ -415,6 +472,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--small", action="store_true", help="CI: 6 people, 4 photos each, 20 splits"
     )
+    parser.add_argument(
+        "--probe-face-px",
+        type=int,
+        default=0,
+        help="degrade every probe (not the enrolment) to a face this many pixels wide, JPEG q70",
+    )
     parser.add_argument("--json-out", type=Path, help="also write the JSON document here")
     args = parser.parse_args(argv)
     dataset: Path = args.dataset
@@ -441,14 +504,14 @@ def main(argv: list[str] | None = None) -> int:
     sources = [(dataset / name, person) for name, person in sorted(labels.items())]
     sources += [(path, f"stranger:{path.name}") for path in PUBLIC_DOMAIN_FACES if path.is_file()]
     for path, person in sources:
-        vectors = embed_photo(path, detector, plain, tta, timer)
-        if vectors is None:
+        photo = embed_photo(path, detector, plain, tta, timer, args.probe_face_px)
+        if photo is None:
             missing.append(path.name)
             continue
-        photos[path.name] = Photo(path.name, person, vectors[0], vectors[1])
+        photos[path.name] = dataclasses.replace(photo, person=person)
     trials, counts = run_splits(list(photos.values()), splits, enrol_people)
-    total_plain = np.add(np.add(timer.detect[: len(timer.align)], timer.align), timer.embed_plain)
-    total_tta = np.add(np.add(timer.detect[: len(timer.align)], timer.align), timer.embed_tta)
+    total_plain = np.add(np.add(timer.detect, timer.align), timer.embed_plain)
+    total_tta = np.add(np.add(timer.detect, timer.align), timer.embed_tta)
     report: dict[str, Any] = {
         "mode": "small" if args.small else "full",
         "dataset": str(dataset),
@@ -456,6 +519,10 @@ def main(argv: list[str] | None = None) -> int:
         "people": len({p.person for p in photos.values() if p.person.startswith("person:")}),
         "public_domain_strangers": [p.name for p in PUBLIC_DOMAIN_FACES if p.name in photos],
         "photos_without_face": missing,
+        "probe_face_px": args.probe_face_px or None,
+        "degraded_probes_without_face": sorted(
+            p.name for p in photos.values() if p.probe_plain is None
+        ),
         "splits": splits,
         "counts": counts,
         "default_threshold": DEFAULT_THRESHOLD,
