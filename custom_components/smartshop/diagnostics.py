@@ -43,5 +43,13 @@ async def async_get_config_entry_diagnostics(
             "people_per_watchlist": {
                 wl.name: manager.store.count(wl.watchlist_id) for wl in manager.watchlists.values()
             },
+            # Entries whose own threshold staff dismissals raised (a count: no UUIDs, no names).
+            "entries_with_raised_threshold": sum(
+                1 for person in manager.store.people() if person.dismissal_threshold is not None
+            ),
         },
+        # Reviewed alerts, confirmed vs dismissed, per camera and per watchlist.
+        "calibration": (
+            await hass.async_add_executor_job(data.incidents.calibration, entry.entry_id)
+        ).as_dict(),
     }

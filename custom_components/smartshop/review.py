@@ -1,11 +1,20 @@
-"""Staff review of a match: confirm or dismiss, who, when and why."""
+"""Staff review of a match: confirm or dismiss, who, when and why.
+
+A dismissal ("Not them") teaches without keeping the innocent: the incident's evidence crop is
+deleted at once (the incident keeps the fact, time, place, similarity and reviewer), and the
+entry's own threshold rises just above the dismissed similarity. The threshold is a number only;
+no image, crop or face template of the dismissed customer is kept for it.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from functools import partial
+import math
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.const import ATTR_DOMAIN, ATTR_NAME, EVENT_LOGBOOK_ENTRY
+from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
@@ -13,13 +22,26 @@ from homeassistant.util import dt as dt_util
 from .const import (
     DISMISSALS_BEFORE_REVIEW,
     DOMAIN,
+    ENTRY_THRESHOLD_STEP,
     EVENT_CONFIRMED,
     EVENT_DISMISSED,
+    EVENT_ENTRY_THRESHOLD_CHANGED,
     ISSUE_REVIEW_ENTRY,
+    LOGGER,
+    MAX_ENTRY_THRESHOLD,
     signal_match,
 )
 from .data import SmartShopConfigEntry
 from .incidents import Incident, ReviewStatus
+from .people import Person
+from .snapshots import SnapshotKind
+
+
+class ThresholdChange(StrEnum):
+    """Why an entry's own threshold changed."""
+
+    DISMISSAL = "dismissal"
+    ENTRY_UPDATED = "entry_updated"
 
 
 class AlreadyReviewedError(Exception):
@@ -36,9 +58,91 @@ def review_issue_id(person_id: str) -> str:
     return f"{ISSUE_REVIEW_ENTRY}_{person_id}"
 
 
-def async_delete_review_issue(hass: HomeAssistant, person_id: str) -> None:
-    """The entry was removed or changed: its review suggestion is settled."""
+def threshold_after_dismissal(similarity: float) -> float:
+    """The lowest threshold, in steps of 0.1, above a dismissed similarity (96.2 → 96.3)."""
+    steps = math.floor(similarity / ENTRY_THRESHOLD_STEP + 1e-6) + 1
+    return round(steps * ENTRY_THRESHOLD_STEP, 1)
+
+
+def raised_threshold(
+    current: float | None, similarity: float, store_threshold: float
+) -> float | None:
+    """The entry's threshold after a dismissal at ``similarity``: just above it, at most
+    MAX_ENTRY_THRESHOLD, never lowered, and never at or below the store's own (which decides
+    then). None while the store's threshold suffices."""
+    raised = min(threshold_after_dismissal(similarity), MAX_ENTRY_THRESHOLD)
+    if current is not None and raised <= current:
+        return current
+    if raised <= store_threshold:
+        return current
+    return raised
+
+
+@callback
+def async_delete_review_issue(
+    hass: HomeAssistant, person_id: str, *, user_id: str | None = None
+) -> None:
+    """The entry was removed or changed by staff: its review suggestion is settled, and so is
+    the threshold its dismissals raised (the store's applies again)."""
     ir.async_delete_issue(hass, DOMAIN, review_issue_id(person_id))
+    entry: SmartShopConfigEntry
+    for entry in hass.config_entries.async_loaded_entries(DOMAIN):
+        store = entry.runtime_data.watchlists.store
+        person = store.get(person_id)
+        if person is None or person.dismissal_threshold is None:
+            continue
+        async_set_entry_threshold(
+            hass, entry, person, None, cause=ThresholdChange.ENTRY_UPDATED, user_id=user_id
+        )
+        entry.async_create_task(hass, store.async_save(), f"{DOMAIN} save entry threshold")
+
+
+@callback
+def async_set_entry_threshold(
+    hass: HomeAssistant,
+    entry: SmartShopConfigEntry,
+    person: Person,
+    threshold: float | None,
+    *,
+    cause: ThresholdChange,
+    user_id: str | None = None,
+    incident_id: str | None = None,
+) -> None:
+    """Change an entry's own threshold (the caller saves the people store) and record it: an
+    event, a logbook line and a log line, with the entry's UUID and never a name."""
+    old = person.dismissal_threshold
+    if threshold == old:
+        return
+    person.dismissal_threshold = threshold
+    store_threshold = entry.runtime_data.match_threshold
+    context = Context(user_id=user_id)
+    hass.bus.async_fire(
+        EVENT_ENTRY_THRESHOLD_CHANGED,
+        {
+            "person_id": person.person_id,
+            "watchlist_id": person.watchlist_id,
+            "old_threshold": old,
+            "new_threshold": threshold,
+            "store_threshold": store_threshold,
+            "cause": str(cause),
+            "incident_id": incident_id,
+            "user_id": user_id,
+            "config_entry_id": entry.entry_id,
+        },
+        context=context,
+    )
+    before = f"{old}" if old is not None else f"the store's {store_threshold}"
+    after = f"{threshold}" if threshold is not None else f"the store's {store_threshold}"
+    why = "a dismissed match" if cause is ThresholdChange.DISMISSAL else "an update of the entry"
+    message = (
+        f"match threshold of watchlist entry {person.person_id}: {before} → {after} after {why}"
+    )
+    hass.bus.async_fire(
+        EVENT_LOGBOOK_ENTRY,
+        {ATTR_NAME: entry.title, "message": message, ATTR_DOMAIN: DOMAIN},
+        context=context,
+    )
+    LOGGER.info("%s: %s", entry.title, message)
 
 
 async def async_review(
@@ -49,8 +153,13 @@ async def async_review(
     *,
     reviewer: str,
     reason: str,
+    user_id: str | None = None,
 ) -> Incident:
-    """Record the decision, announce it, and flag entries staff keep dismissing."""
+    """Record the decision, announce it, and flag entries staff keep dismissing.
+
+    A dismissal deletes the incident's evidence crop at once and raises the entry's own
+    threshold above the dismissed similarity (``user_id``: the reviewer's Home Assistant user).
+    """
     data = entry.runtime_data
     changed, reviewed = await hass.async_add_executor_job(
         partial(
@@ -83,8 +192,37 @@ async def async_review(
     hass.bus.async_fire(event_type, payload)
     async_dispatcher_send(hass, signal_match(entry.entry_id), event_type, payload)
     if status is ReviewStatus.DISMISSED:
+        await hass.async_add_executor_job(
+            data.snapshots.delete, SnapshotKind.INCIDENT, reviewed.incident_id
+        )
+        await _async_raise_threshold(hass, entry, reviewed, user_id)
         await _async_flag_often_dismissed(hass, entry, reviewed)
     return reviewed
+
+
+async def _async_raise_threshold(
+    hass: HomeAssistant, entry: SmartShopConfigEntry, incident: Incident, user_id: str | None
+) -> None:
+    """The dismissed customer, seen again at the same similarity, does not alert again."""
+    store = entry.runtime_data.watchlists.store
+    person = store.get(incident.person_id)
+    if person is None:
+        return  # a face enrolled by another store sharing the watchlist: its store decides
+    threshold = raised_threshold(
+        person.dismissal_threshold, incident.similarity, entry.runtime_data.match_threshold
+    )
+    if threshold == person.dismissal_threshold:
+        return
+    async_set_entry_threshold(
+        hass,
+        entry,
+        person,
+        threshold,
+        cause=ThresholdChange.DISMISSAL,
+        user_id=user_id,
+        incident_id=incident.incident_id,
+    )
+    await store.async_save()
 
 
 async def _async_flag_often_dismissed(

@@ -17,7 +17,19 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.smartshop.const import DOMAIN, EVENT_CONFIRMED, EVENT_DISMISSED, EVENT_MATCH
+from custom_components.smartshop.const import (
+    DOMAIN,
+    EVENT_CONFIRMED,
+    EVENT_DISMISSED,
+    EVENT_ENTRY_THRESHOLD_CHANGED,
+    EVENT_MATCH,
+)
+from custom_components.smartshop.incidents import ReviewStatus
+from custom_components.smartshop.review import (
+    async_review,
+    raised_threshold,
+    threshold_after_dismissal,
+)
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import Rekognition, StillCamera, setup_store, store_entry
@@ -167,8 +179,8 @@ async def test_dismissals_raise_a_review_issue(
     await setup_store(hass, rekognition, entry)
     person = _person(entry)
     dismissed = async_capture_events(hass, EVENT_DISMISSED)
-    for _ in range(3):
-        data = await _match(hass, rekognition, person.person_id)
+    for similarity in (97.0, 98.0, 99.0):  # each dismissal raises the entry's threshold
+        data = await _match(hass, rekognition, person.person_id, similarity)
         await hass.services.async_call(
             DOMAIN,
             "review_match",
@@ -315,3 +327,236 @@ async def test_snapshot_view_for_signed_in_staff(
     assert (await client.get("/api/smartshop/snapshot/reference/..%2Fx")).status in (400, 404)
     with pytest.raises(ValueError):
         snapshots.save(SnapshotKind.REFERENCE, "../escape", b"x")
+
+
+async def _review(hass: HomeAssistant, incident_id: str, decision: str = "dismiss") -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "review_match",
+        {"incident_id": incident_id, "decision": decision, "reason": "Not them", "reviewer": "Sam"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+
+
+def _snapshot_file(hass: HomeAssistant, incident_id: str) -> Path:
+    return Path(hass.config.path(DOMAIN, "snapshots", "incident", f"{incident_id}.jpg.enc"))
+
+
+async def _listed(hass: HomeAssistant) -> dict:
+    response = await hass.services.async_call(
+        DOMAIN, "list_people", {}, blocking=True, return_response=True
+    )
+    return response["people"][0]
+
+
+async def _no_alert(
+    hass: HomeAssistant, rekognition: Rekognition, person_id: str, similarity: float
+) -> None:
+    events = async_capture_events(hass, EVENT_MATCH)
+    rekognition.detect(ONE_FACE)
+    rekognition.search([(person_id, similarity)])
+    await _scan(hass)
+    rekognition.assert_done()
+    assert events == []
+
+
+def test_threshold_steps() -> None:
+    """Just above the dismissed similarity, capped, never lowered, never the store's own."""
+    assert threshold_after_dismissal(96.2) == 96.3
+    assert threshold_after_dismissal(96.23) == 96.3
+    assert threshold_after_dismissal(96.29) == 96.3
+    assert threshold_after_dismissal(96.3) == 96.4
+    assert raised_threshold(None, 96.2, 95.0) == 96.3
+    assert raised_threshold(96.3, 97.05, 95.0) == 97.1
+    assert raised_threshold(98.1, 96.0, 95.0) == 98.1  # a lower dismissal does not lower it
+    assert raised_threshold(None, 99.8, 95.0) == 99.5  # the cap
+    assert raised_threshold(99.5, 99.9, 95.0) == 99.5
+    assert raised_threshold(None, 94.0, 95.0) is None  # the store's threshold already decides
+
+
+async def test_dismissal_raises_the_entry_threshold(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    still_camera: StillCamera,
+    hass_storage: dict,
+) -> None:
+    """ "Not them" deletes the match crop at once and lifts the entry's threshold just above the
+    dismissed similarity: the same similarity no longer alerts, a higher one does."""
+    entry = store_entry(options={"alert_cooldown_minutes": 0})
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    changes = async_capture_events(hass, EVENT_ENTRY_THRESHOLD_CHANGED)
+    logbook = async_capture_events(hass, "logbook_entry")
+    data = await _match(hass, rekognition, person.person_id, 96.2)
+    snapshot = _snapshot_file(hass, data["incident_id"])
+    assert snapshot.exists()
+
+    await _review(hass, data["incident_id"])
+
+    assert not snapshot.exists()
+    incident = await hass.async_add_executor_job(
+        entry.runtime_data.incidents.get, data["incident_id"]
+    )
+    # The fact stays: when, where, how similar, who dismissed it and why.
+    assert incident.review_status == "dismissed"
+    assert incident.similarity == 96.2
+    assert incident.camera == "camera.front_door"
+    assert incident.reviewed_by == "Sam"
+    assert person.dismissal_threshold == 96.3
+    assert (await _listed(hass))["dismissal_threshold"] == 96.3
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.people"]["data"]["people"][0]
+    assert stored["dismissal_threshold"] == 96.3
+    assert len(changes) == 1
+    assert changes[0].data == {
+        "person_id": person.person_id,
+        "watchlist_id": person.watchlist_id,
+        "old_threshold": None,
+        "new_threshold": 96.3,
+        "store_threshold": 95.0,
+        "cause": "dismissal",
+        "incident_id": data["incident_id"],
+        "user_id": None,
+        "config_entry_id": entry.entry_id,
+    }
+    assert len(logbook) == 1
+    assert person.person_id in logbook[0].data["message"]
+    assert "96.3" in logbook[0].data["message"]
+    assert "Secret Name" not in str(logbook[0].data) + str(changes[0].data)
+    # Nothing of the dismissed face is kept: no incident image is left anywhere.
+    assert list(snapshot.parent.iterdir()) == []
+
+    await _no_alert(hass, rekognition, person.person_id, 96.2)
+    await _match(hass, rekognition, person.person_id, 96.3)
+
+
+async def test_several_dismissals(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: StillCamera
+) -> None:
+    """Each dismissal lifts the threshold above the highest dismissed similarity, up to the cap;
+    a lower dismissal (an alert from before the raise) leaves it where it is."""
+    entry = store_entry(options={"alert_cooldown_minutes": 0})
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    changes = async_capture_events(hass, EVENT_ENTRY_THRESHOLD_CHANGED)
+    high = await _match(hass, rekognition, person.person_id, 98.04)
+    low = await _match(hass, rekognition, person.person_id, 96.0)  # before anyone reviewed
+
+    await _review(hass, high["incident_id"])
+    assert person.dismissal_threshold == 98.1
+    await _review(hass, low["incident_id"])
+    assert person.dismissal_threshold == 98.1
+    assert not _snapshot_file(hass, low["incident_id"]).exists()
+    assert [event.data["new_threshold"] for event in changes] == [98.1]
+
+    await _no_alert(hass, rekognition, person.person_id, 98.0)
+    near = await _match(hass, rekognition, person.person_id, 99.2)
+    await _review(hass, near["incident_id"])
+    assert person.dismissal_threshold == 99.3
+    top = await _match(hass, rekognition, person.person_id, 99.8)
+    await _review(hass, top["incident_id"])
+    assert person.dismissal_threshold == 99.5  # the cap: a stronger match still alerts
+    assert [event.data["old_threshold"] for event in changes] == [None, 98.1, 99.3]
+    await _no_alert(hass, rekognition, person.person_id, 99.4)
+    await _match(hass, rekognition, person.person_id, 99.6)
+
+
+async def test_confirmation_keeps_evidence_and_threshold(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: StillCamera
+) -> None:
+    """A confirmed match keeps its crop as evidence and changes no threshold."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    changes = async_capture_events(hass, EVENT_ENTRY_THRESHOLD_CHANGED)
+    data = await _match(hass, rekognition, person.person_id, 96.2)
+    await _review(hass, data["incident_id"], "confirm")
+    assert _snapshot_file(hass, data["incident_id"]).exists()
+    assert person.dismissal_threshold is None
+    assert (await _listed(hass))["dismissal_threshold"] is None
+    assert changes == []
+
+
+async def test_entry_threshold_resets_on_update(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    still_camera: StillCamera,
+    hass_storage: dict,
+) -> None:
+    """Staff updating the entry give it the store's threshold again (and say so)."""
+    entry = store_entry(options={"alert_cooldown_minutes": 0})
+    await setup_store(hass, rekognition, entry)
+    person_id = _person(entry).person_id
+    changes = async_capture_events(hass, EVENT_ENTRY_THRESHOLD_CHANGED)
+    data = await _match(hass, rekognition, person_id, 96.2)
+    await _review(hass, data["incident_id"])
+    await _no_alert(hass, rekognition, person_id, 96.2)
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "update_person",
+        {"person_id": person_id, "reason": "Re-checked the footage"},
+        blocking=True,
+        return_response=True,
+    )
+    await hass.async_block_till_done()
+    assert response["person"]["dismissal_threshold"] is None
+    assert (await _listed(hass))["dismissal_threshold"] is None
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.people"]["data"]["people"][0]
+    assert stored["dismissal_threshold"] is None
+    assert [
+        (e.data["cause"], e.data["old_threshold"], e.data["new_threshold"]) for e in changes
+    ] == [
+        ("dismissal", None, 96.3),
+        ("entry_updated", 96.3, None),
+    ]
+    await _match(hass, rekognition, person_id, 96.2)
+
+    # An update of an entry at the store's threshold changes nothing more.
+    await hass.services.async_call(
+        DOMAIN, "update_person", {"person_id": person_id, "reason": "Again"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert len(changes) == 2
+
+
+async def test_threshold_change_names_the_reviewer(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: StillCamera, hass_admin_user
+) -> None:
+    """The reviewer's user id goes with the change, in the event and its context."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    changes = async_capture_events(hass, EVENT_ENTRY_THRESHOLD_CHANGED)
+    data = await _match(hass, rekognition, person.person_id, 97.0)
+    incident = await hass.async_add_executor_job(
+        entry.runtime_data.incidents.get, data["incident_id"]
+    )
+    await async_review(
+        hass,
+        entry,
+        incident,
+        ReviewStatus.DISMISSED,
+        reviewer=hass_admin_user.name,
+        reason="Not them",
+        user_id=hass_admin_user.id,
+    )
+    assert changes[0].data["user_id"] == hass_admin_user.id
+    assert changes[0].context.user_id == hass_admin_user.id
+    assert person.dismissal_threshold == 97.1
+
+
+async def test_dismissal_of_a_face_enrolled_elsewhere(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: StillCamera
+) -> None:
+    """A shared watchlist's face enrolled by another store has no entry here to raise; its crop
+    is deleted all the same."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    _person(entry)  # an entry of this store's own, not the one that matches
+    changes = async_capture_events(hass, EVENT_ENTRY_THRESHOLD_CHANGED)
+    data = await _match(hass, rekognition, "9a8b7c6d-0000-4000-8000-000000000001", 97.0)
+    assert data["known_here"] is False
+    await _review(hass, data["incident_id"])
+    assert not _snapshot_file(hass, data["incident_id"]).exists()
+    assert changes == []
