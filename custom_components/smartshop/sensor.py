@@ -1,9 +1,11 @@
-"""Usage sensors of a store: billable calls and cost today, last match latency."""
+"""Diagnostic sensors of a store: billable calls and cost today, last match latency, and the
+share of reviewed alerts staff confirmed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -11,15 +13,19 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory, UnitOfTime
-from homeassistant.core import HomeAssistant
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .const import EVENT_CONFIRMED, EVENT_DISMISSED, LOGGER, signal_match
 from .data import SmartShopConfigEntry
 from .entity import SmartShopEntity
+from .incidents import Calibration, IncidentStoreError
 from .usage import UsageMeter
 
-# State comes from the shared usage meter; nothing to poll or serialise.
+# State comes from the shared usage meter or the incident store when a review happens; nothing
+# to poll or serialise.
 PARALLEL_UPDATES = 0
 
 
@@ -65,8 +71,13 @@ async def async_setup_entry(
     entry: SmartShopConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """One set of usage sensors per store."""
-    async_add_entities(SmartShopSensor(entry, description) for description in SENSORS)
+    """One set of usage sensors, and the alert confirmation rate, per store."""
+    async_add_entities(
+        [
+            *(SmartShopSensor(entry, description) for description in SENSORS),
+            AlertConfirmationSensor(entry),
+        ]
+    )
 
 
 class SmartShopSensor(SmartShopEntity, SensorEntity):
@@ -96,3 +107,78 @@ class SmartShopSensor(SmartShopEntity, SensorEntity):
         """Follow the meter."""
         await super().async_added_to_hass()
         self.async_on_remove(self._entry.runtime_data.usage.add_listener(self.async_write_ha_state))
+
+
+class AlertConfirmationSensor(SmartShopEntity, SensorEntity):
+    """Share of the store's reviewed alerts that staff confirmed, per camera and watchlist too.
+
+    Counted in the incident database when the store starts and after each review; pending alerts
+    do not count. A low share says the threshold, a camera or an entry needs a look.
+    """
+
+    _attr_translation_key = "alert_confirmation_rate"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_native_unit_of_measurement = PERCENTAGE
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 1
+    # The per-camera and per-watchlist figures are for now; the share alone makes the history.
+    _unrecorded_attributes = frozenset({"cameras", "watchlists"})
+
+    def __init__(self, entry: SmartShopConfigEntry) -> None:
+        """Describe the sensor."""
+        super().__init__(entry, "alert_confirmation_rate")
+        self._calibration: Calibration | None = None
+        self._failed = False
+
+    @property
+    def available(self) -> bool:
+        """Known from the incident store, whatever the backend does."""
+        return self._calibration is not None
+
+    @property
+    def native_value(self) -> float | None:
+        """Percentage of reviewed alerts confirmed; unknown before the first review."""
+        return None if self._calibration is None else self._calibration.total.share
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Confirmed, dismissed and share per camera and per watchlist."""
+        if self._calibration is None:
+            return None
+        figures = self._calibration.as_dict()
+        return {
+            "confirmed": self._calibration.total.confirmed,
+            "dismissed": self._calibration.total.dismissed,
+            "cameras": figures["cameras"],
+            "watchlists": figures["watchlists"],
+        }
+
+    async def async_update(self) -> None:
+        """Count the store's reviewed alerts (in an executor)."""
+        try:
+            self._calibration = await self.hass.async_add_executor_job(
+                self._entry.runtime_data.incidents.calibration, self._entry.entry_id
+            )
+        except IncidentStoreError as err:
+            if self._calibration is not None or not self._failed:
+                LOGGER.warning(
+                    "Alert confirmation rate of %s not counted: %s", self._entry.title, err
+                )
+            self._calibration = None
+            self._failed = True
+        else:
+            self._failed = False
+
+    async def async_added_to_hass(self) -> None:
+        """Count now, then again whenever staff confirm or dismiss an alert."""
+        await super().async_added_to_hass()
+
+        @callback
+        def reviewed(event_type: str, _payload: dict[str, Any]) -> None:
+            if event_type in (EVENT_CONFIRMED, EVENT_DISMISSED):
+                self.async_schedule_update_ha_state(force_refresh=True)
+
+        self.async_on_remove(
+            async_dispatcher_connect(self.hass, signal_match(self._entry.entry_id), reviewed)
+        )
+        self.async_schedule_update_ha_state(force_refresh=True)
