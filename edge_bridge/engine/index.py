@@ -1,12 +1,15 @@
-"""The in-memory vector index of one collection: a float32 matrix searched by cosine.
+"""In-memory vector indexes of one collection: faces (a float32 matrix searched by cosine)
+and users (their templates, see :func:`user_template`).
 
-Searches run ``matrix @ query`` and keep the top k with ``argpartition``; rows are appended
-and removed by database row id.
+Face searches run ``matrix @ query`` and keep the top k with ``argpartition``; rows are
+appended and removed by database row id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import StrEnum
+import threading
 from typing import Final
 
 import numpy as np
@@ -108,3 +111,136 @@ class CollectionIndex:
         order = np.argsort(-scores[candidates], kind="stable")
         chosen = candidates[order]
         return self._rowids[chosen].copy(), scores[chosen].astype(np.float32)
+
+
+class TemplatePolicy(StrEnum):
+    """How a user's associated faces are matched: the one switch for user search.
+
+    ``MEAN``: the user's template is the L2-normalised mean of its faces' embeddings (one row).
+    ``MAX``: best of faces, every associated face is a row and the user scores its best row.
+    """
+
+    MEAN = "mean"
+    MAX = "max"
+
+
+DEFAULT_TEMPLATE_POLICY: Final = TemplatePolicy.MEAN
+
+
+def user_template(
+    vectors: np.ndarray, policy: TemplatePolicy | str = DEFAULT_TEMPLATE_POLICY
+) -> np.ndarray:
+    """The rows a user is matched against, from its faces' unit embeddings ((n, dim) -> (k, dim)).
+
+    A probe's score for the user is its highest cosine with these rows: with ``mean`` the one
+    row is the L2-normalised mean embedding, with ``max`` the rows are the faces themselves.
+    No faces (or faces whose mean is zero) give no rows: such a user matches nothing.
+    """
+    block = np.asarray(vectors, dtype=np.float32)
+    if block.ndim != 2 or block.shape[0] == 0:
+        return np.zeros((0, block.shape[-1] if block.ndim == 2 else DEFAULT_DIM), np.float32)
+    if TemplatePolicy(policy) is TemplatePolicy.MAX:
+        return block.copy()
+    mean = block.astype(np.float64).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    if not np.isfinite(norm) or norm < 1e-12:
+        return np.zeros((0, block.shape[1]), dtype=np.float32)
+    template: np.ndarray = (mean / norm).astype(np.float32).reshape(1, -1)
+    return template
+
+
+def template_cosine(template: np.ndarray, query: np.ndarray) -> float | None:
+    """A query's score for one user: its best cosine with the template's rows (None: no rows).
+
+    ``query`` is one unit vector, or several rows (another user's template), in which case the
+    best pair counts.
+    """
+    if template.shape[0] == 0:
+        return None
+    rows = np.asarray(query, dtype=np.float32).reshape(-1, template.shape[1])
+    if rows.shape[0] == 0:
+        return None
+    return float(np.max(np.einsum("ij,kj->ik", template, rows)))
+
+
+class UserIndex:
+    """The templates of a collection's users, by user row id, searched like the face matrix.
+
+    Each user's template is recomputed when its faces change (``set_user``); the stacked search
+    matrix is rebuilt lazily on the next search after a change. Not synchronised: the store
+    guards it with the collection's lock (changes under the write lock; searches under the read
+    lock, which build the stacked matrix under ``_stack_lock``).
+    """
+
+    def __init__(
+        self, dim: int = DEFAULT_DIM, policy: TemplatePolicy | str = DEFAULT_TEMPLATE_POLICY
+    ) -> None:
+        self.dim = dim
+        self.policy = TemplatePolicy(policy)
+        self._templates: dict[int, np.ndarray] = {}
+        self._stack: tuple[np.ndarray, np.ndarray] | None = None
+        self._stack_lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._templates)
+
+    def set_user(self, user_seq: int, face_vectors: np.ndarray) -> None:
+        """Set (or recompute) a user's template from its faces' embeddings (possibly none)."""
+        block = np.asarray(face_vectors, dtype=np.float32).reshape(-1, self.dim)
+        self._templates[int(user_seq)] = user_template(block, self.policy)
+        self._stack = None
+
+    def remove_user(self, user_seq: int) -> None:
+        """Forget a user."""
+        if self._templates.pop(int(user_seq), None) is not None:
+            self._stack = None
+
+    def template(self, user_seq: int) -> np.ndarray | None:
+        """A user's template rows (a copy; none when it has no faces), or None if unknown."""
+        template = self._templates.get(int(user_seq))
+        return None if template is None else template.copy()
+
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._stack_lock:
+            if self._stack is None:
+                owners = [
+                    np.full(t.shape[0], seq, dtype=np.int64) for seq, t in self._templates.items()
+                ]
+                rows = list(self._templates.values())
+                if rows:
+                    matrix = np.concatenate(rows).reshape(-1, self.dim)
+                    owner = np.concatenate(owners)
+                else:
+                    matrix = np.zeros((0, self.dim), dtype=np.float32)
+                    owner = np.zeros(0, dtype=np.int64)
+                self._stack = (np.ascontiguousarray(matrix, dtype=np.float32), owner)
+            return self._stack
+
+    def search(
+        self,
+        query: np.ndarray,
+        *,
+        min_cosine: float,
+        limit: int,
+        exclude_user: int | None = None,
+    ) -> list[tuple[int, float]]:
+        """Return up to ``limit`` (user row id, cosine) with cosine >= ``min_cosine``, best first.
+
+        ``query`` is one unit vector or several rows (the best pair counts for each user).
+        """
+        matrix, owner = self._stacked()
+        rows = np.asarray(query, dtype=np.float32).reshape(-1, self.dim)
+        if matrix.shape[0] == 0 or rows.shape[0] == 0 or limit <= 0:
+            return []
+        scores = np.einsum("ij,kj->ik", matrix, rows).max(axis=1)
+        if exclude_user is not None:
+            scores[owner == exclude_user] = -np.inf
+        keep = np.flatnonzero(scores >= min_cosine)
+        if keep.size == 0:
+            return []
+        best: dict[int, float] = {}
+        for user_seq, score in zip(owner[keep].tolist(), scores[keep].tolist(), strict=True):
+            if score > best.get(user_seq, -np.inf):
+                best[user_seq] = score
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
+        return [(int(seq), float(score)) for seq, score in ranked[:limit]]

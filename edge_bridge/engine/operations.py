@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 import errno
 import hashlib
+import json
 import sqlite3
 import threading
 import time
@@ -37,21 +38,31 @@ from edge_bridge.image_decoder import (
 from .analysis import QUALITY_BARS, FaceAnalysis, analyse_face
 from .errors import (
     BAD_PAGINATION,
+    CONFLICT,
+    IDEMPOTENT_PARAMETER_MISMATCH,
     IMAGE_TOO_LARGE,
     INTERNAL,
     INVALID_IMAGE_FORMAT,
     RESOURCE_EXISTS,
+    SERVICE_QUOTA_EXCEEDED,
     EngineError,
     invalid_parameter,
     not_found,
 )
 from .replay import is_mutating
 from .store import (
+    AssociationResult,
     CollectionExistsError,
     CollectionNotFoundError,
     FaceRecord,
+    FaceRefusal,
     FaceStore,
     NewFace,
+    RequestToken,
+    RequestTokenMismatchError,
+    UserExistsError,
+    UserNotFoundError,
+    UserQuotaError,
 )
 
 FACE_MODEL_VERSION: Final = "sface-2021dec-int8bq"
@@ -61,6 +72,12 @@ DEFAULT_MATCH_THRESHOLD: Final = 80.0
 DEFAULT_SEARCH_MAX_FACES: Final = 4096
 DEFAULT_LIST_FACES: Final = 1000
 DEFAULT_LIST_COLLECTIONS: Final = 1000
+DEFAULT_LIST_USERS: Final = 500
+DEFAULT_ASSOCIATE_THRESHOLD: Final = 75.0
+DEFAULT_USER_MATCH_THRESHOLD: Final = 80.0
+DEFAULT_MAX_USERS: Final = 500
+MAX_FACES_PER_USER: Final = 100
+ASSOCIATED_TO_AN_EXISTING_USER: Final = "ASSOCIATED_TO_AN_EXISTING_USER"
 NO_FACE_MESSAGE: Final = "There are no faces in the image. Should be at least 1."
 # Rekognition takes JPEG and PNG image bytes.
 REQUEST_IMAGE_FORMATS: Final = (ImageFormat.JPEG, ImageFormat.PNG)
@@ -146,6 +163,13 @@ class RecognitionEngine:
             "ListFaces": self.op_list_faces,
             "DeleteFaces": self.op_delete_faces,
             "DetectFaces": self.op_detect_faces,
+            "CreateUser": self.op_create_user,
+            "DeleteUser": self.op_delete_user,
+            "ListUsers": self.op_list_users,
+            "AssociateFaces": self.op_associate_faces,
+            "DisassociateFaces": self.op_disassociate_faces,
+            "SearchUsersByImage": self.op_search_users_by_image,
+            "SearchUsers": self.op_search_users,
         }
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -158,6 +182,27 @@ class RecognitionEngine:
             return self.operations[operation](params)
         except CollectionNotFoundError as err:
             raise not_found(f"The collection id: {err.args[0]} does not exist") from err
+        except UserNotFoundError as err:
+            raise not_found(
+                f"The user id: {err.args[0]} does not exist in the collection "
+                f"{params.get('CollectionId')}"
+            ) from err
+        except UserExistsError as err:
+            raise EngineError(
+                CONFLICT,
+                f"The user id: {err.args[0]} already exists in the collection "
+                f"{params.get('CollectionId')}",
+            ) from err
+        except UserQuotaError as err:
+            raise EngineError(
+                SERVICE_QUOTA_EXCEEDED,
+                f"The user id: {err.args[0]} can have at most {MAX_FACES_PER_USER} faces",
+            ) from err
+        except RequestTokenMismatchError as err:
+            raise EngineError(
+                IDEMPOTENT_PARAMETER_MISMATCH,
+                f"ClientRequestToken {err.args[0]} was used with different parameters",
+            ) from err
         except sqlite3.DatabaseError as err:
             raise _storage_error(operation, err) from err
         except OSError as err:
@@ -226,6 +271,8 @@ class RecognitionEngine:
         }
         if record.external_image_id is not None:
             face["ExternalImageId"] = record.external_image_id
+        if record.user_id is not None:
+            face["UserId"] = record.user_id
         return face
 
     def _require_collection(self, collection_id: str) -> None:
@@ -263,7 +310,7 @@ class RecognitionEngine:
             "FaceModelVersion": info.face_model_version,
             "CollectionARN": self.collection_arn(info.collection_id),
             "CreationTimestamp": info.created_at,
-            "UserCount": 0,
+            "UserCount": info.user_count,
         }
 
     def op_list_collections(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -392,12 +439,14 @@ class RecognitionEngine:
     def op_list_faces(self, params: dict[str, Any]) -> dict[str, Any]:
         """ListFaces, in indexing order, paginated."""
         collection_id = params["CollectionId"]
-        if "UserId" in params:
-            raise invalid_parameter("UserId is not supported: this engine has no Users")
         limit = params.get("MaxResults") or DEFAULT_LIST_FACES
         after = _decode_token(params.get("NextToken"), _faces_token_kind(collection_id))
         records, more = self.store.list_faces(
-            collection_id, after_seq=after, limit=limit, face_ids=params.get("FaceIds")
+            collection_id,
+            after_seq=after,
+            limit=limit,
+            face_ids=params.get("FaceIds"),
+            user_id=params.get("UserId"),
         )
         result: dict[str, Any] = {
             "Faces": [self._face_json(record) for record in records],
@@ -408,16 +457,24 @@ class RecognitionEngine:
         return result
 
     def op_delete_faces(self, params: dict[str, Any]) -> dict[str, Any]:
-        """DeleteFaces; unknown ids are reported as FACE_NOT_FOUND."""
+        """DeleteFaces; unknown ids are FACE_NOT_FOUND, and a face associated with a user is
+        kept and reported as ASSOCIATED_TO_AN_EXISTING_USER (with that UserId)."""
         collection_id = params["CollectionId"]
         requested = list(dict.fromkeys(params["FaceIds"]))
-        deleted = self.store.delete_faces(collection_id, requested)
+        deleted, kept = self.store.delete_unassociated_faces(collection_id, requested)
         gone = set(deleted)
-        failures = [
-            {"FaceId": face_id, "Reasons": ["FACE_NOT_FOUND"]}
-            for face_id in requested
-            if face_id not in gone
-        ]
+        failures: list[dict[str, Any]] = []
+        for face_id in requested:
+            if face_id in kept:
+                failures.append(
+                    {
+                        "FaceId": face_id,
+                        "UserId": kept[face_id],
+                        "Reasons": [ASSOCIATED_TO_AN_EXISTING_USER],
+                    }
+                )
+            elif face_id not in gone:
+                failures.append({"FaceId": face_id, "Reasons": ["FACE_NOT_FOUND"]})
         result: dict[str, Any] = {"DeletedFaces": deleted}
         if failures:
             result["UnsuccessfulFaceDeletions"] = failures
@@ -429,6 +486,173 @@ class RecognitionEngine:
             details = [self.analyse(bgr, face, scale).face_detail() for face in self.detect(bgr)]
             del bgr
         return {"FaceDetails": details}
+
+    # -- users ---------------------------------------------------------------------------------
+
+    def op_create_user(self, params: dict[str, Any]) -> dict[str, Any]:
+        """CreateUser: ConflictException if it exists (unless this is a retry of the same
+        ClientRequestToken)."""
+        self.store.create_user(
+            params["CollectionId"],
+            params["UserId"],
+            now=self._clock(),
+            token=_request_token("CreateUser", params),
+        )
+        return {}
+
+    def op_delete_user(self, params: dict[str, Any]) -> dict[str, Any]:
+        """DeleteUser: its faces stay in the collection, unassociated."""
+        self.store.delete_user(
+            params["CollectionId"],
+            params["UserId"],
+            now=self._clock(),
+            token=_request_token("DeleteUser", params),
+        )
+        return {}
+
+    def op_list_users(self, params: dict[str, Any]) -> dict[str, Any]:
+        """ListUsers, in creation order, paginated."""
+        collection_id = params["CollectionId"]
+        limit = params.get("MaxResults") or DEFAULT_LIST_USERS
+        kind = _users_token_kind(collection_id)
+        after = _decode_token(params.get("NextToken"), kind)
+        users, more = self.store.list_users(collection_id, after_seq=after, limit=limit)
+        result: dict[str, Any] = {
+            "Users": [
+                {"UserId": user.user_id, "UserStatus": _user_status(user.face_count)}
+                for user in users
+            ]
+        }
+        if more and users:
+            result["NextToken"] = _encode_token(kind, users[-1].seq)
+        return result
+
+    def op_associate_faces(self, params: dict[str, Any]) -> dict[str, Any]:
+        """AssociateFaces (at most MAX_FACES_PER_USER faces a user)."""
+        threshold = float(params.get("UserMatchThreshold", DEFAULT_ASSOCIATE_THRESHOLD))
+        result = self.store.associate_faces(
+            params["CollectionId"],
+            params["UserId"],
+            params["FaceIds"],
+            min_cosine=similarity_to_cosine(threshold),
+            max_user_faces=MAX_FACES_PER_USER,
+            now=self._clock(),
+            token=_request_token("AssociateFaces", params),
+        )
+        return {
+            "AssociatedFaces": [{"FaceId": face_id} for face_id in result.changed],
+            "UnsuccessfulFaceAssociations": [_refusal_json(r) for r in result.refused],
+            "UserStatus": _user_status(result.user_face_count),
+        }
+
+    def op_disassociate_faces(self, params: dict[str, Any]) -> dict[str, Any]:
+        """DisassociateFaces."""
+        result: AssociationResult = self.store.disassociate_faces(
+            params["CollectionId"],
+            params["UserId"],
+            params["FaceIds"],
+            now=self._clock(),
+            token=_request_token("DisassociateFaces", params),
+        )
+        return {
+            "DisassociatedFaces": [{"FaceId": face_id} for face_id in result.changed],
+            "UnsuccessfulFaceDisassociations": [_refusal_json(r) for r in result.refused],
+            "UserStatus": _user_status(result.user_face_count),
+        }
+
+    def op_search_users_by_image(self, params: dict[str, Any]) -> dict[str, Any]:
+        """SearchUsersByImage: search users with the largest face in the image.
+
+        The other faces are returned in UnsearchedFaces (FACE_NOT_LARGEST). No face, or a
+        largest face below the QualityFilter bar (default NONE), gives no matches and no
+        SearchedFace, as on AWS.
+        """
+        collection_id = params["CollectionId"]
+        self._require_collection(collection_id)
+        bar = QUALITY_BARS[params.get("QualityFilter", "NONE")]
+        with self._decoded(params) as (bgr, scale):
+            analyses = [self.analyse(bgr, face, scale) for face in self.detect(bgr)]
+            del bgr
+        result: dict[str, Any] = {
+            "UserMatches": [],
+            "FaceModelVersion": FACE_MODEL_VERSION,
+            "UnsearchedFaces": [
+                {"FaceDetails": other.face_detail(), "Reasons": ["FACE_NOT_LARGEST"]}
+                for other in analyses[1:]
+            ],
+        }
+        if not analyses:
+            return result
+        largest = analyses[0]
+        reasons = largest.quality_reasons(bar)
+        if reasons:
+            result["UnsearchedFaces"].insert(
+                0, {"FaceDetails": largest.face_detail(), "Reasons": reasons}
+            )
+            return result
+        query = self.embedder.embed_aligned(largest.aligned)
+        result["UserMatches"] = self._user_matches(collection_id, query, params, exclude=None)
+        result["SearchedFace"] = {"FaceDetail": largest.face_detail()}
+        return result
+
+    def op_search_users(self, params: dict[str, Any]) -> dict[str, Any]:
+        """SearchUsers with a FaceId (its embedding) or a UserId (that user's template; the
+        user itself is not returned). Exactly one of the two is required."""
+        collection_id = params["CollectionId"]
+        face_id, user_id = params.get("FaceId"), params.get("UserId")
+        if (face_id is None) == (user_id is None):
+            raise invalid_parameter("Exactly one of FaceId and UserId is required")
+        result: dict[str, Any] = {"FaceModelVersion": FACE_MODEL_VERSION}
+        if face_id is not None:
+            found = self.store.face_embedding(collection_id, face_id)
+            if found is None:
+                raise invalid_parameter(f"Face id {face_id} is not in collection {collection_id}")
+            result["UserMatches"] = self._user_matches(
+                collection_id, found[1], params, exclude=None
+            )
+            result["SearchedFace"] = {"FaceId": face_id}
+            return result
+        assert user_id is not None
+        user_seq, template = self.store.user_template(collection_id, user_id)
+        result["UserMatches"] = self._user_matches(
+            collection_id, template, params, exclude=user_seq
+        )
+        result["SearchedUser"] = {"UserId": user_id}
+        return result
+
+    def _user_matches(
+        self,
+        collection_id: str,
+        query: np.ndarray,
+        params: dict[str, Any],
+        *,
+        exclude: int | None,
+    ) -> list[dict[str, Any]]:
+        threshold = float(params.get("UserMatchThreshold", DEFAULT_USER_MATCH_THRESHOLD))
+        limit = int(params.get("MaxUsers", DEFAULT_MAX_USERS))
+        if query.size == 0:
+            return []
+        hits = self.store.search_users(
+            collection_id,
+            query,
+            min_cosine=similarity_to_cosine(threshold),
+            limit=limit,
+            exclude_user=exclude,
+        )
+        matches = []
+        for user, cosine in hits:
+            similarity = cosine_to_similarity(cosine)
+            if similarity >= threshold:
+                matches.append(
+                    {
+                        "Similarity": similarity,
+                        "User": {
+                            "UserId": user.user_id,
+                            "UserStatus": _user_status(user.face_count),
+                        },
+                    }
+                )
+        return matches
 
 
 def _storage_error(operation: str, err: BaseException) -> StorageError:
@@ -463,6 +687,35 @@ def _new_face(
         created_at=now,
         embedding=embedder.embed_aligned(analysis.aligned),
     )
+
+
+def _user_status(face_count: int) -> str:
+    """ACTIVE once a user has faces; CREATED before (Rekognition's UserStatus values)."""
+    return "ACTIVE" if face_count else "CREATED"
+
+
+def _refusal_json(refusal: FaceRefusal) -> dict[str, Any]:
+    item: dict[str, Any] = {"FaceId": refusal.face_id, "Reasons": list(refusal.reasons)}
+    if refusal.user_id is not None:
+        item["UserId"] = refusal.user_id
+    if refusal.cosine is not None:
+        item["Confidence"] = cosine_to_similarity(refusal.cosine)
+    return item
+
+
+def _request_token(operation: str, params: dict[str, Any]) -> RequestToken | None:
+    """The request's ClientRequestToken with a digest of its other parameters, if it has one."""
+    token = params.get("ClientRequestToken")
+    if token is None:
+        return None
+    rest = {key: value for key, value in params.items() if key != "ClientRequestToken"}
+    digest = hashlib.sha256(json.dumps(rest, sort_keys=True).encode()).hexdigest()
+    return RequestToken(operation, str(token), digest)
+
+
+def _users_token_kind(collection_id: str) -> str:
+    """Tokens from ListUsers are bound to their collection like those of ListFaces."""
+    return "u" + hashlib.sha256(collection_id.encode()).hexdigest()[:12]
 
 
 def _faces_token_kind(collection_id: str) -> str:

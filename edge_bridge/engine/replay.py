@@ -47,8 +47,11 @@ READ_ONLY_OPERATIONS: Final = frozenset(
         "DetectFaces",
         "ListCollections",
         "ListFaces",
+        "ListUsers",
         "SearchFaces",
         "SearchFacesByImage",
+        "SearchUsers",
+        "SearchUsersByImage",
     }
 )
 

@@ -517,9 +517,9 @@ def test_list_faces_pagination_and_filter(
         assert error_code(info) == "InvalidPaginationTokenException"
     finally:
         rekognition.delete_collection(CollectionId=other)
-    with pytest.raises(ClientError) as info:
+    with pytest.raises(ClientError) as info:  # an unknown user (see test_engine_users.py)
         rekognition.list_faces(CollectionId=collection_id, UserId="someone")
-    assert error_code(info) == "InvalidParameterException"
+    assert error_code(info) == "ResourceNotFoundException"
 
 
 def test_delete_faces(
