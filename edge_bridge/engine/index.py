@@ -102,9 +102,10 @@ class CollectionIndex:
         # stalls when the cores are busy (camera decoding, concurrent requests).
         vector = np.asarray(query, dtype=np.float32).reshape(-1)
         scores = np.einsum("ij,j->i", self._matrix[: self._size], vector)
-        if exclude_rowid is not None:
-            scores[self._rowids[: self._size] == exclude_rowid] = -np.inf
-        candidates = np.flatnonzero(scores >= min_cosine)
+        wanted = scores >= min_cosine
+        if exclude_rowid is not None:  # a mask, not a -inf score: min_cosine may be -inf
+            wanted &= self._rowids[: self._size] != exclude_rowid
+        candidates = np.flatnonzero(wanted)
         if candidates.size > limit:
             top = np.argpartition(scores[candidates], candidates.size - limit)[-limit:]
             candidates = candidates[top]
@@ -178,7 +179,7 @@ class UserIndex:
         self.dim = dim
         self.policy = TemplatePolicy(policy)
         self._templates: dict[int, np.ndarray] = {}
-        self._stack: tuple[np.ndarray, np.ndarray] | None = None
+        self._stack: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._stack_lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -200,20 +201,21 @@ class UserIndex:
         template = self._templates.get(int(user_seq))
         return None if template is None else template.copy()
 
-    def _stacked(self) -> tuple[np.ndarray, np.ndarray]:
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows of all templates, each user's first row, user row ids): users with rows only;
+        each user's rows are contiguous."""
         with self._stack_lock:
             if self._stack is None:
-                owners = [
-                    np.full(t.shape[0], seq, dtype=np.int64) for seq, t in self._templates.items()
-                ]
-                rows = list(self._templates.values())
-                if rows:
-                    matrix = np.concatenate(rows).reshape(-1, self.dim)
-                    owner = np.concatenate(owners)
+                users = [(seq, t) for seq, t in self._templates.items() if t.shape[0]]
+                if users:
+                    matrix = np.concatenate([t for _, t in users]).reshape(-1, self.dim)
+                    sizes = np.array([t.shape[0] for _, t in users], dtype=np.int64)
+                    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+                    seqs = np.array([seq for seq, _ in users], dtype=np.int64)
                 else:
                     matrix = np.zeros((0, self.dim), dtype=np.float32)
-                    owner = np.zeros(0, dtype=np.int64)
-                self._stack = (np.ascontiguousarray(matrix, dtype=np.float32), owner)
+                    starts = seqs = np.zeros(0, dtype=np.int64)
+                self._stack = (np.ascontiguousarray(matrix, dtype=np.float32), starts, seqs)
             return self._stack
 
     def search(
@@ -228,19 +230,24 @@ class UserIndex:
 
         ``query`` is one unit vector or several rows (the best pair counts for each user).
         """
-        matrix, owner = self._stacked()
+        matrix, starts, seqs = self._stacked()
         rows = np.asarray(query, dtype=np.float32).reshape(-1, self.dim)
-        if matrix.shape[0] == 0 or rows.shape[0] == 0 or limit <= 0:
+        if seqs.size == 0 or rows.shape[0] == 0 or limit <= 0:
             return []
+        # Best row of the query for each template row, then best template row for each user.
         scores = np.einsum("ij,kj->ik", matrix, rows).max(axis=1)
+        if matrix.shape[0] != seqs.size:
+            scores = np.maximum.reduceat(scores, starts)
+        wanted = scores >= min_cosine
         if exclude_user is not None:
-            scores[owner == exclude_user] = -np.inf
-        keep = np.flatnonzero(scores >= min_cosine)
-        if keep.size == 0:
-            return []
-        best: dict[int, float] = {}
-        for user_seq, score in zip(owner[keep].tolist(), scores[keep].tolist(), strict=True):
-            if score > best.get(user_seq, -np.inf):
-                best[user_seq] = score
-        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
-        return [(int(seq), float(score)) for seq, score in ranked[:limit]]
+            wanted &= seqs != exclude_user
+        candidates = np.flatnonzero(wanted)
+        if candidates.size > limit:
+            top = np.argpartition(scores[candidates], candidates.size - limit)[-limit:]
+            candidates = candidates[top]
+        order = np.lexsort((seqs[candidates], -scores[candidates]))
+        chosen = candidates[order]
+        return [
+            (int(seq), float(score))
+            for seq, score in zip(seqs[chosen], scores[chosen], strict=True)
+        ]

@@ -391,7 +391,7 @@ class FaceStore:
             for step in range(version, SCHEMA_VERSION):
                 for statement in _MIGRATIONS[step - 1]:
                     tx.execute(statement)
-            if version != SCHEMA_VERSION:
+            if row is not None and version != SCHEMA_VERSION:
                 _LOGGER.info(
                     "Engine database migrated from schema %d to %d", version, SCHEMA_VERSION
                 )

@@ -39,6 +39,7 @@ from edge_bridge.engine.store import (
     StoreError,
 )
 from tests.edge_bridge.helpers_bridge import unit_vectors
+from tests.edge_bridge.test_engine_store import snapshot
 
 MISSING_FACE = "11111111-2222-4333-8444-555555555555"
 
@@ -769,6 +770,21 @@ def test_search_faces_results_carry_user_id(
     ]
 
 
+def test_searches_with_threshold_zero_leave_out_the_probe(
+    client: Any, collection_id: str, people: dict[str, str]
+) -> None:
+    """Threshold 0 is a cosine cut-off of -inf: the searched face or user is still left out."""
+    matches = client.search_faces(
+        CollectionId=collection_id, FaceId=people["astro"], FaceMatchThreshold=0
+    )["FaceMatches"]
+    assert people["astro"] not in {m["Face"]["FaceId"] for m in matches}
+    assert len(matches) == 3
+    client.create_user(CollectionId=collection_id, UserId="astro")
+    client.associate_faces(CollectionId=collection_id, UserId="astro", FaceIds=[people["astro"]])
+    alone = client.search_users(CollectionId=collection_id, UserId="astro", UserMatchThreshold=0)
+    assert alone["UserMatches"] == []
+
+
 # -- templates ---------------------------------------------------------------------------------
 
 
@@ -802,6 +818,38 @@ def test_template_policy_mean_and_max() -> None:
         assert index.search(probe, min_cosine=-1.0, limit=10, exclude_user=7)[0][0] == 8
         index.remove_user(7)
         assert [seq for seq, _ in index.search(probe, min_cosine=-1.0, limit=10)] == [8]
+
+
+@pytest.mark.parametrize("policy", list(TemplatePolicy))
+def test_user_index_search_matches_brute_force(policy: TemplatePolicy) -> None:
+    rng = np.random.default_rng(5)
+    vectors = unit_vectors(300, seed=6)
+    index = UserIndex(128, policy)
+    members: dict[int, np.ndarray] = {}
+    start = 0
+    for seq in range(1, 81):
+        size = int(rng.integers(0, 6))
+        members[seq] = vectors[start : start + size]
+        index.set_user(seq, members[seq])
+        start += size
+    probe = vectors[3] + 0.05 * unit_vectors(1, seed=7)[0]
+    probe /= np.linalg.norm(probe)
+    for query in (probe, user_template(members[2], policy)):
+        expected = sorted(
+            (
+                (seq, score)
+                for seq, rows in members.items()
+                if (score := template_cosine(user_template(rows, policy), query)) is not None
+                and score >= 0.0
+                and seq != 2
+            ),
+            key=lambda item: (-item[1], item[0]),
+        )[:7]
+        found = index.search(query, min_cosine=0.0, limit=7, exclude_user=2)
+        assert [seq for seq, _ in found] == [seq for seq, _ in expected]
+        np.testing.assert_allclose(
+            [score for _, score in found], [score for _, score in expected], atol=1e-5
+        )
 
 
 def test_store_with_max_policy_scores_best_face(tmp_path: Path) -> None:
@@ -894,6 +942,28 @@ def test_users_survive_restart(
         assert [m["User"]["UserId"] for m in found["UserMatches"]] == ["astro"]
         second.create_user(CollectionId="shop", UserId="t", ClientRequestToken="kept-token")
         assert user_ids(second, "shop") == ["astro", "grace", "t"]
+
+
+def test_user_searches_write_nothing(
+    tmp_path: Path,
+    engine_factory: Callable[..., Any],
+    make_rekognition: Callable[..., Any],
+    astronaut_jpeg: bytes,
+) -> None:
+    data = tmp_path / "engine-data"
+    with _engine_client(engine_factory, make_rekognition, data) as client:
+        client.create_collection(CollectionId="shop")
+        face = index_one(client, "shop", astronaut_jpeg)
+        client.create_user(CollectionId="shop", UserId="astro")
+        client.associate_faces(CollectionId="shop", UserId="astro", FaceIds=[face])
+        before = snapshot(data)
+        for _ in range(3):
+            client.search_users_by_image(CollectionId="shop", Image={"Bytes": astronaut_jpeg})
+            client.search_users(CollectionId="shop", UserId="astro")
+            client.search_users(CollectionId="shop", FaceId=face)
+            client.list_users(CollectionId="shop")
+            client.list_faces(CollectionId="shop", UserId="astro")
+        assert snapshot(data) == before
 
 
 def _write_v1_database(data: Path, vectors: np.ndarray) -> list[str]:
