@@ -42,8 +42,8 @@ A probe whose face is then not found counts as a miss (genuine) or as no match (
 
 Run from the repository root::
 
-    .venv/bin/python -m benchmarks.open_set            # full: 200 splits, about a minute
-    .venv/bin/python -m benchmarks.open_set --small    # CI: a subset, a few seconds
+    .venv/bin/python -m benchmarks.open_set            # full: 200 splits, 1-2 minutes here
+    .venv/bin/python -m benchmarks.open_set --small    # CI: a subset, 10-25 s here
     .venv/bin/python -m benchmarks.open_set --probe-face-px 40   # CCTV-like probes
 
 Photos are read from ``$SMARTSHOP_FACES_DEV`` or ``../shared/datasets/faces-dev``; when that
