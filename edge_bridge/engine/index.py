@@ -180,6 +180,8 @@ class UserIndex:
         self.policy = TemplatePolicy(policy)
         self._templates: dict[int, np.ndarray] = {}
         self._stack: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # user row id -> (first row, row count) in the stacked matrix, while it is valid
+        self._positions: dict[int, tuple[int, int]] = {}
         self._stack_lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -188,8 +190,15 @@ class UserIndex:
     def set_user(self, user_seq: int, face_vectors: np.ndarray) -> None:
         """Set (or recompute) a user's template from its faces' embeddings (possibly none)."""
         block = np.asarray(face_vectors, dtype=np.float32).reshape(-1, self.dim)
-        self._templates[int(user_seq)] = user_template(block, self.policy)
-        self._stack = None
+        template = user_template(block, self.policy)
+        self._templates[int(user_seq)] = template
+        place = self._positions.get(int(user_seq))
+        if self._stack is not None and place is not None and place[1] == template.shape[0]:
+            # Same number of rows (with ``mean``: any change to a user that has faces): update
+            # the stacked matrix in place instead of rebuilding it.
+            self._stack[0][place[0] : place[0] + place[1]] = template
+        else:
+            self._stack = None
 
     def remove_user(self, user_seq: int) -> None:
         """Forget a user."""
@@ -216,6 +225,10 @@ class UserIndex:
                     matrix = np.zeros((0, self.dim), dtype=np.float32)
                     starts = seqs = np.zeros(0, dtype=np.int64)
                 self._stack = (np.ascontiguousarray(matrix, dtype=np.float32), starts, seqs)
+                self._positions = {
+                    int(seq): (int(start), int(t.shape[0]))
+                    for (seq, t), start in zip(users, starts, strict=True)
+                }
             return self._stack
 
     def search(

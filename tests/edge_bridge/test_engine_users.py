@@ -834,7 +834,21 @@ def test_user_index_search_matches_brute_force(policy: TemplatePolicy) -> None:
         start += size
     probe = vectors[3] + 0.05 * unit_vectors(1, seed=7)[0]
     probe /= np.linalg.norm(probe)
-    for query in (probe, user_template(members[2], policy)):
+    spare = unit_vectors(20, seed=8)
+    queries = [probe, user_template(members[2], policy)] * 3
+    changed = [seq for seq, rows in members.items() if len(rows) == 2][:2]
+    empty = next(seq for seq, rows in members.items() if len(rows) == 0)
+    for step, query in enumerate(queries):
+        # Changes after the stacked matrix was built: the same row count (updated in place),
+        # with ``max`` also another row count; then a user's first face (rebuilt).
+        if step == 2:
+            members[changed[0]] = np.stack([probe, spare[0]])
+            members[changed[1]] = spare[1:4]
+            for seq in changed:
+                index.set_user(seq, members[seq])
+        if step == 4:
+            members[empty] = spare[4:5]
+            index.set_user(empty, members[empty])
         expected = sorted(
             (
                 (seq, score)
