@@ -43,6 +43,9 @@ from .bridge_protocol import (
     bridge_proof,
     certificate_sha256,
     client_proof,
+    footage_frame_path,
+    footage_path,
+    footage_timestamp,
     new_nonce,
     proofs_equal,
     snapshot_path,
@@ -85,6 +88,10 @@ class BridgeCertificateError(BridgeError):
 
 class BridgeConnectionError(BridgeError):
     """The bridge could not be reached, or answered nonsense."""
+
+
+class FootageUnavailableError(BridgeError):
+    """The bridge keeps no footage of that camera (footage buffer off, or no such camera)."""
 
 
 class BridgeNotTLSError(BridgeConnectionError):
@@ -212,6 +219,39 @@ class BridgeClient:
             return await response.read()
         except (aiohttp.ClientError, TimeoutError) as err:
             raise BridgeConnectionError(f"snapshot of {camera_id} failed: {err!r}") from err
+
+    async def footage(self, camera_id: str, around: float, span: float) -> list[float]:
+        """Capture times (epoch seconds) of the camera's recorded frames within ``span``
+        seconds either side of ``around`` (the bridge bounds how many)."""
+        query = f"?around={around:.3f}&span={span:g}"
+        response = await self._request("GET", f"{footage_path(camera_id)}{query}", ok=(200, 404))
+        try:
+            data = await response.json()
+        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
+            raise BridgeConnectionError(f"footage of {camera_id} failed: {err!r}") from err
+        if response.status == 404:
+            raise FootageUnavailableError(
+                str(data.get("message") if isinstance(data, dict) else "")
+            )
+        stamps = data.get("timestamps") if isinstance(data, dict) else None
+        if not isinstance(stamps, list) or not all(
+            isinstance(t, int | float) and not isinstance(t, bool) for t in stamps
+        ):
+            raise BridgeConnectionError(f"not a footage listing from {self.base_url}")
+        return [float(t) for t in stamps]
+
+    async def footage_frame(self, camera_id: str, timestamp: float) -> bytes | None:
+        """The recorded frame captured at ``timestamp`` as JPEG; None if the bridge has no
+        such frame (expired, or never recorded)."""
+        path = footage_frame_path(camera_id, footage_timestamp(timestamp))
+        response = await self._request("GET", path, ok=(200, 404))
+        try:
+            if response.status == 404:
+                response.release()
+                return None
+            return await response.read()
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise BridgeConnectionError(f"footage frame of {camera_id} failed: {err!r}") from err
 
     async def open_stream(self, camera_id: str) -> aiohttp.ClientResponse:
         """Open the camera's MJPEG stream; the caller reads and releases it."""

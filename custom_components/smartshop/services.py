@@ -35,6 +35,7 @@ from .const import (
 )
 from .data import SmartShopConfigEntry, is_legacy_pairing, make_bridge_client
 from .errors import action_error
+from .footage_actions import ImageReader, async_setup_footage_actions
 from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
@@ -174,7 +175,9 @@ def _require_recognition(entry: SmartShopConfigEntry) -> None:
         raise _error("recognition_disabled")
 
 
-async def _async_enroll(call: ServiceCall) -> ServiceResponse:
+async def _async_enroll(
+    call: ServiceCall, read_image: ImageReader = _read_image
+) -> ServiceResponse:
     hass = call.hass
     entry = _entry(hass, call)
     _require_recognition(entry)
@@ -195,7 +198,7 @@ async def _async_enroll(call: ServiceCall) -> ServiceResponse:
         manager.build_person(watchlist, new, dt_util.utcnow())  # refuse bad metadata first
     except EntryValidationError as err:
         raise _error(err.translation_key, **err.placeholders) from err
-    image = await _read_image(hass, call)
+    image = await read_image(hass, call)
     try:
         person = await manager.async_enroll(watchlist, new, image)
     except EntryValidationError as err:
@@ -359,6 +362,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_ENROLL, _async_enroll, ENROLL_SCHEMA, SupportsResponse.OPTIONAL
     )
+    async_setup_footage_actions(hass, ENROLL_SCHEMA, _async_enroll)
     hass.services.async_register(
         DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
     )

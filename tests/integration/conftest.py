@@ -33,6 +33,9 @@ from custom_components.smartshop.bridge_protocol import (
     ProtocolError,
     bridge_proof,
     client_proof,
+    footage_frame_path,
+    footage_path,
+    footage_timestamp,
     proofs_equal,
 )
 from custom_components.smartshop.const import (
@@ -310,6 +313,8 @@ class FakeBridge:
     False it plays that older bridge instead: plain HTTP, the shared key as bearer token, no
     pairing. ``impostor`` answers pairing without knowing any secret (a device that took the
     bridge's address). Tests change ``bridge_id`` or ``engine_port`` to play a different bridge.
+    ``footage`` holds each camera's recorded frames (epoch seconds -> JPEG); a camera missing
+    from it answers as a bridge whose footage buffer is off.
     """
 
     def __init__(self, certificate: BridgeCertificate, *, tls: bool = True) -> None:
@@ -329,10 +334,13 @@ class FakeBridge:
         self.pair_requests = 0
         self.failed_attempts = 0
         self.refused: list[str] = []  # tokens refused, in order
+        self.footage: dict[str, dict[float, bytes]] = {}
         self._streams: list[web.WebSocketResponse] = []
         app = web.Application()
         app.router.add_get("/api/v1/info", self._info)
         app.router.add_get("/api/v1/events", self._events)
+        app.router.add_get(footage_path("{camera_id}"), self._footage)
+        app.router.add_get(footage_frame_path("{camera_id}", "{timestamp}"), self._footage_frame)
         if tls:
             app.router.add_post(PAIR_PATH, self._pair)
             app.router.add_post(ROTATE_PATH, self._rotate)
@@ -449,6 +457,26 @@ class FakeBridge:
             pass
         self._streams.remove(ws)
         return ws
+
+    async def _footage(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        frames = self.footage.get(request.match_info["camera_id"])
+        if frames is None:
+            return web.json_response({"error": "not_found", "message": "footage off"}, status=404)
+        around, span = float(request.query["around"]), float(request.query["span"])
+        stamps = sorted(t for t in frames if abs(t - around) <= span)
+        return web.json_response({"timestamps": stamps, "retention_minutes": 30})
+
+    async def _footage_frame(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return web.json_response({"error": "unauthorized"}, status=401)
+        frames = self.footage.get(request.match_info["camera_id"], {})
+        wanted = request.match_info["timestamp"]
+        for stamp, jpeg in frames.items():
+            if footage_timestamp(stamp) == wanted:
+                return web.Response(body=jpeg, content_type="image/jpeg")
+        return web.json_response({"error": "no_frame"}, status=404)
 
     @property
     def streaming(self) -> bool:

@@ -18,7 +18,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "views watchlist bridge_connection errors",
         "data",
         "review entity",
-        "sighting",
+        "sighting footage_actions",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
         "flow_options flow_subentries",
