@@ -290,3 +290,44 @@ async def test_the_camera_decides_the_store(
         )
     assert err.value.translation_key == "camera_of_another_store"
     rekognition.assert_done()
+
+
+async def test_a_bridge_error_while_fetching_the_frame(
+    hass: HomeAssistant, rekognition: Rekognition, store: MockConfigEntry, fake_bridge: FakeBridge
+) -> None:
+    camera = _camera(hass, store)
+    fake_bridge.tokens.clear()
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "enroll_from_footage",
+            _enrol_fields(**{ATTR_CAMERA: camera, ATTR_TIMESTAMP: MOMENT + 2.25}),
+            blocking=True,
+        )
+    assert err.value.translation_key == "footage_failed"
+    assert store.runtime_data.watchlists.store.count() == 0
+    rekognition.assert_done()
+
+
+async def test_a_camera_the_bridge_no_longer_has_or_an_unloaded_store(
+    hass: HomeAssistant, store: MockConfigEntry
+) -> None:
+    gone = er.async_get(hass).async_get_or_create(
+        "camera", DOMAIN, f"{store.entry_id}_{BRIDGE_ID}_attic", config_entry=store
+    )
+    camera = _camera(hass, store)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "list_footage",
+            {ATTR_CAMERA: gone.entity_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "not_a_bridge_camera"
+    await hass.config_entries.async_unload(store.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, "list_footage", {ATTR_CAMERA: camera}, blocking=True, return_response=True
+        )
+    assert err.value.translation_key == "not_a_bridge_camera"
