@@ -304,6 +304,10 @@ class SightingService:
             if resolved is None or person_key in seen:
                 continue
             seen.add(person_key)
+            # An entry's own threshold, raised by staff dismissing its matches, applies here.
+            entry_threshold = resolved.person.dismissal_threshold if resolved.person else None
+            if match.similarity < max(data.match_threshold, entry_threshold or 0.0):
+                continue
             category = category_of(resolved)
             rule = data.rules[Category(category)]
             if match.similarity < rule.min_similarity:
