@@ -96,6 +96,8 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 SEARCH_RATE_PER_SECOND: Final = 5.0
 PURGE_INTERVAL: Final = timedelta(days=1)
 HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
+# Entries from before users that the backend could not make users at set-up are tried again.
+USER_MIGRATION_INTERVAL: Final = timedelta(minutes=10)
 PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Platform.SENSOR]
 
 
@@ -202,6 +204,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
     entry.async_on_unload(
         async_track_time_interval(hass, partial(_async_probe, hass, entry), HEALTH_PROBE_INTERVAL)
     )
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass, partial(_async_migrate_users, entry), USER_MIGRATION_INTERVAL
+        )
+    )
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     entry.async_on_unload(usage.add_listener(lambda: usage_store.async_schedule_save(usage)))
     # The store's device first, so camera devices can point at it.
@@ -253,6 +260,15 @@ async def _async_connect(
     except RecognitionError as err:
         _setup_failed(hass, entry, err)
         raise setup_error(err) from err
+    # Entries from before users become users (never fails set-up; retried until done).
+    await manager.async_migrate_users()
+
+
+async def _async_migrate_users(entry: SmartShopConfigEntry, _now: datetime) -> None:
+    """Retry making users of the entries the backend could not make users of before."""
+    manager = entry.runtime_data.watchlists
+    if manager.users_to_retry:
+        await manager.async_migrate_users()
 
 
 async def _async_migrate_pairing(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:

@@ -1,7 +1,12 @@
 """Watchlist entries (people) and their storage.
 
-Rekognition only ever sees a person's UUID (as ``ExternalImageId``); everything that identifies a
-person to staff lives here, in Home Assistant's storage (written atomically).
+Rekognition only ever sees a person's UUID (as the ``UserId`` of the person and the
+``ExternalImageId`` of each of their photos); everything that identifies a person to staff lives
+here, in Home Assistant's storage (written atomically).
+
+Version 2 of the storage file keeps, per person, when each photo was added and whether the
+person is a user on the backend yet (``user_created``). Version 1 entries (one face, no user)
+load with ``user_created`` False and become users at the store's next set-up.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, Category
 
-STORAGE_VERSION: Final = 1
+STORAGE_VERSION: Final = 2
 
 MANDATORY_TEXT_FIELDS: Final = ("display_name", "reason", "incident_reference", "added_by")
 
@@ -51,6 +56,15 @@ class Person:
     # The entry's own match threshold, raised by staff dismissing its matches ("Not them");
     # None: the store's threshold applies. A number only: nothing of the dismissed face is kept.
     dismissal_threshold: float | None = None
+    # When each face (photo) was added; a face missing here was added with the entry.
+    photo_added_at: dict[str, datetime] = field(default_factory=dict)
+    # True once the person is a user on the backend with every face associated; False for an
+    # entry from before users (or whose user could not be made yet): it is made at set-up.
+    user_created: bool = False
+
+    def photo_time(self, face_id: str) -> datetime:
+        """When a photo was added."""
+        return self.photo_added_at.get(face_id, self.added_at)
 
     def is_expired(self, now: datetime) -> bool:
         """Return True once the entry's expiry has passed."""
@@ -62,6 +76,9 @@ class Person:
         for key in ("added_at", "expires_at", "review_at", "updated_at"):
             data[key] = data[key].isoformat()
         data["category"] = str(self.category)
+        data["photo_added_at"] = {
+            face_id: added.isoformat() for face_id, added in self.photo_added_at.items()
+        }
         return data
 
     @classmethod
@@ -90,6 +107,12 @@ class Person:
             dismissal_threshold=(
                 None if (threshold := data.get("dismissal_threshold")) is None else float(threshold)
             ),
+            photo_added_at={
+                face_id: added
+                for face_id, value in data.get("photo_added_at", {}).items()
+                if (added := dt_util.parse_datetime(value)) is not None
+            },
+            user_created=bool(data.get("user_created", False)),
         )
 
 
@@ -119,12 +142,40 @@ class KnownWatchlist:
     owned: bool
 
 
+class _PeopleFile(Store[dict[str, Any]]):
+    """The people file, migrated on load from older versions."""
+
+    async def _async_migrate_func(
+        self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
+    ) -> dict[str, Any]:
+        return migrate_people_data(old_major_version, old_data)
+
+
+def migrate_people_data(old_version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a people file of an older version to the current one.
+
+    1 -> 2: each entry's single face becomes a photo added with the entry, and the entry is
+    marked as not yet a user on the backend (set-up makes it one).
+    """
+    if old_version < 2:
+        people = []
+        for item in data.get("people", []):
+            person = dict(item)
+            person.setdefault(
+                "photo_added_at", dict.fromkeys(person.get("face_ids", []), person["added_at"])
+            )
+            person.setdefault("user_created", False)
+            people.append(person)
+        data = {**data, "people": people}
+    return data
+
+
 class PersonStore:
     """People and known watchlists of one store (config entry)."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Attach to the store file of one config entry."""
-        self._store: Store[dict[str, Any]] = Store(
+        self._store: Store[dict[str, Any]] = _PeopleFile(
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.people", private=True, atomic_writes=True
         )
         self._people: dict[str, Person] = {}
@@ -180,6 +231,10 @@ class PersonStore:
         for person in self._people.values():
             if watchlist_id is None or person.watchlist_id == watchlist_id:
                 yield person
+
+    def pending_users(self) -> list[Person]:
+        """People not yet users on the backend (entries from before users, or not made yet)."""
+        return [person for person in self._people.values() if not person.user_created]
 
     def count(self, watchlist_id: str | None = None) -> int:
         """Number of people, optionally of one watchlist."""

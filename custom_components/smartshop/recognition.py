@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 import json
 import logging
@@ -53,8 +53,19 @@ CREDENTIAL_CHECK_COLLECTION = "smartshop-credential-check"
 DEFAULT_RATE = 5.0
 DEFAULT_BURST = 5
 MAX_FACE_IDS_PER_DELETE = 4096
+MAX_FACE_IDS_PER_ASSOCIATION = 100
 MAX_LIST_PAGE = 4096
+MAX_USERS_PAGE = 500
 MAX_ID_LENGTH = 255
+MAX_USER_ID_LENGTH = 128
+
+# The enrolment quality gate (enrol and every added photo). A photo passes when DetectFaces
+# finds exactly one face, at least MIN_FACE_WIDTH_PX wide in the image sent, sharp enough and
+# looking roughly at the camera. A backend that reports no pose or sharpness is not judged on it.
+MIN_FACE_WIDTH_PX = 80
+MIN_SHARPNESS = 20.0
+MAX_YAW_DEGREES = 30.0
+MAX_PITCH_DEGREES = 30.0
 
 _EXTERNAL_IMAGE_ID = re.compile(r"[a-zA-Z0-9_.\-:]+")
 _COLLECTION_ID = re.compile(r"[a-zA-Z0-9_.\-]+")
@@ -197,6 +208,36 @@ class InvalidImageError(RecognitionError):
         """Record the detailed image reason."""
         super().__init__(message, code=code)
         self.image_reason = image_reason
+
+
+class PhotoQualityError(InvalidImageError):
+    """The enrolment photo shows one face, but not one good enough to recognise it by.
+
+    ``image_reason`` is ``face_too_small``, ``blurred`` or ``turned_away``.
+    """
+
+    def __init__(
+        self, message: str, *, image_reason: str = "low_quality", code: str | None = None
+    ) -> None:
+        """Record which bound the face missed."""
+        super().__init__(message, image_reason=image_reason, code=code)
+
+
+class FaceAssociationError(RecognitionError):
+    """AssociateFaces left faces out; ``reasons`` maps each face id to the backend's reasons
+    (``FACE_NOT_FOUND``, ``ASSOCIATED_TO_A_DIFFERENT_USER``, ``LOW_MATCH_CONFIDENCE``)."""
+
+    reason: ClassVar[str] = "face_not_associated"
+
+    def __init__(self, message: str, *, reasons: dict[str, list[str]] | None = None) -> None:
+        """Record why each face was not associated."""
+        super().__init__(message)
+        self.reasons = reasons or {}
+
+    @property
+    def all_reasons(self) -> list[str]:
+        """Every reason given, once each, sorted."""
+        return sorted({reason for found in self.reasons.values() for reason in found})
 
 
 def _client_error_details(err: ClientError) -> tuple[str, str, int]:
@@ -510,6 +551,17 @@ class FaceMatch:
     external_image_id: str
     similarity: float
     bounding_box: BoundingBox | None
+    # Set for a SearchUsersByImage match: the user (a person's UUID, also in external_image_id);
+    # face_id is then empty, since the match is with the person, not with one of their photos.
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionUser:
+    """A user of a collection (a person with one or more faces)."""
+
+    user_id: str
+    status: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -535,6 +587,49 @@ def _collection_list(collection_ids: Sequence[str]) -> list[str]:
     if isinstance(collection_ids, str):
         raise TypeError("collection_ids must be a sequence of ids, not a single string")
     return [_check_id(cid, _COLLECTION_ID, "collection id") for cid in collection_ids]
+
+
+def _check_user_id(user_id: str) -> str:
+    if len(user_id) > MAX_USER_ID_LENGTH:
+        raise ValueError(f"Invalid user id {user_id!r}: at most {MAX_USER_ID_LENGTH} characters")
+    return _check_id(user_id, _EXTERNAL_IMAGE_ID, "user id")
+
+
+def check_enrolment_face(details: list[dict[str, Any]], image: PreparedImage) -> BoundingBox:
+    """The enrolment quality gate on DetectFaces' FaceDetails; returns the face's box.
+
+    Raises NoFaceError, MultipleFacesError or PhotoQualityError (too small, blurred, turned
+    away). Pose and sharpness are judged only when the backend reports them.
+    """
+    if not details:
+        raise NoFaceError("No face was found in the image")
+    if len(details) > 1:
+        raise MultipleFacesError(
+            f"The image shows {len(details)} faces; exactly one is required", count=len(details)
+        )
+    detail = details[0]
+    box = BoundingBox.from_aws(detail.get("BoundingBox", {}))
+    width_px = box.width * image.width
+    if width_px < MIN_FACE_WIDTH_PX:
+        raise PhotoQualityError(
+            f"The face is {width_px:.0f} px wide; at least {MIN_FACE_WIDTH_PX} px are needed",
+            image_reason="face_too_small",
+        )
+    sharpness = detail.get("Quality", {}).get("Sharpness")
+    if sharpness is not None and float(sharpness) < MIN_SHARPNESS:
+        raise PhotoQualityError(
+            f"The face is blurred (sharpness {float(sharpness):.0f}, at least {MIN_SHARPNESS:.0f})",
+            image_reason="blurred",
+        )
+    pose = detail.get("Pose", {})
+    yaw, pitch = abs(float(pose.get("Yaw", 0.0))), abs(float(pose.get("Pitch", 0.0)))
+    if yaw > MAX_YAW_DEGREES or pitch > MAX_PITCH_DEGREES:
+        raise PhotoQualityError(
+            f"The face is turned away (yaw {yaw:.0f}°, pitch {pitch:.0f}°; at most "
+            f"{MAX_YAW_DEGREES:.0f}° each)",
+            image_reason="turned_away",
+        )
+    return box
 
 
 def _check_threshold(threshold: float) -> None:
@@ -682,14 +777,18 @@ class RecognitionClient:
         except ImageError as err:
             raise InvalidImageError(str(err), image_reason=err.reason) from err
 
-    async def _detect(self, image: PreparedImage) -> list[BoundingBox]:
-        """Bounding boxes of all faces DetectFaces finds."""
+    async def _detect_details(self, image: PreparedImage) -> list[dict[str, Any]]:
+        """DetectFaces' FaceDetails (box, confidence, pose, quality) of every face found."""
         response = await self._call(
             "DetectFaces", Image={"Bytes": image.jpeg}, Attributes=["DEFAULT"]
         )
+        return list(response.get("FaceDetails", []))
+
+    async def _detect(self, image: PreparedImage) -> list[BoundingBox]:
+        """Bounding boxes of all faces DetectFaces finds."""
         return [
             BoundingBox.from_aws(face.get("BoundingBox", {}))
-            for face in response.get("FaceDetails", [])
+            for face in await self._detect_details(image)
         ]
 
     async def index_face(
@@ -697,19 +796,15 @@ class RecognitionClient:
     ) -> IndexedFace:
         """Enrol the single face in image under external_image_id (a UUID, never a name).
 
-        Raises NoFaceError (0 faces), MultipleFacesError (more than 1), InvalidImageError (bad
-        image, or the face was filtered out as low quality), CollectionNotFoundError, ...
+        The photo must pass the enrolment quality gate (:func:`check_enrolment_face`) first.
+        Raises NoFaceError (0 faces), MultipleFacesError (more than 1), PhotoQualityError (too
+        small, blurred, turned away), InvalidImageError (bad image, or the face was filtered out
+        as low quality), CollectionNotFoundError, ...
         """
         _check_id(collection_id, _COLLECTION_ID, "collection id")
         _check_id(external_image_id, _EXTERNAL_IMAGE_ID, "external image id")
         prepared = await self._prepare(image)
-        faces = await self._detect(prepared)
-        if not faces:
-            raise NoFaceError("No face was found in the image")
-        if len(faces) > 1:
-            raise MultipleFacesError(
-                f"The image shows {len(faces)} faces; exactly one is required", count=len(faces)
-            )
+        check_enrolment_face(await self._detect_details(prepared), prepared)
         response = await self._call(
             "IndexFaces",
             CollectionId=collection_id,
@@ -749,6 +844,192 @@ class RecognitionClient:
                 )
         return deleted
 
+    # --- users: a person with one or more faces ------------------------------------------------
+
+    async def create_user(self, collection_id: str, user_id: str) -> bool:
+        """Create a user; True if created, False if it already existed (idempotent)."""
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        _check_user_id(user_id)
+        try:
+            await self._call("CreateUser", CollectionId=collection_id, UserId=user_id)
+        except RecognitionError as err:
+            if err.code == "ConflictException":
+                return False
+            raise
+        return True
+
+    async def delete_user(self, collection_id: str, user_id: str) -> bool:
+        """Delete a user (its faces are disassociated, not deleted); False if already gone."""
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        _check_user_id(user_id)
+        try:
+            await self._call("DeleteUser", CollectionId=collection_id, UserId=user_id)
+        except CollectionNotFoundError:
+            return False
+        return True
+
+    async def associate_faces(
+        self,
+        collection_id: str,
+        user_id: str,
+        face_ids: Sequence[str],
+        *,
+        match_threshold: float | None = None,
+    ) -> list[str]:
+        """Associate faces with a user (in batches of 100); return the associated face ids.
+
+        ``match_threshold`` (AWS's UserMatchThreshold, default 75) is how similar a new face
+        must be to the user's faces. Raises FaceAssociationError with each refused face's
+        reasons when the backend left any out (the others stay associated).
+        """
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        _check_user_id(user_id)
+        extra: dict[str, Any] = {}
+        if match_threshold is not None:
+            _check_threshold(match_threshold)
+            extra["UserMatchThreshold"] = match_threshold
+        ids = list(face_ids)
+        associated: list[str] = []
+        refused: dict[str, list[str]] = {}
+        for start in range(0, len(ids), MAX_FACE_IDS_PER_ASSOCIATION):
+            response = await self._call(
+                "AssociateFaces",
+                CollectionId=collection_id,
+                UserId=user_id,
+                FaceIds=ids[start : start + MAX_FACE_IDS_PER_ASSOCIATION],
+                **extra,
+            )
+            associated.extend(str(face["FaceId"]) for face in response.get("AssociatedFaces", []))
+            for failure in response.get("UnsuccessfulFaceAssociations", []):
+                refused[str(failure.get("FaceId", ""))] = list(failure.get("Reasons", []))
+        if refused:
+            raise FaceAssociationError(
+                "Faces not associated with the user: "
+                + "; ".join(f"{face}: {', '.join(why)}" for face, why in refused.items()),
+                reasons=refused,
+            )
+        return associated
+
+    async def disassociate_faces(
+        self, collection_id: str, user_id: str, face_ids: Sequence[str]
+    ) -> list[str]:
+        """Disassociate faces from a user (in batches of 100); return those disassociated.
+
+        A face the backend reports as not found (or another user's) is logged, not raised.
+        """
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        _check_user_id(user_id)
+        ids = list(face_ids)
+        done: list[str] = []
+        for start in range(0, len(ids), MAX_FACE_IDS_PER_ASSOCIATION):
+            response = await self._call(
+                "DisassociateFaces",
+                CollectionId=collection_id,
+                UserId=user_id,
+                FaceIds=ids[start : start + MAX_FACE_IDS_PER_ASSOCIATION],
+            )
+            done.extend(str(face["FaceId"]) for face in response.get("DisassociatedFaces", []))
+            for failure in response.get("UnsuccessfulFaceDisassociations", []):
+                _LOGGER.warning(
+                    "Face %s in %s was not disassociated: %s",
+                    failure.get("FaceId"),
+                    collection_id,
+                    ", ".join(failure.get("Reasons", [])),
+                )
+        return done
+
+    async def list_users(self, collection_id: str) -> list[CollectionUser]:
+        """Every user of the collection (follows NextToken)."""
+        _check_id(collection_id, _COLLECTION_ID, "collection id")
+        users: list[CollectionUser] = []
+        params: dict[str, Any] = {"CollectionId": collection_id, "MaxResults": MAX_USERS_PAGE}
+        while True:
+            response = await self._call("ListUsers", **params)
+            users.extend(
+                CollectionUser(user_id=str(user["UserId"]), status=str(user.get("UserStatus", "")))
+                for user in response.get("Users", [])
+            )
+            token = response.get("NextToken")
+            if not token:
+                return users
+            params["NextToken"] = token
+
+    async def search_users(
+        self,
+        collection_ids: Sequence[str],
+        image: bytes,
+        *,
+        threshold: float,
+        max_users: int = 1,
+    ) -> list[FaceMatch]:
+        """SearchUsersByImage of one already-cropped face in each collection; best first.
+
+        Each match is a person (``user_id``), however many photos they have. An image in which
+        the backend finds no face gives [] (not an error).
+        """
+        _check_threshold(threshold)
+        if not 1 <= max_users <= MAX_USERS_PAGE:
+            raise ValueError("max_users must be between 1 and 500")
+        ids = _collection_list(collection_ids)
+        if not ids:
+            return []
+        prepared = await self._prepare(image)
+        matches = await self._search(
+            ids, prepared, threshold=threshold, max_matches=max_users, by_user=True
+        )
+        return _by_similarity(matches)
+
+    # --- searches ---------------------------------------------------------------------------------
+
+    async def _search_one(
+        self, collection_id: str, image: PreparedImage, threshold: float, max_matches: int
+    ) -> list[FaceMatch]:
+        """SearchFacesByImage in one collection (matches carry no probe box yet)."""
+        response = await self._call(
+            "SearchFacesByImage",
+            CollectionId=collection_id,
+            Image={"Bytes": image.jpeg},
+            MaxFaces=max_matches,
+            FaceMatchThreshold=threshold,
+            QualityFilter="NONE",
+        )
+        box = _box(response.get("SearchedFaceBoundingBox"))
+        return [
+            FaceMatch(
+                collection_id=collection_id,
+                face_id=str(found["Face"]["FaceId"]),
+                external_image_id=str(found["Face"].get("ExternalImageId", "")),
+                similarity=float(found.get("Similarity", 0.0)),
+                bounding_box=box,
+            )
+            for found in response.get("FaceMatches", [])
+        ]
+
+    async def _search_users_one(
+        self, collection_id: str, image: PreparedImage, threshold: float, max_matches: int
+    ) -> list[FaceMatch]:
+        """SearchUsersByImage in one collection (matches carry no probe box yet)."""
+        response = await self._call(
+            "SearchUsersByImage",
+            CollectionId=collection_id,
+            Image={"Bytes": image.jpeg},
+            MaxUsers=max_matches,
+            UserMatchThreshold=threshold,
+            QualityFilter="NONE",
+        )
+        box = _box(response.get("SearchedFace", {}).get("FaceDetail", {}).get("BoundingBox"))
+        return [
+            FaceMatch(
+                collection_id=collection_id,
+                face_id="",
+                external_image_id=str(found["User"]["UserId"]),
+                similarity=float(found.get("Similarity", 0.0)),
+                bounding_box=box,
+                user_id=str(found["User"]["UserId"]),
+            )
+            for found in response.get("UserMatches", [])
+        ]
+
     async def _search(
         self,
         collection_ids: list[str],
@@ -757,33 +1038,22 @@ class RecognitionClient:
         threshold: float,
         max_matches: int,
         probe_box: BoundingBox | None = None,
+        by_user: bool = False,
     ) -> list[FaceMatch]:
-        """SearchFacesByImage per collection; [] as soon as the backend sees no face."""
+        """SearchFacesByImage (or SearchUsersByImage) per collection; [] as soon as the backend
+        sees no face."""
+        search = self._search_users_one if by_user else self._search_one
         matches: list[FaceMatch] = []
         for collection_id in collection_ids:
             try:
-                response = await self._call(
-                    "SearchFacesByImage",
-                    CollectionId=collection_id,
-                    Image={"Bytes": image.jpeg},
-                    MaxFaces=max_matches,
-                    FaceMatchThreshold=threshold,
-                    QualityFilter="NONE",
-                )
+                found = await search(collection_id, image, threshold, max_matches)
             except RecognitionError as err:
                 if err.code == "InvalidParameterException" and _NO_FACE.search(str(err)):
                     return []  # the other collections would see no face either
                 raise
-            box = probe_box or _box(response.get("SearchedFaceBoundingBox"))
             matches.extend(
-                FaceMatch(
-                    collection_id=collection_id,
-                    face_id=str(found["Face"]["FaceId"]),
-                    external_image_id=str(found["Face"].get("ExternalImageId", "")),
-                    similarity=float(found.get("Similarity", 0.0)),
-                    bounding_box=box,
-                )
-                for found in response.get("FaceMatches", [])
+                replace(match, bounding_box=probe_box) if probe_box is not None else match
+                for match in found
             )
         return matches
 
@@ -810,12 +1080,18 @@ class RecognitionClient:
         return _by_similarity(matches)
 
     async def search_frame(
-        self, collection_ids: Sequence[str], image: bytes, *, threshold: float
+        self,
+        collection_ids: Sequence[str],
+        image: bytes,
+        *,
+        threshold: float,
+        by_user: bool = False,
     ) -> FrameResult:
         """Search every face of a camera frame (largest first, at most max_faces_per_frame).
 
         One DetectFaces call; no face means no search. One face is searched on the whole frame;
         several faces are cropped and each crop searched. Match boxes locate faces in the frame.
+        ``by_user`` searches people (SearchUsersByImage) instead of single faces.
         """
         _check_threshold(threshold)
         ids = _collection_list(collection_ids)
@@ -827,7 +1103,12 @@ class RecognitionClient:
             matches = []
             if faces:
                 matches = await self._search(
-                    ids, prepared, threshold=threshold, max_matches=1, probe_box=faces[0]
+                    ids,
+                    prepared,
+                    threshold=threshold,
+                    max_matches=1,
+                    probe_box=faces[0],
+                    by_user=by_user,
                 )
             return FrameResult(total_faces=len(faces), searched_faces=len(faces), matches=matches)
         chosen = sorted(faces, key=lambda box: box.area, reverse=True)[: self._max_faces]
@@ -842,7 +1123,7 @@ class RecognitionClient:
                 continue
             searched += 1
             matches += await self._search(
-                ids, crop, threshold=threshold, max_matches=1, probe_box=box
+                ids, crop, threshold=threshold, max_matches=1, probe_box=box, by_user=by_user
             )
         return FrameResult(
             total_faces=len(faces), searched_faces=searched, matches=_by_similarity(matches)

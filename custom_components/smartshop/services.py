@@ -1,11 +1,11 @@
-"""Actions: enrol, update, remove and list watchlist entries, review matches, and rotate a
-store's credentials on its bridge."""
+"""Actions: enrol, update, remove and list watchlist entries, add and remove their photos,
+review matches, and rotate a store's credentials on its bridge."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 from homeassistant.components.camera import async_get_image
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
@@ -39,8 +39,9 @@ from .footage_actions import ImageReader, async_setup_footage_actions
 from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
-from .recognition import RecognitionError
+from .recognition import FaceAssociationError, PhotoQualityError, RecognitionError
 from .review import AlreadyReviewedError, async_delete_review_issue, async_review
+from .sighting import forget_photo
 from .snapshots import SnapshotKind, SnapshotStore
 from .watchlist import NewEntry
 
@@ -50,6 +51,8 @@ SERVICE_REMOVE: Final = "remove_person"
 SERVICE_LIST: Final = "list_people"
 SERVICE_REVIEW: Final = "review_match"
 SERVICE_ROTATE: Final = "rotate_bridge_credentials"
+SERVICE_ADD_PHOTO: Final = "add_photo"
+SERVICE_REMOVE_PHOTO: Final = "remove_photo"
 
 ATTR_WATCHLIST: Final = "watchlist"
 ATTR_PERSON_ID: Final = "person_id"
@@ -65,6 +68,7 @@ ATTR_IMAGE_PATH: Final = "image_path"
 ATTR_INCIDENT_ID: Final = "incident_id"
 ATTR_DECISION: Final = "decision"
 ATTR_REVIEWER: Final = "reviewer"
+ATTR_FACE_ID: Final = "face_id"
 DECISIONS: Final = {"confirm": ReviewStatus.CONFIRMED, "dismiss": ReviewStatus.DISMISSED}
 
 MAX_IMAGE_FILE_BYTES: Final = 25 * 1024 * 1024
@@ -110,6 +114,21 @@ REVIEW_SCHEMA = probatio.Schema(
     }
 )
 ROTATE_SCHEMA = probatio.Schema({probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+ADD_PHOTO_SCHEMA = probatio.Schema(
+    {
+        **_ENTRY,
+        probatio.Required(ATTR_PERSON_ID): cv.string,
+        probatio.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
+        probatio.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
+    }
+)
+REMOVE_PHOTO_SCHEMA = probatio.Schema(
+    {
+        **_ENTRY,
+        probatio.Required(ATTR_PERSON_ID): cv.string,
+        probatio.Required(ATTR_FACE_ID): cv.string,
+    }
+)
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -175,6 +194,22 @@ def _require_recognition(entry: SmartShopConfigEntry) -> None:
         raise _error("recognition_disabled")
 
 
+def _raise_photo_error(err: RecognitionError) -> NoReturn:
+    """A refused photo: the quality gate's reason, or why the backend would not add it to the
+    person; any other error as for every action."""
+    if isinstance(err, PhotoQualityError):
+        if err.image_reason == "blurred":
+            raise _error("photo_blurred") from err
+        if err.image_reason == "turned_away":
+            raise _error("photo_turned_away") from err
+        raise _error("photo_face_too_small") from err
+    if isinstance(err, FaceAssociationError):
+        if "LOW_MATCH_CONFIDENCE" in err.all_reasons:
+            raise _error("photo_not_same_person") from err
+        raise _error("photo_not_associated", reasons=", ".join(err.all_reasons)) from err
+    raise action_error(err) from err
+
+
 async def _async_enroll(
     call: ServiceCall, read_image: ImageReader = _read_image
 ) -> ServiceResponse:
@@ -204,9 +239,12 @@ async def _async_enroll(
     except EntryValidationError as err:
         raise _error(err.translation_key, **err.placeholders) from err
     except RecognitionError as err:
-        raise action_error(err) from err
+        _raise_photo_error(err)
     await hass.async_add_executor_job(
         _save_reference, entry.runtime_data.snapshots, person.person_id, image
+    )
+    await hass.async_add_executor_job(
+        _save_photo, entry.runtime_data.snapshots, person.face_ids[0], image
     )
     return {
         "person_id": person.person_id,
@@ -215,6 +253,39 @@ async def _async_enroll(
         "expires": person.expires_at.isoformat(),
         "review_date": person.review_at.isoformat(),
     }
+
+
+async def _async_add_photo(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = _entry(hass, call)
+    _require_recognition(entry)
+    person = _person(entry, call.data[ATTR_PERSON_ID])
+    image = await _read_image(hass, call)
+    try:
+        face_id = await entry.runtime_data.watchlists.async_add_photo(person, image)
+    except RecognitionError as err:
+        _raise_photo_error(err)
+    await hass.async_add_executor_job(_save_photo, entry.runtime_data.snapshots, face_id, image)
+    async_delete_review_issue(hass, person.person_id)
+    return {"person_id": person.person_id, "face_id": face_id, "photos": _photos(person)}
+
+
+async def _async_remove_photo(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    entry = _entry(hass, call)
+    person = _person(entry, call.data[ATTR_PERSON_ID])
+    face_id = call.data[ATTR_FACE_ID].strip()
+    first = person.face_ids[0] if person.face_ids else None
+    try:
+        await entry.runtime_data.watchlists.async_remove_photo(person, face_id)
+    except EntryValidationError as err:
+        raise _error(err.translation_key, **err.placeholders) from err
+    except RecognitionError as err:
+        raise action_error(err) from err
+    await hass.async_add_executor_job(
+        _forget_photo, entry.runtime_data.snapshots, person, face_id, face_id == first
+    )
+    return {"person_id": person.person_id, "face_id": face_id, "photos": _photos(person)}
 
 
 async def _async_update(call: ServiceCall) -> ServiceResponse:
@@ -265,6 +336,30 @@ async def _async_list(call: ServiceCall) -> ServiceResponse:
 def _save_reference(snapshots: SnapshotStore, person_id: str, image: bytes) -> None:
     """Keep the enrolment photo (normalised, encrypted) as the entry's reference for staff."""
     snapshots.save(SnapshotKind.REFERENCE, person_id, prepare_image(image).jpeg)
+
+
+def _save_photo(snapshots: SnapshotStore, face_id: str, image: bytes) -> None:
+    """Keep one encrypted copy of every photo (normalised), by face id, so the watchlist can be
+    re-embedded from its photos later. A face id no file can have is not kept."""
+    try:
+        snapshots.save(SnapshotKind.PHOTO, face_id, prepare_image(image).jpeg)
+    except ValueError:
+        LOGGER.warning("Photo of face %s not kept: unusual face id", face_id)
+
+
+def _forget_photo(
+    snapshots: SnapshotStore, person: Person, face_id: str, was_reference: bool
+) -> None:
+    """Delete a removed photo's copy; if it was the reference staff see, the entry's first
+    remaining photo becomes the reference."""
+    forget_photo(snapshots, face_id)
+    if was_reference and person.face_ids:
+        try:
+            replacement = snapshots.load(SnapshotKind.PHOTO, person.face_ids[0])
+        except ValueError:
+            replacement = None
+        if replacement is not None:
+            snapshots.save(SnapshotKind.REFERENCE, person.person_id, replacement)
 
 
 async def _async_review(call: ServiceCall) -> ServiceResponse:
@@ -349,10 +444,19 @@ async def _async_rotate(call: ServiceCall) -> None:
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
+def _photos(person: Person) -> list[JsonValueType]:
+    return [
+        {"face_id": face_id, "added_at": person.photo_time(face_id).isoformat()}
+        for face_id in person.face_ids
+    ]
+
+
 def _public(person: Person) -> dict[str, Any]:
     data = person.as_dict()
-    data.pop("face_ids")
+    for key in ("face_ids", "photo_added_at", "user_created"):
+        data.pop(key)
     data["faces"] = len(person.face_ids)
+    data["photos"] = _photos(person)
     return data
 
 
@@ -376,3 +480,13 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN, SERVICE_REVIEW, _async_review, REVIEW_SCHEMA, SupportsResponse.OPTIONAL
     )
     hass.services.async_register(DOMAIN, SERVICE_ROTATE, _async_rotate, ROTATE_SCHEMA)
+    hass.services.async_register(
+        DOMAIN, SERVICE_ADD_PHOTO, _async_add_photo, ADD_PHOTO_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_REMOVE_PHOTO,
+        _async_remove_photo,
+        REMOVE_PHOTO_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    )

@@ -237,18 +237,28 @@ class SightingService:
         return True
 
     async def _async_backend_search(self, sighting: Sighting) -> tuple[list[FaceMatch], int] | None:
-        """Search the watchlists; a failure marks the backend's health and gives None."""
+        """Search the watchlists; a failure marks the backend's health and gives None.
+
+        Per person (SearchUsersByImage) once every entry is a user on the backend; per face
+        until then (entries from before users, not migrated yet, are found only that way).
+        """
         data = self._entry.runtime_data
         collections = data.watchlists.collection_ids
         image = sighting.evidence.image
         try:
+            by_user = data.watchlists.search_by_user
             if sighting.evidence.is_face_crop:
-                matches = await data.client.search_face(
-                    collections, image, threshold=data.match_threshold
-                )
+                if by_user:
+                    matches = await data.client.search_users(
+                        collections, image, threshold=data.match_threshold
+                    )
+                else:
+                    matches = await data.client.search_face(
+                        collections, image, threshold=data.match_threshold
+                    )
                 return matches, 1
             result = await data.client.search_frame(
-                collections, image, threshold=data.match_threshold
+                collections, image, threshold=data.match_threshold, by_user=by_user
             )
         except RecognitionError as err:
             self._async_search_failed(sighting, err)
@@ -375,7 +385,7 @@ class SightingService:
         return {
             "incident_id": incident.incident_id,
             "person_id": incident.person_id,
-            "face_id": resolved.match.face_id,
+            "face_id": resolved.match.face_id or None,  # None: matched as a person (user)
             "watchlist": incident.watchlist,
             "watchlist_id": incident.watchlist_id,
             "category": incident.category,
@@ -393,15 +403,25 @@ class SightingService:
     # --- what the road left behind ------------------------------------------------------------
 
     async def async_forget_person(self, person: Person) -> None:
-        """A removed entry takes its reference photo, incidents and their snapshots with it."""
+        """A removed entry takes its photos, incidents and their snapshots with it."""
 
         def forget() -> None:
             self.snapshots.delete(SnapshotKind.REFERENCE, person.person_id)
+            for face_id in person.face_ids:
+                forget_photo(self.snapshots, face_id)
             for incident in self.incidents.delete_person(person.person_id):
                 self.snapshots.delete(SnapshotKind.INCIDENT, incident.incident_id)
 
         await self._hass.async_add_executor_job(forget)
         async_delete_review_issue(self._hass, person.person_id)
+
+
+def forget_photo(store: SnapshotStore, face_id: str) -> None:
+    """Delete the stored copy of one photo (blocking); a face id no file can have is skipped."""
+    try:
+        store.delete(SnapshotKind.PHOTO, face_id)
+    except ValueError:
+        LOGGER.debug("No stored photo for face %s", face_id)
 
 
 def _save_evidence(

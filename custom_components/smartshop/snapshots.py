@@ -1,8 +1,10 @@
 """Match snapshots and watchlist reference photos, encrypted at rest.
 
 Only two kinds of image are ever stored: the crop of a face that *matched* a watchlist entry (an
-incident's evidence, deleted with the incident) and the enrolment photo of a watchlist entry (its
-reference, deleted with the entry). A face that matches nothing is never written anywhere.
+incident's evidence, deleted with the incident) and the photos of a watchlist entry: its
+reference (the enrolment photo, shown to staff) and one copy of every photo by face id, so the
+collections can be re-embedded from them later; all deleted with the entry, a photo also when
+staff remove it. A face that matches nothing is never written anywhere.
 Files are Fernet-encrypted (AES-128-CBC + HMAC-SHA256) with a key kept in Home Assistant's private
 storage, and written atomically.
 """
@@ -32,7 +34,8 @@ class SnapshotKind(StrEnum):
     """What a stored image is."""
 
     INCIDENT = "incident"
-    REFERENCE = "reference"
+    REFERENCE = "reference"  # by person id: the photo staff see next to an alert
+    PHOTO = "photo"  # by face id: every photo of a watchlist entry
 
 
 class SnapshotStore:

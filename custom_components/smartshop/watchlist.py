@@ -1,4 +1,11 @@
-"""Watchlists: collections on the recognition backend plus the people this store put in them."""
+"""Watchlists: collections on the recognition backend plus the people this store put in them.
+
+A person is a *user* of their watchlist's collection (``UserId`` = the person's UUID) with one
+face per photo (``ExternalImageId`` = the same UUID) associated with it, so a search decides per
+person, however many photos they have. Entries from before users (one face, no user) are made
+users at set-up (:meth:`WatchlistManager.async_migrate_users`), and again later if the backend
+was not ready; until then the store searches faces, as before.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +30,13 @@ from .const import (
     SUBENTRY_WATCHLIST,
     Category,
 )
-from .people import KnownWatchlist, Person, PersonStore, validate_entry
-from .recognition import CollectionNotFoundError, FaceMatch, RecognitionClient
+from .people import EntryValidationError, KnownWatchlist, Person, PersonStore, validate_entry
+from .recognition import (
+    CollectionNotFoundError,
+    FaceMatch,
+    RecognitionClient,
+    RecognitionError,
+)
 
 COLLECTION_ID_PATTERN: Final = re.compile(r"^[a-zA-Z0-9_.\-]{1,255}$")
 
@@ -118,11 +130,21 @@ class WatchlistManager:
         # Called after a person is removed (by staff, expiry or a removed watchlist) to delete
         # what else is held about them: reference photo, incidents and their snapshots.
         self.on_removed: Callable[[Person], Awaitable[None]] | None = None
+        # True after the backend refused to make an entry a user: retried later.
+        self.users_to_retry = False
 
     @property
     def collection_ids(self) -> list[str]:
         """Collections searched for this store."""
         return [wl.collection_id for wl in self.watchlists.values()]
+
+    @property
+    def search_by_user(self) -> bool:
+        """True when the store has entries and every one is a user on the backend, so searches
+        decide per person (SearchUsersByImage). False while an entry still waits to become one,
+        or when the store has no entries of its own (only, perhaps, another store's in a shared
+        collection): a face search finds everyone."""
+        return self.store.count() > 0 and not self.store.pending_users()
 
     def find_watchlist(self, name_or_id: str) -> Watchlist | None:
         """Find a watchlist by subentry id or (case-insensitive) name."""
@@ -155,9 +177,11 @@ class WatchlistManager:
         if known.owned:
             await self.client.delete_collection(known.collection_id)
         else:
-            face_ids = [face for person in people for face in person.face_ids]
-            if face_ids:
-                with suppress(CollectionNotFoundError):
+            with suppress(CollectionNotFoundError):
+                for person in people:
+                    await self._async_delete_user(known.collection_id, person)
+                face_ids = [face for person in people for face in person.face_ids]
+                if face_ids:
                     await self.client.delete_faces(known.collection_id, face_ids)
         for person in people:
             self.store.pop(person.person_id)
@@ -191,13 +215,126 @@ class WatchlistManager:
         return person
 
     async def async_enroll(self, watchlist: Watchlist, entry: NewEntry, image: bytes) -> Person:
-        """Validate, index exactly one face, then store the entry."""
+        """Validate, index exactly one face (quality gate first), make the person a user with
+        that face, then store the entry.
+
+        A backend that cannot make the user now (down, or an engine without users yet) leaves
+        the entry found by face search; the user is made at the next set-up or retry.
+        """
         person = self.build_person(watchlist, entry, dt_util.utcnow())
         face = await self.client.index_face(watchlist.collection_id, image, person.person_id)
         person.face_ids.append(face.face_id)
+        person.photo_added_at[face.face_id] = person.added_at
         self.store.put(person)
+        await self._async_make_user(watchlist.collection_id, person)
         await self.store.async_save()
         return person
+
+    async def _async_make_user(self, collection_id: str, person: Person) -> bool:
+        """Create the person's user and associate their faces (idempotent); False, logged, if
+        the backend refused (the person stays searchable by face until it works)."""
+        try:
+            await self.client.create_user(collection_id, person.person_id)
+            if person.face_ids:
+                await self.client.associate_faces(collection_id, person.person_id, person.face_ids)
+        except RecognitionError as err:
+            LOGGER.warning(
+                "Entry %s is not a user on the backend yet (will retry): %s", person.person_id, err
+            )
+            self.users_to_retry = True
+            return False
+        person.user_created = True
+        return True
+
+    async def async_migrate_users(self) -> int:
+        """Make every entry from before users (one face, no user) a user with its face.
+
+        Idempotent (an existing user or an already associated face is fine). Stops at the first
+        refusal, so a backend that is down is not asked again for every entry; the rest are
+        tried at the next call. Returns how many entries became users.
+        """
+        migrated = 0
+        self.users_to_retry = False
+        for person in self.store.pending_users():
+            watchlist = self.watchlists.get(person.watchlist_id)
+            if watchlist is None:
+                continue
+            if not await self._async_make_user(watchlist.collection_id, person):
+                break
+            migrated += 1
+        if migrated:
+            await self.store.async_save()
+            LOGGER.info("%s watchlist entries are now users on the backend", migrated)
+        return migrated
+
+    async def async_add_photo(self, person: Person, image: bytes) -> str:
+        """Index another photo of the person (quality gate first) and associate it with their
+        user; returns its face id. The entry's dismissal threshold is reset: a new photo is a
+        new chance for the entry to match only its person.
+
+        A photo the backend will not associate (e.g. not similar enough to the person's other
+        photos) is deleted again and the error raised.
+        """
+        watchlist = self.watchlists.get(person.watchlist_id)
+        if watchlist is None:
+            raise CollectionNotFoundError(f"Watchlist {person.watchlist_id} is not configured")
+        if not person.user_created:
+            await self._async_make_user(watchlist.collection_id, person)
+        face = await self.client.index_face(watchlist.collection_id, image, person.person_id)
+        if person.user_created:
+            try:
+                await self.client.associate_faces(
+                    watchlist.collection_id, person.person_id, [face.face_id]
+                )
+            except RecognitionError:
+                with suppress(RecognitionError):
+                    await self.client.delete_faces(watchlist.collection_id, [face.face_id])
+                raise
+        person.face_ids.append(face.face_id)
+        person.photo_added_at[face.face_id] = dt_util.utcnow()
+        person.dismissal_threshold = None
+        person.updated_at = dt_util.utcnow()
+        self.store.put(person)
+        await self.store.async_save()
+        return face.face_id
+
+    async def async_remove_photo(self, person: Person, face_id: str) -> None:
+        """Remove one photo: disassociate its face from the user, then delete it.
+
+        Raises EntryValidationError for a face that is not the person's, or for their last
+        photo (an entry needs one; remove the person instead).
+        """
+        if face_id not in person.face_ids:
+            raise EntryValidationError(
+                "photo_not_found", face_id=face_id, person_id=person.person_id
+            )
+        if len(person.face_ids) == 1:
+            raise EntryValidationError("last_photo", person_id=person.person_id)
+        watchlist = self.watchlists.get(person.watchlist_id)
+        if watchlist is not None:
+            with suppress(CollectionNotFoundError):
+                if person.user_created:
+                    # AWS refuses to delete a face associated with a user.
+                    await self.client.disassociate_faces(
+                        watchlist.collection_id, person.person_id, [face_id]
+                    )
+                await self.client.delete_faces(watchlist.collection_id, [face_id])
+        person.face_ids.remove(face_id)
+        person.photo_added_at.pop(face_id, None)
+        person.updated_at = dt_util.utcnow()
+        self.store.put(person)
+        await self.store.async_save()
+
+    async def _async_delete_user(self, collection_id: str, person: Person) -> None:
+        """Delete the person's user (its faces are disassociated by the backend). For an entry
+        not known to be a user, a refusal is only logged: there may be no user at all."""
+        if person.user_created:
+            await self.client.delete_user(collection_id, person.person_id)
+            return
+        try:
+            await self.client.delete_user(collection_id, person.person_id)
+        except RecognitionError as err:
+            LOGGER.debug("No user deleted for entry %s: %s", person.person_id, err)
 
     async def async_update(
         self,
@@ -231,12 +368,17 @@ class WatchlistManager:
         return updated
 
     async def async_remove(self, person: Person) -> list[str]:
-        """Delete a person's faces from the backend, then the entry. Returns deleted face ids."""
+        """Delete a person's user and faces from the backend, then the entry. Returns deleted
+        face ids. The user goes first: AWS refuses to delete faces associated with a user."""
         deleted: list[str] = []
         watchlist = self.watchlists.get(person.watchlist_id)
-        if watchlist is not None and person.face_ids:
+        if watchlist is not None:
             try:
-                deleted = await self.client.delete_faces(watchlist.collection_id, person.face_ids)
+                await self._async_delete_user(watchlist.collection_id, person)
+                if person.face_ids:
+                    deleted = await self.client.delete_faces(
+                        watchlist.collection_id, person.face_ids
+                    )
             except CollectionNotFoundError:
                 deleted = []
         self.store.pop(person.person_id)

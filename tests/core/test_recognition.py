@@ -40,6 +40,9 @@ from custom_components.smartshop import recognition
 from custom_components.smartshop.imaging import BoundingBox, crop_region, prepare_image
 from custom_components.smartshop.recognition import (
     CREDENTIAL_CHECK_COLLECTION,
+    MAX_YAW_DEGREES,
+    MIN_FACE_WIDTH_PX,
+    MIN_SHARPNESS,
     REQUEST_NONCE_HEADER,
     AccessDeniedError,
     AuthenticationError,
@@ -47,18 +50,22 @@ from custom_components.smartshop.recognition import (
     BackendUnavailableError,
     CertificateMismatchError,
     CollectionNotFoundError,
+    CollectionUser,
+    FaceAssociationError,
     FaceMatch,
     FrameResult,
     IndexedFace,
     InvalidImageError,
     MultipleFacesError,
     NoFaceError,
+    PhotoQualityError,
     RateLimiter,
     RecognitionClient,
     RecognitionError,
     ThrottledError,
     WrongRegionError,
     botocore_config,
+    check_enrolment_face,
     create_boto3_client,
 )
 from edge_bridge.tls import BridgeCertificate, load_or_create_certificate
@@ -1114,3 +1121,275 @@ def test_unpinned_clients_keep_botocore_session() -> None:
     client = create_boto3_client(ENGINE)
     assert not isinstance(client._endpoint.http_session, recognition.PinnedURLLib3Session)
     client.close()
+
+
+# --- users: several photos per person ---------------------------------------------------------
+
+
+def _user_params(**extra: Any) -> dict[str, Any]:
+    return {"CollectionId": "theft", "UserId": PERSON, **extra}
+
+
+async def test_create_user_and_already_existing_user(harness: Harness) -> None:
+    harness.stubber.add_response("create_user", {}, _user_params())
+    harness.stubber.add_client_error(
+        "create_user", "ConflictException", "A User with the same Id already exists", 409
+    )
+    assert await harness.client.create_user("theft", PERSON) is True
+    assert await harness.client.create_user("theft", PERSON) is False
+    assert harness.client.calls == {"CreateUser": 2}
+
+
+async def test_create_user_errors_mapped(harness: Harness) -> None:
+    harness.stubber.add_client_error("create_user", "ResourceNotFoundException")
+    harness.stubber.add_client_error("create_user", "ServiceQuotaExceededException")
+    harness.stubber.add_client_error(
+        "create_user",
+        "AccessDeniedException",
+        "User: arn:aws:iam::1:user/shop is not authorized to perform: rekognition:CreateUser",
+    )
+    with pytest.raises(CollectionNotFoundError):
+        await harness.client.create_user("theft", PERSON)
+    with pytest.raises(RecognitionError) as err:
+        await harness.client.create_user("theft", PERSON)
+    assert err.value.code == "ServiceQuotaExceededException"
+    with pytest.raises(AccessDeniedError) as denied:
+        await harness.client.create_user("theft", PERSON)
+    assert denied.value.action == "rekognition:CreateUser"
+
+
+@pytest.mark.parametrize("bad", ["", "a b", "x" * 129, "ünï"])
+async def test_user_id_validated(harness: Harness, bad: str) -> None:
+    with pytest.raises(ValueError):
+        await harness.client.create_user("theft", bad)
+    with pytest.raises(ValueError):
+        await harness.client.delete_user("theft", bad)
+
+
+async def test_delete_user_missing_is_fine(harness: Harness) -> None:
+    harness.stubber.add_response("delete_user", {}, _user_params())
+    harness.stubber.add_client_error(
+        "delete_user", "ResourceNotFoundException", "The UserId does not exist"
+    )
+    harness.stubber.add_client_error("delete_user", "ThrottlingException")
+    assert await harness.client.delete_user("theft", PERSON) is True
+    assert await harness.client.delete_user("theft", PERSON) is False
+    with pytest.raises(ThrottledError):
+        await harness.client.delete_user("theft", PERSON)
+
+
+async def test_associate_faces_in_batches(harness: Harness) -> None:
+    ids = [str(uuid.UUID(int=n)) for n in range(150)]
+    harness.stubber.add_response(
+        "associate_faces",
+        {"AssociatedFaces": [{"FaceId": face} for face in ids[:100]], "UserStatus": "UPDATING"},
+        _user_params(FaceIds=ids[:100]),
+    )
+    harness.stubber.add_response(
+        "associate_faces",
+        {"AssociatedFaces": [{"FaceId": face} for face in ids[100:]], "UserStatus": "ACTIVE"},
+        _user_params(FaceIds=ids[100:], UserMatchThreshold=80.0),
+    )
+    first = await harness.client.associate_faces("theft", PERSON, ids[:100])
+    second = await harness.client.associate_faces("theft", PERSON, ids[100:], match_threshold=80.0)
+    assert first + second == ids
+    with pytest.raises(ValueError):
+        await harness.client.associate_faces("theft", PERSON, ids, match_threshold=101)
+
+
+async def test_associate_faces_reports_refusals(harness: Harness) -> None:
+    other = str(uuid.UUID(int=3))
+    harness.stubber.add_response(
+        "associate_faces",
+        {
+            "AssociatedFaces": [{"FaceId": FACE_ID}],
+            "UnsuccessfulFaceAssociations": [
+                {"FaceId": other, "Confidence": 41.0, "Reasons": ["LOW_MATCH_CONFIDENCE"]},
+                {"FaceId": PERSON, "Reasons": ["FACE_NOT_FOUND", "ASSOCIATED_TO_A_DIFFERENT_USER"]},
+            ],
+            "UserStatus": "ACTIVE",
+        },
+    )
+    with pytest.raises(FaceAssociationError) as err:
+        await harness.client.associate_faces("theft", PERSON, [FACE_ID, other, PERSON])
+    assert err.value.reason == "face_not_associated"
+    assert err.value.reasons == {
+        other: ["LOW_MATCH_CONFIDENCE"],
+        PERSON: ["FACE_NOT_FOUND", "ASSOCIATED_TO_A_DIFFERENT_USER"],
+    }
+    assert err.value.all_reasons == [
+        "ASSOCIATED_TO_A_DIFFERENT_USER",
+        "FACE_NOT_FOUND",
+        "LOW_MATCH_CONFIDENCE",
+    ]
+    assert "LOW_MATCH_CONFIDENCE" in str(err.value)
+
+
+async def test_associate_faces_missing_user(harness: Harness) -> None:
+    harness.stubber.add_client_error(
+        "associate_faces", "ResourceNotFoundException", "The UserId does not exist"
+    )
+    with pytest.raises(CollectionNotFoundError):
+        await harness.client.associate_faces("theft", PERSON, [FACE_ID])
+
+
+async def test_disassociate_faces_logs_refusals(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    other = str(uuid.UUID(int=3))
+    harness.stubber.add_response(
+        "disassociate_faces",
+        {
+            "DisassociatedFaces": [{"FaceId": FACE_ID}],
+            "UnsuccessfulFaceDisassociations": [
+                {"FaceId": other, "UserId": PERSON, "Reasons": ["FACE_NOT_FOUND"]}
+            ],
+            "UserStatus": "UPDATING",
+        },
+        _user_params(FaceIds=[FACE_ID, other]),
+    )
+    assert await harness.client.disassociate_faces("theft", PERSON, [FACE_ID, other]) == [FACE_ID]
+    assert f"Face {other} in theft was not disassociated: FACE_NOT_FOUND" in caplog.text
+
+
+async def test_list_users_follows_next_token(harness: Harness) -> None:
+    other = str(uuid.UUID(int=3))
+    harness.stubber.add_response(
+        "list_users",
+        {"Users": [{"UserId": PERSON, "UserStatus": "ACTIVE"}], "NextToken": "page-2"},
+        {"CollectionId": "theft", "MaxResults": 500},
+    )
+    harness.stubber.add_response(
+        "list_users",
+        {"Users": [{"UserId": other, "UserStatus": "CREATED"}]},
+        {"CollectionId": "theft", "MaxResults": 500, "NextToken": "page-2"},
+    )
+    assert await harness.client.list_users("theft") == [
+        CollectionUser(PERSON, "ACTIVE"),
+        CollectionUser(other, "CREATED"),
+    ]
+
+
+def _users_response(*matches: tuple[str, float]) -> dict[str, Any]:
+    return {
+        "UserMatches": [
+            {"Similarity": similarity, "User": {"UserId": user, "UserStatus": "ACTIVE"}}
+            for user, similarity in matches
+        ],
+        "FaceModelVersion": "7.0",
+        "SearchedFace": {"FaceDetail": {"BoundingBox": _box(0.3, 0.2, 0.25, 0.3)}},
+        "UnsearchedFaces": [],
+    }
+
+
+def _users_params(collection_id: str, jpeg: bytes, max_users: int = 1) -> dict[str, Any]:
+    return {
+        "CollectionId": collection_id,
+        "Image": {"Bytes": jpeg},
+        "MaxUsers": max_users,
+        "UserMatchThreshold": 90.0,
+        "QualityFilter": "NONE",
+    }
+
+
+async def test_search_users_one_call_per_collection(harness: Harness) -> None:
+    jpeg = harness.prepared_jpeg
+    other = str(uuid.UUID(int=3))
+    harness.stubber.add_response(
+        "search_users_by_image", _users_response((PERSON, 93.0)), _users_params("theft", jpeg, 2)
+    )
+    harness.stubber.add_response(
+        "search_users_by_image", _users_response((other, 97.5)), _users_params("banned", jpeg, 2)
+    )
+    matches = await harness.client.search_users(
+        ["theft", "banned"], ASTRONAUT, threshold=90, max_users=2
+    )
+    box = BoundingBox(0.3, 0.2, 0.25, 0.3)
+    assert matches == [
+        FaceMatch("banned", "", other, 97.5, box, user_id=other),
+        FaceMatch("theft", "", PERSON, 93.0, box, user_id=PERSON),
+    ]
+    assert harness.client.calls == {"SearchUsersByImage": 2}
+
+
+async def test_search_users_no_face_and_argument_checks(harness: Harness) -> None:
+    harness.stubber.add_client_error(
+        "search_users_by_image", "InvalidParameterException", "There are no faces in the image."
+    )
+    assert await harness.client.search_users(["theft", "banned"], ASTRONAUT, threshold=90) == []
+    assert await harness.client.search_users([], ASTRONAUT, threshold=90) == []
+    with pytest.raises(ValueError):
+        await harness.client.search_users(["theft"], ASTRONAUT, threshold=90, max_users=501)
+    with pytest.raises(ValueError):
+        await harness.client.search_users(["theft"], ASTRONAUT, threshold=-1)
+
+
+async def test_search_frame_by_user(harness: Harness) -> None:
+    jpeg = harness.prepared_jpeg
+    harness.stubber.add_response(
+        "detect_faces", {"FaceDetails": [_detail(0.4, 0.1, 0.2, 0.3)]}, _detect_params(jpeg)
+    )
+    harness.stubber.add_response(
+        "search_users_by_image", _users_response((PERSON, 96.0)), _users_params("theft", jpeg)
+    )
+    result = await harness.client.search_frame(["theft"], ASTRONAUT, threshold=90, by_user=True)
+    assert result == FrameResult(
+        total_faces=1,
+        searched_faces=1,
+        matches=[
+            FaceMatch("theft", "", PERSON, 96.0, BoundingBox(0.4, 0.1, 0.2, 0.3), user_id=PERSON)
+        ],
+    )
+
+
+# --- the enrolment quality gate ----------------------------------------------------------------
+
+
+def _gate_detail(
+    width: float = 0.2, *, sharpness: float = 95.0, yaw: float = 0.0, pitch: float = 0.0
+) -> dict[str, Any]:
+    return _detail(0.3, 0.2, width, width) | {
+        "Pose": {"Roll": 0.0, "Yaw": yaw, "Pitch": pitch},
+        "Quality": {"Brightness": 60.0, "Sharpness": sharpness},
+    }
+
+
+@pytest.mark.parametrize(
+    ("detail", "image_reason"),
+    [
+        (_gate_detail(0.15), "face_too_small"),  # 77 px of the 512 px photo
+        (_gate_detail(sharpness=12.0), "blurred"),
+        (_gate_detail(yaw=-38.0), "turned_away"),
+        (_gate_detail(pitch=31.0), "turned_away"),
+    ],
+)
+async def test_quality_gate_refusals(
+    harness: Harness, detail: dict[str, Any], image_reason: str
+) -> None:
+    harness.stubber.add_response("detect_faces", {"FaceDetails": [detail]})
+    with pytest.raises(PhotoQualityError) as err:
+        await harness.client.index_face("theft", ASTRONAUT, PERSON)
+    assert err.value.reason == "invalid_image"
+    assert err.value.image_reason == image_reason
+    assert "IndexFaces" not in harness.client.calls
+
+
+async def test_quality_gate_passes_at_its_bounds(harness: Harness) -> None:
+    # 0.16 of 512 px is 82 px; sharpness, yaw and pitch exactly at their bounds.
+    detail = _gate_detail(0.16, sharpness=MIN_SHARPNESS, yaw=-MAX_YAW_DEGREES, pitch=30.0)
+    harness.stubber.add_response("detect_faces", {"FaceDetails": [detail]})
+    harness.stubber.add_response(
+        "index_faces", {"FaceRecords": [{"Face": _face()}], "UnindexedFaces": []}
+    )
+    face = await harness.client.index_face("theft", ASTRONAUT, PERSON)
+    assert face.face_id == FACE_ID
+    assert MIN_FACE_WIDTH_PX == 80
+
+
+def test_quality_gate_counts_faces() -> None:
+    image = prepare_image(ASTRONAUT)
+    with pytest.raises(NoFaceError):
+        check_enrolment_face([], image)
+    with pytest.raises(MultipleFacesError):
+        check_enrolment_face([_gate_detail(), _gate_detail()], image)
+    assert check_enrolment_face([_gate_detail()], image) == BoundingBox(0.3, 0.2, 0.2, 0.2)

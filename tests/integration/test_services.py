@@ -15,6 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smartshop.const import DOMAIN
+from custom_components.smartshop.watchlist import NewEntry
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
 
@@ -66,9 +67,25 @@ async def _enrol(
             "DetectionAttributes": [],
         },
     )
+    user_made(rekognition)
     return await hass.services.async_call(
         DOMAIN, "enroll_person", _enrol_data(photo, **extra), blocking=True, return_response=True
     )
+
+
+def user_made(rekognition: Rekognition, face_ids: tuple[str, ...] = (FACE_ID,)) -> None:
+    """The person's user is created and their face(s) associated with it."""
+    rekognition.ok("create_user", {}, {"CollectionId": COLLECTION, "UserId": ANY})
+    rekognition.ok(
+        "associate_faces",
+        {"AssociatedFaces": [{"FaceId": face} for face in face_ids], "UserStatus": "ACTIVE"},
+        {"CollectionId": COLLECTION, "UserId": ANY, "FaceIds": list(face_ids)},
+    )
+
+
+def user_deleted(rekognition: Rekognition, person_id: str) -> None:
+    """The person's user is deleted (AWS disassociates its faces)."""
+    rekognition.ok("delete_user", {}, {"CollectionId": COLLECTION, "UserId": person_id})
 
 
 async def test_enrol_list_update_remove(
@@ -91,6 +108,8 @@ async def test_enrol_list_update_remove(
     assert person["display_name"] == 'Zoë O\'Brien "Zed"'
     assert person["category"] == "theft"
     assert person["faces"] == 1
+    assert person["photos"] == [{"face_id": FACE_ID, "added_at": person["added_at"]}]
+    assert "user_created" not in person
     expires = dt_util.parse_datetime(person["expires_at"])
     assert timedelta(days=364) < expires - dt_util.utcnow() <= timedelta(days=365)
 
@@ -113,6 +132,7 @@ async def test_enrol_list_update_remove(
         )
     assert err.value.translation_key == "review_in_past"
 
+    user_deleted(rekognition, person_id)
     rekognition.ok(
         "delete_faces",
         {"DeletedFaces": [FACE_ID]},
@@ -196,6 +216,7 @@ async def test_enrol_uses_signed_in_user(
     data.pop("added_by")
     rekognition.detect(ONE_FACE)
     rekognition.index()
+    user_made(rekognition)
     response = await hass.services.async_call(
         DOMAIN,
         "enroll_person",
@@ -264,6 +285,7 @@ async def test_enrol_from_camera(
     await setup_store(hass, rekognition, entry)
     rekognition.detect(ONE_FACE)
     rekognition.index()
+    user_made(rekognition)
     data = _enrol_data("") | {"camera_entity_id": "camera.front_door"}
     data.pop("image_path")
     response = await hass.services.async_call(
@@ -293,16 +315,26 @@ async def test_expired_entry_purged(
     """An entry 1 s past its expiry is removed (faces deleted) by the next daily purge."""
     entry = store_entry(camera=None)
     await setup_store(hass, rekognition, entry)
-    expiry = (dt_util.now() + timedelta(days=2)).date()
-    response = await _enrol(
-        hass,
-        rekognition,
-        photo,
-        expires=expiry.isoformat(),
-        review_date=(expiry - timedelta(days=1)).isoformat(),
+    # Put in directly: with the clock frozen, the store's rate limiter would never refill.
+    manager = entry.runtime_data.watchlists
+    now = dt_util.utcnow()
+    person = manager.build_person(
+        manager.watchlists[next(iter(manager.watchlists))],
+        NewEntry(
+            display_name="Sam",
+            reason="Shoplifting",
+            incident_reference="INC-1",
+            added_by="Manager",
+            expires_at=now + timedelta(days=2),
+            review_at=now + timedelta(days=1),
+        ),
+        now,
     )
-    person = entry.runtime_data.watchlists.store.get(response["person_id"])
+    person.face_ids.append(FACE_ID)
+    person.user_created = True
+    manager.store.put(person)
     freezer.move_to(person.expires_at + timedelta(seconds=1))
+    user_deleted(rekognition, person.person_id)
     rekognition.ok(
         "delete_faces",
         {"DeletedFaces": [FACE_ID]},
