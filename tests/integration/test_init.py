@@ -10,10 +10,13 @@ from unittest.mock import AsyncMock, patch
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.smartshop import _async_migrate_users
 from custom_components.smartshop.const import CONF_BRIDGE_KEY, CONF_STORE_ID, DOMAIN
+from custom_components.smartshop.people import migrate_people_data
 
 from .conftest import (
     BRIDGE_ID,
@@ -211,3 +214,123 @@ async def test_backend_checked_as_soon_as_the_bridge_returns(
         await fake_bridge.drop_event_streams()
         await until(lambda: bridge.connected and data.health.available)
     rekognition.assert_done()
+
+
+def _v1_people_file(entry: MockConfigEntry, face_id: str = "f-legacy-1") -> dict:
+    """A people file as SmartShop wrote it before users: one face per entry, version 1."""
+    watchlist_id = next(iter(entry.subentries))
+    return {
+        "version": 1,
+        "minor_version": 1,
+        "key": f"{DOMAIN}.{entry.entry_id}.people",
+        "data": {
+            "people": [
+                {
+                    "person_id": PERSON_ID,
+                    "watchlist_id": watchlist_id,
+                    "display_name": "Legacy entry",
+                    "category": "theft",
+                    "reason": "Shoplifting",
+                    "incident_reference": "INC-7",
+                    "added_by": "Manager",
+                    "added_at": "2026-11-01T10:00:00+00:00",
+                    "expires_at": "2099-11-01T00:00:00+00:00",
+                    "review_at": "2099-01-01T00:00:00+00:00",
+                    "updated_at": "2026-11-01T10:00:00+00:00",
+                    "face_ids": [face_id],
+                }
+            ],
+            "watchlists": {watchlist_id: {"collection_id": COLLECTION, "owned": True}},
+        },
+    }
+
+
+PERSON_ID = "44444444-4444-4444-4444-444444444444"
+
+
+def _user_made(rekognition: Rekognition, *, exists: bool = False) -> None:
+    if exists:
+        rekognition.error("create_user", "ConflictException", "The user already exists", 409)
+    else:
+        rekognition.ok("create_user", {}, {"CollectionId": COLLECTION, "UserId": PERSON_ID})
+    rekognition.ok(
+        "associate_faces",
+        {"AssociatedFaces": [{"FaceId": "f-legacy-1"}], "UserStatus": "ACTIVE"},
+        {"CollectionId": COLLECTION, "UserId": PERSON_ID, "FaceIds": ["f-legacy-1"]},
+    )
+
+
+async def _setup(hass: HomeAssistant, rekognition: Rekognition, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_entries_from_before_users_become_users(
+    hass: HomeAssistant, rekognition: Rekognition, hass_storage
+) -> None:
+    """At set-up a one-face entry becomes a user with its face (an existing user is fine), the
+    people file moves to version 2, and the store then searches by person."""
+    entry = store_entry(camera=None)
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.people"] = _v1_people_file(entry)
+    rekognition.credentials_ok()
+    rekognition.collection_exists()
+    _user_made(rekognition, exists=True)
+    await _setup(hass, rekognition, entry)
+    rekognition.assert_done()
+    assert entry.state is ConfigEntryState.LOADED
+    manager = entry.runtime_data.watchlists
+    person = manager.store.get(PERSON_ID)
+    assert person is not None
+    assert person.user_created
+    assert person.photo_time("f-legacy-1").isoformat() == "2026-11-01T10:00:00+00:00"
+    assert manager.search_by_user
+    stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.people"]
+    assert stored["version"] == 2
+    assert stored["data"]["people"][0]["user_created"] is True
+
+    # Nothing left to do: the next start makes no user calls.
+    rekognition.credentials_ok()
+    rekognition.collection_exists()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    rekognition.assert_done()
+
+
+async def test_migration_retried_while_the_backend_refuses(
+    hass: HomeAssistant, rekognition: Rekognition, hass_storage
+) -> None:
+    """A backend that cannot make the user at set-up does not stop the store: it searches by
+    face meanwhile and the user is made at a later retry."""
+    entry = store_entry(camera=None)
+    hass_storage[f"{DOMAIN}.{entry.entry_id}.people"] = _v1_people_file(entry)
+    rekognition.credentials_ok()
+    rekognition.collection_exists()
+    rekognition.error("create_user", "ServiceUnavailableException", status=503)
+    await _setup(hass, rekognition, entry)
+    rekognition.assert_done()
+    assert entry.state is ConfigEntryState.LOADED
+    manager = entry.runtime_data.watchlists
+    assert not manager.search_by_user
+    assert manager.users_to_retry
+
+    # The retry the store runs every USER_MIGRATION_INTERVAL, called directly.
+    _user_made(rekognition)
+    await _async_migrate_users(entry, dt_util.utcnow())
+    rekognition.assert_done()
+    assert manager.store.get(PERSON_ID).user_created
+    assert manager.search_by_user
+    assert not manager.users_to_retry
+
+    # Once done, the retry asks nothing.
+    await _async_migrate_users(entry, dt_util.utcnow())
+    rekognition.assert_done()
+
+
+def test_people_file_migration_keeps_what_it_finds() -> None:
+    """Version 1 to 2 adds photo times and the user flag; version 2 data passes unchanged."""
+    data = {"people": [{"person_id": "p", "added_at": "t", "face_ids": ["a", "b"]}]}
+    migrated = migrate_people_data(1, data)
+    assert migrated["people"][0]["photo_added_at"] == {"a": "t", "b": "t"}
+    assert migrated["people"][0]["user_created"] is False
+    assert migrate_people_data(2, migrated) is migrated

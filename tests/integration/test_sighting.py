@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from botocore.stub import ANY
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -25,6 +26,7 @@ from custom_components.smartshop.sighting import DATA_INCIDENTS
 
 from .conftest import (
     BRIDGE_ID,
+    COLLECTION,
     FakeBridge,
     Rekognition,
     setup_store,
@@ -182,3 +184,58 @@ async def test_one_incident_store_for_every_road(
         await hass.config_entries.async_remove(entry.entry_id)
         await hass.async_block_till_done()
     assert opened == [Path(hass.config.path("smartshop.db"))]
+
+
+def _user_search(rekognition: Rekognition, matches: list[tuple[str, float]]) -> None:
+    rekognition.ok(
+        "search_users_by_image",
+        {
+            "UserMatches": [
+                {"Similarity": similarity, "User": {"UserId": user, "UserStatus": "ACTIVE"}}
+                for user, similarity in matches
+            ],
+            "SearchedFace": {
+                "FaceDetail": {
+                    "BoundingBox": {"Left": 0.3, "Top": 0.1, "Width": 0.3, "Height": 0.4}
+                }
+            },
+            "FaceModelVersion": "7.0",
+        },
+        {
+            "CollectionId": COLLECTION,
+            "Image": {"Bytes": ANY},
+            "MaxUsers": 1,
+            "UserMatchThreshold": ANY,
+            "QualityFilter": "NONE",
+        },
+    )
+
+
+async def test_search_decides_per_person(
+    hass: HomeAssistant, rekognition: Rekognition, still_camera: Any
+) -> None:
+    """Once every entry is a user, a frame is searched per person (SearchUsersByImage): the
+    match names the person, no single photo; an entry's own dismissal threshold applies."""
+    entry = store_entry()
+    await setup_store(hass, rekognition, entry)
+    person = _person(entry)
+    person.user_created = True
+    person.face_ids.append("f2")
+    matches: list[Event] = []
+    hass.bus.async_listen(EVENT_MATCH, matches.append)
+
+    rekognition.detect(ONE_FACE)
+    _user_search(rekognition, [(person.person_id, 99.1)])
+    await _scan(hass)
+    rekognition.assert_done()
+    assert len(matches) == 1
+    assert matches[0].data["person_id"] == person.person_id
+    assert matches[0].data["face_id"] is None
+
+    # Staff dismissed its matches up to 99.3: a 99.2 match of this person no longer alerts.
+    person.dismissal_threshold = 99.3
+    rekognition.detect(ONE_FACE)
+    _user_search(rekognition, [(person.person_id, 99.2)])
+    await _scan(hass)
+    rekognition.assert_done()
+    assert len(matches) == 1
