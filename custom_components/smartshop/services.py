@@ -266,7 +266,9 @@ async def _async_add_photo(call: ServiceCall) -> ServiceResponse:
     except RecognitionError as err:
         _raise_photo_error(err)
     await hass.async_add_executor_job(_save_photo, entry.runtime_data.snapshots, face_id, image)
-    async_delete_review_issue(hass, person.person_id)
+    # A new photo is a new chance to match only its person: the entry's "Not them" threshold
+    # resets (logged and announced like every change of it).
+    async_delete_review_issue(hass, person.person_id, user_id=call.context.user_id)
     return {"person_id": person.person_id, "face_id": face_id, "photos": _photos(person)}
 
 
@@ -302,7 +304,7 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
         )
     except EntryValidationError as err:
         raise _error(err.translation_key, **err.placeholders) from err
-    async_delete_review_issue(call.hass, updated.person_id)
+    async_delete_review_issue(call.hass, updated.person_id, user_id=call.context.user_id)
     return {"person": _public(updated)}
 
 
@@ -381,7 +383,13 @@ async def _async_review(call: ServiceCall) -> ServiceResponse:
     decision = DECISIONS[call.data[ATTR_DECISION]]
     try:
         reviewed = await async_review(
-            hass, entry, incident, decision, reviewer=reviewer, reason=reason
+            hass,
+            entry,
+            incident,
+            decision,
+            reviewer=reviewer,
+            reason=reason,
+            user_id=call.context.user_id,
         )
     except AlreadyReviewedError as err:
         if err.incident.review_status is decision:

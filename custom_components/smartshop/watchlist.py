@@ -292,7 +292,6 @@ class WatchlistManager:
                 raise
         person.face_ids.append(face.face_id)
         person.photo_added_at[face.face_id] = dt_util.utcnow()
-        person.dismissal_threshold = None
         person.updated_at = dt_util.utcnow()
         self.store.put(person)
         await self.store.async_save()

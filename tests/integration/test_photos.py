@@ -9,9 +9,9 @@ from botocore.stub import ANY
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
-from custom_components.smartshop.const import DOMAIN
+from custom_components.smartshop.const import DOMAIN, EVENT_ENTRY_THRESHOLD_CHANGED
 from custom_components.smartshop.people import Person
 from custom_components.smartshop.snapshots import SnapshotKind
 
@@ -114,12 +114,14 @@ async def test_add_and_remove_photos(
         {"AssociatedFaces": [{"FaceId": SECOND}], "UserStatus": "UPDATING"},
         {"CollectionId": COLLECTION, "UserId": person.person_id, "FaceIds": [SECOND]},
     )
+    changes = async_capture_events(hass, EVENT_ENTRY_THRESHOLD_CHANGED)
     response = await _add_photo(hass, person.person_id, photo)
     rekognition.assert_done()
     assert response["face_id"] == SECOND
     assert [p["face_id"] for p in response["photos"]] == [FACE_ID, SECOND]
     assert person.face_ids == [FACE_ID, SECOND]
-    assert person.dismissal_threshold is None  # a new photo, a new start
+    assert person.dismissal_threshold is None  # a new photo, a new start, announced
+    assert [(e.data["old_threshold"], e.data["new_threshold"]) for e in changes] == [(97.0, None)]
     for face_id in (FACE_ID, SECOND):
         assert await hass.async_add_executor_job(snapshots.load, SnapshotKind.PHOTO, face_id)
 
