@@ -569,9 +569,14 @@ async def fake_bridge(
 
 
 def bridge_store_entry(
-    bridge: FakeBridge, backend: str = "engine", *, minor_version: int = 3, legacy: bool = False
+    bridge: FakeBridge,
+    backend: str = "engine",
+    *,
+    minor_version: int = 3,
+    legacy: bool = False,
+    subentries_data: list[ConfigSubentryData] | None = None,
 ) -> MockConfigEntry:
-    """A store paired with the fake bridge, on its engine or on AWS; no subentries.
+    """A store paired with the fake bridge, on its engine or on AWS, with these subentries.
 
     ``legacy``: paired before TLS (the shared key, no credentials of its own).
     """
@@ -583,6 +588,7 @@ def bridge_store_entry(
         minor_version=minor_version,
         data=bridge.legacy_entry_data(backend) if legacy else bridge.entry_data(backend),
         options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True},
+        subentries_data=subentries_data,
     )
 
 

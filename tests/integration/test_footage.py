@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from botocore.stub import ANY
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -14,9 +13,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartshop.const import (
-    CONF_AI_OPT_OUT,
-    CONF_DPIA_DONE,
-    CONF_SIGNAGE_UP,
     DOMAIN,
 )
 from custom_components.smartshop.footage_actions import (
@@ -30,30 +26,20 @@ from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import (
     BRIDGE_ID,
-    COLLECTION,
     FakeBridge,
     Rekognition,
+    bridge_store_entry,
     setup_store,
     theft_watchlist,
 )
+from .test_services import FACE_ID, expect_enrolment
 
 CAMERA_ID = "door"
-FACE_ID = "22222222-2222-2222-2222-222222222222"
-ONE_FACE = (0.3, 0.1, 0.3, 0.4)
 MOMENT = 1_764_000_000.0  # 2025-11-24 16:00:00 UTC
 
 
 def _store(bridge: FakeBridge) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Back office",
-        unique_id=bridge.bridge_id,
-        version=1,
-        minor_version=3,
-        data=bridge.entry_data("aws"),
-        options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True},
-        subentries_data=[theft_watchlist()],
-    )
+    return bridge_store_entry(bridge, "aws", subentries_data=[theft_watchlist()])
 
 
 @pytest.fixture
@@ -90,30 +76,6 @@ def _enrol_fields(**extra: object) -> dict[str, object]:
         "incident_reference": "CRN 01/99999/26",
         "added_by": "Manager Sam",
     } | extra
-
-
-def _expect_enrolment(rekognition: Rekognition) -> None:
-    rekognition.detect(ONE_FACE)
-    rekognition.stub.add_response(
-        "index_faces",
-        {
-            "FaceRecords": [
-                {
-                    "Face": {"FaceId": FACE_ID, "ExternalImageId": "x", "Confidence": 99.0},
-                    "FaceDetail": {},
-                }
-            ],
-            "UnindexedFaces": [],
-        },
-        {
-            "CollectionId": COLLECTION,
-            "Image": {"Bytes": ANY},
-            "ExternalImageId": ANY,
-            "MaxFaces": 1,
-            "QualityFilter": "AUTO",
-            "DetectionAttributes": [],
-        },
-    )
 
 
 async def test_list_footage_around_a_moment(hass: HomeAssistant, store: MockConfigEntry) -> None:
@@ -164,7 +126,7 @@ async def test_a_time_without_zone_is_local_time(
 async def test_enrol_from_a_recorded_frame(
     hass: HomeAssistant, rekognition: Rekognition, store: MockConfigEntry, face_jpeg: bytes
 ) -> None:
-    _expect_enrolment(rekognition)
+    expect_enrolment(rekognition)
     response = await hass.services.async_call(
         DOMAIN,
         "enroll_from_footage",

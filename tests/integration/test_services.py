@@ -46,6 +46,14 @@ def _enrol_data(photo: str, **extra: object) -> dict[str, object]:
 async def _enrol(
     hass: HomeAssistant, rekognition: Rekognition, photo: str, **extra: object
 ) -> dict:
+    expect_enrolment(rekognition)
+    return await hass.services.async_call(
+        DOMAIN, "enroll_person", _enrol_data(photo, **extra), blocking=True, return_response=True
+    )
+
+
+def expect_enrolment(rekognition: Rekognition) -> None:
+    """What the backend sees when one person is enrolled: detect, index, the user made."""
     rekognition.detect(ONE_FACE)
     rekognition.stub.add_response(
         "index_faces",
@@ -68,9 +76,6 @@ async def _enrol(
         },
     )
     user_made(rekognition)
-    return await hass.services.async_call(
-        DOMAIN, "enroll_person", _enrol_data(photo, **extra), blocking=True, return_response=True
-    )
 
 
 def user_made(rekognition: Rekognition, face_ids: tuple[str, ...] = (FACE_ID,)) -> None:

@@ -14,9 +14,6 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.smartshop.const import (
-    CONF_AI_OPT_OUT,
-    CONF_DPIA_DONE,
-    CONF_SIGNAGE_UP,
     DOMAIN,
     EVENT_MATCH,
 )
@@ -29,6 +26,7 @@ from .conftest import (
     COLLECTION,
     FakeBridge,
     Rekognition,
+    bridge_store_entry,
     setup_store,
     store_entry,
     theft_watchlist,
@@ -42,16 +40,7 @@ CAMERA_ID = "door"
 
 def _bridge_store(bridge: FakeBridge) -> MockConfigEntry:
     """A store on AWS with the fake bridge's cameras and one watchlist."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Back office",
-        unique_id=bridge.bridge_id,
-        version=1,
-        minor_version=3,
-        data=bridge.entry_data("aws"),
-        options={CONF_DPIA_DONE: True, CONF_SIGNAGE_UP: True, CONF_AI_OPT_OUT: True},
-        subentries_data=[theft_watchlist()],
-    )
+    return bridge_store_entry(bridge, "aws", subentries_data=[theft_watchlist()])
 
 
 async def _until(condition: Callable[[], bool]) -> None:
