@@ -21,9 +21,11 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_HOST, CONF_PORT, STATE_UNAVAILABLE
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+from PIL import Image
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -549,3 +551,62 @@ async def test_bridge_camera_list_change_follows(
         assert await hass.config_entries.async_unload(entry.entry_id)
     finally:
         bridge.stop()
+
+
+async def test_photos_of_one_person_on_the_real_engine(
+    hass: HomeAssistant, live_bridge: RunningBridge, tmp_path: Path
+) -> None:
+    """Several photos per entry against the bridge's real engine: a second photo of the same
+    person joins its user, someone else's photo is refused and not kept, photos come and go,
+    the last one stays."""
+    mirrored = tmp_path / "astronaut-mirrored.jpg"
+    image = Image.open(FIXTURES / "faces" / "astronaut.jpg")
+    image.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mirrored, quality=90)
+    hass.config.allowlist_external_dirs = {str(FIXTURES), str(tmp_path)}
+    entry = await bridge_entry(hass, live_bridge, "smartshop-live-photos")
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    enrolled = await hass.services.async_call(
+        DOMAIN,
+        "enroll_person",
+        {
+            "watchlist": "Demo",
+            "name": "Demo offender",
+            "reason": "Demo: shoplifting",
+            "incident_reference": "DEMO-2",
+            "added_by": "Test",
+            "image_path": str(FIXTURES / "faces" / "astronaut.jpg"),
+        },
+        blocking=True,
+        return_response=True,
+    )
+    person_id = enrolled["person_id"]
+    (first,) = enrolled["face_ids"]
+
+    async def photo_action(action: str, **data: str) -> dict:
+        return await hass.services.async_call(
+            DOMAIN,
+            action,
+            {"person_id": person_id, **data},
+            blocking=True,
+            return_response=True,
+        )
+
+    added = await photo_action("add_photo", image_path=str(mirrored))
+    assert [p["face_id"] for p in added["photos"]] == [first, added["face_id"]]
+    with pytest.raises(ServiceValidationError) as refused:
+        await photo_action("add_photo", image_path=str(FIXTURES / "faces" / "grace_hopper.jpg"))
+    assert refused.value.translation_key == "photo_not_same_person"
+    client = entry.runtime_data.client
+    faces = await client.list_faces("smartshop-live-photos")
+    assert {face.face_id for face in faces} == {first, added["face_id"]}  # Grace was not kept
+    removed = await photo_action("remove_photo", face_id=first)
+    assert [p["face_id"] for p in removed["photos"]] == [added["face_id"]]
+    with pytest.raises(ServiceValidationError) as last:
+        await photo_action("remove_photo", face_id=added["face_id"])
+    assert last.value.translation_key == "last_photo"
+    assert {face.face_id for face in await client.list_faces("smartshop-live-photos")} == {
+        added["face_id"]
+    }
+    assert await hass.config_entries.async_unload(entry.entry_id)
