@@ -2,7 +2,8 @@
 
     python benchmarks/bridge_fps.py [--cameras N] [--seconds S]
 
-Uses a generated 1280x720 MJPG clip (the demo scene, 30 fps) so no camera is needed. Two runs:
+Uses a generated 1280x720 MJPG clip (the demo scene, 30 fps) so no camera is needed; the footage
+buffer records every camera as the bridge does (defaults: 1 frame/s, encrypted). Two runs:
 
 * ``max``: the file is decoded as fast as the pipeline analyses it (no frame dropped): the
   pipeline's throughput, i.e. the highest analysed fps one camera can sustain;
@@ -23,6 +24,7 @@ from pathlib import Path
 import resource
 import statistics
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
@@ -37,6 +39,7 @@ from edge_bridge.config import build_config
 from edge_bridge.detect import DetectedFace, FaceDetector
 from edge_bridge.embed import FaceEmbedder
 from edge_bridge.events import FaceEvent
+from edge_bridge.footage import FootageRecorder
 from edge_bridge.model_files import locate_models
 from edge_bridge.pipeline import CameraWorker, FacePipeline
 from edge_bridge.settings import BridgeConfig
@@ -89,9 +92,15 @@ def run(path: Path, *, cameras: int, realtime: bool, seconds: float) -> dict[str
     embedder = FaceEmbedder(models.recognizer)
     units = []
     events: list[FaceEvent] = []
+    # The footage buffer runs as deployed (default settings): 1 frame/s per camera, encrypted.
+    footage = FootageRecorder(Path(tempfile.mkdtemp(prefix="smartshop-fps-")), config.footage)
+    footage.start()
     for cam in config.cameras:
         detector = TimedDetector(models.detector)
-        camera = Camera(cam)
+        camera = Camera(
+            cam,
+            tap=lambda frame, cam_id=cam.id: footage.offer(cam_id, frame.image, frame.captured_at),
+        )
         pipeline = FacePipeline.from_config(config, cam.id, detector, embedder)
         worker = CameraWorker(camera, pipeline, events.append)
         units.append((camera, worker, detector))
@@ -108,6 +117,7 @@ def run(path: Path, *, cameras: int, realtime: bool, seconds: float) -> dict[str
         camera.stop()
         worker.join(30)
     elapsed = time.perf_counter() - started
+    footage.stop(30)
     times = sorted(t for _, _, d in units for t in d.times)
     stats = [camera.stats() for camera, _, _ in units]
     analysed = sum(s.frames_analysed for s in stats)
