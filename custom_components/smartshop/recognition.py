@@ -52,6 +52,12 @@ SERVICE = "rekognition"
 CREDENTIAL_CHECK_COLLECTION = "smartshop-credential-check"
 DEFAULT_RATE = 5.0
 DEFAULT_BURST = 5
+# The calls that analyse an image: what cameras generate, what AWS limits per second and bills.
+# Set-up and bookkeeping calls (collections, users, listings) are few and pass unthrottled, so
+# they never hold a search back.
+RATE_LIMITED_OPERATIONS: Final = frozenset(
+    {"DetectFaces", "IndexFaces", "SearchFacesByImage", "SearchUsersByImage"}
+)
 MAX_FACE_IDS_PER_DELETE = 4096
 MAX_FACE_IDS_PER_ASSOCIATION = 100
 MAX_LIST_PAGE = 4096
@@ -700,7 +706,8 @@ class RecognitionClient:
         """Run one Rekognition operation in the executor; errors come back mapped."""
         client = await self._get_client()
         method = getattr(client, xform_name(operation))
-        await self._rate_limiter.acquire()
+        if operation in RATE_LIMITED_OPERATIONS:
+            await self._rate_limiter.acquire()
         self._calls[operation] += 1
         _LOGGER.debug("Calling %s on %r", operation, self)
         loop = asyncio.get_running_loop()

@@ -43,6 +43,7 @@ from custom_components.smartshop.recognition import (
     MAX_YAW_DEGREES,
     MIN_FACE_WIDTH_PX,
     MIN_SHARPNESS,
+    RATE_LIMITED_OPERATIONS,
     REQUEST_NONCE_HEADER,
     AccessDeniedError,
     AuthenticationError,
@@ -1016,6 +1017,27 @@ async def test_fifty_queued_searches_from_two_cameras_none_lost() -> None:
     for stubber, client in zip(stubbers, clients, strict=True):
         stubber.assert_no_pending_responses()
         assert client.calls == {"SearchFacesByImage": 25}
+
+
+async def test_bookkeeping_calls_take_no_search_tokens() -> None:
+    """Set-up and migration calls (collections, users) do not hold searches back."""
+    clock = FakeClock()
+    limiter = RateLimiter(rate=5, burst=1, clock=clock, sleep=clock.sleep)
+    boto = _boto_client()
+    client = RecognitionClient(CONFIG, client_factory=lambda: boto, rate_limiter=limiter)
+    with Stubber(boto) as stubber:
+        for _ in range(3):
+            stubber.add_response(
+                "describe_collection",
+                {"FaceCount": 0, "FaceModelVersion": "7.0"},
+                {"CollectionId": "theft"},
+            )
+        for _ in range(3):
+            await client.describe_collection("theft")
+        stubber.assert_no_pending_responses()
+    assert clock.now == 0.0  # no wait: three calls against a bucket of one
+    assert "DescribeCollection" not in RATE_LIMITED_OPERATIONS
+    assert "SearchUsersByImage" in RATE_LIMITED_OPERATIONS
 
 
 # --- privacy --------------------------------------------------------------------------------------
