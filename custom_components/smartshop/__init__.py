@@ -69,6 +69,7 @@ from .data import (
     new_store_id,
     pairing_data,
 )
+from .database import incident_store
 from .entity import bridge_device_info, store_device_info
 from .errors import (
     ErrorKind,
@@ -81,10 +82,10 @@ from .errors import (
     kind_of,
     setup_error,
 )
-from .people import PersonStore
+from .people import async_remove_person_store, person_store
 from .recognition import RateLimiter, RecognitionClient, RecognitionError
 from .services import async_setup_services
-from .sighting import SightingService, incident_store
+from .sighting import SightingService
 from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore, async_load_key
 from .usage import UsageMeter, UsageStore
 from .views import SnapshotView
@@ -147,7 +148,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         rate_limiter=RateLimiter(rate=SEARCH_RATE_PER_SECOND, burst=int(SEARCH_RATE_PER_SECOND)),
         max_faces_per_frame=int(options.get(CONF_MAX_FACES, DEFAULT_MAX_FACES)),
     )
-    store = PersonStore(hass, entry.entry_id)
+    store = person_store(hass, entry.entry_id)
     manager = WatchlistManager(
         client,
         store,
@@ -452,7 +453,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -
 async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
     """Forget the store's people, incidents and repair issues when the store is removed, and
     end its credentials on its bridge."""
-    await PersonStore(hass, entry.entry_id).async_remove_file()
+    await async_remove_person_store(hass, entry.entry_id)
     await hass.async_add_executor_job(incident_store(hass).delete_store, entry.entry_id)
     async_sync_issue(hass, entry.entry_id, entry.title, [])
     for issue in (

@@ -141,6 +141,25 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX incidents_store_time ON incidents (store_id, occurred_at)",
         "CREATE INDEX incidents_person ON incidents (person_id)",
     ),
+    (
+        # The audit log (audit.py): append-only, each row chained to the one before by hash.
+        """CREATE TABLE audit_log (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            details TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_log_subject ON audit_log (subject)",
+        """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+        """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -183,7 +202,8 @@ class IncidentStore:
         self._ready = False
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """One short-lived connection to the (migrated) database, writes serialised."""
         with self._lock:
             connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             try:
@@ -219,7 +239,7 @@ class IncidentStore:
 
     def schema_version(self) -> int:
         """The database's schema version (after migrating)."""
-        with self._connect() as connection:
+        with self.connect() as connection:
             return int(connection.execute("PRAGMA user_version").fetchone()[0])
 
     def add(self, incident: Incident) -> bool:
@@ -229,7 +249,7 @@ class IncidentStore:
         values["reviewed_at"] = _iso(incident.reviewed_at) if incident.reviewed_at else None
         values["review_status"] = str(incident.review_status)
         placeholders = ", ".join(f":{column}" for column in _COLUMNS)
-        with self._connect() as connection:
+        with self.connect() as connection:
             cursor = connection.execute(
                 f"INSERT OR IGNORE INTO incidents ({', '.join(_COLUMNS)}) "  # noqa: S608 (fixed column names)
                 f"VALUES ({placeholders})",
@@ -239,7 +259,7 @@ class IncidentStore:
 
     def get(self, incident_id: str) -> Incident | None:
         """One incident by id."""
-        with self._connect() as connection:
+        with self.connect() as connection:
             row = connection.execute(
                 "SELECT * FROM incidents WHERE incident_id = ?", (incident_id,)
             ).fetchone()
@@ -269,7 +289,7 @@ class IncidentStore:
             clauses.append("occurred_at >= ?")
             params.append(_iso(since))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        with self._connect() as connection:
+        with self.connect() as connection:
             rows = connection.execute(
                 f"SELECT * FROM incidents {where} ORDER BY occurred_at DESC LIMIT ?",  # noqa: S608
                 (*params, limit),
@@ -284,7 +304,7 @@ class IncidentStore:
         Returns (changed, incident): changed is False when the incident was already reviewed
         (two phones answering one alert: the first answer counts) or does not exist (None).
         """
-        with self._connect() as connection:
+        with self.connect() as connection:
             changed = (
                 connection.execute(
                     "UPDATE incidents SET review_status = ?, reviewed_by = ?, reviewed_at = ?, "
@@ -303,7 +323,7 @@ class IncidentStore:
             "(review_status != 'confirmed' AND occurred_at < ?) "
             "OR (review_status = 'confirmed' AND occurred_at < ?)"
         )
-        with self._connect() as connection:
+        with self.connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
             rows = connection.execute(
                 f"SELECT * FROM incidents WHERE {condition}",  # noqa: S608
@@ -318,7 +338,7 @@ class IncidentStore:
 
     def delete_person(self, person_id: str) -> list[Incident]:
         """Erase every incident of one person; returns what was deleted."""
-        with self._connect() as connection:
+        with self.connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
             rows = connection.execute(
                 "SELECT * FROM incidents WHERE person_id = ?", (person_id,)
@@ -329,7 +349,7 @@ class IncidentStore:
 
     def delete_store(self, store_id: str) -> int:
         """Erase a removed store's incidents."""
-        with self._connect() as connection:
+        with self.connect() as connection:
             return connection.execute(
                 "DELETE FROM incidents WHERE store_id = ?", (store_id,)
             ).rowcount
@@ -341,7 +361,7 @@ class IncidentStore:
             "SUM(review_status = 'dismissed') AS dismissed"
         )
         reviewed = "store_id = ? AND review_status IN ('confirmed', 'dismissed')"
-        with self._connect() as connection:
+        with self.connect() as connection:
             total = connection.execute(
                 f"SELECT {counts} FROM incidents WHERE {reviewed}",  # noqa: S608 (fixed SQL)
                 (store_id,),
@@ -372,7 +392,7 @@ class IncidentStore:
 
     def count(self, *, store_id: str | None = None) -> int:
         """Number of incidents (of one store)."""
-        with self._connect() as connection:
+        with self.connect() as connection:
             if store_id is None:
                 return int(connection.execute("SELECT COUNT(*) FROM incidents").fetchone()[0])
             return int(

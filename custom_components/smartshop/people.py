@@ -19,10 +19,12 @@ from typing import Any, Final
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, Category
 
 STORAGE_VERSION: Final = 2
+DATA_PEOPLE: HassKey[dict[str, PersonStore]] = HassKey(f"{DOMAIN}_people")
 
 MANDATORY_TEXT_FIELDS: Final = ("display_name", "reason", "incident_reference", "added_by")
 
@@ -181,10 +183,14 @@ class PersonStore:
         self._people: dict[str, Person] = {}
         self._by_face: dict[str, str] = {}
         self.watchlists: dict[str, KnownWatchlist] = {}
+        self.loaded = False
 
     async def async_load(self) -> None:
-        """Read the store from disk."""
+        """Read the store from disk, once: the in-memory copy is the truth afterwards."""
+        if self.loaded:
+            return
         data = await self._store.async_load() or {}
+        self.loaded = True
         self._people = {
             item["person_id"]: Person.from_dict(item) for item in data.get("people", [])
         }
@@ -239,3 +245,23 @@ class PersonStore:
     def count(self, watchlist_id: str | None = None) -> int:
         """Number of people, optionally of one watchlist."""
         return sum(1 for _ in self.people(watchlist_id))
+
+
+def person_store(hass: HomeAssistant, entry_id: str) -> PersonStore:
+    """The one person store of a config entry, kept across reloads.
+
+    A reload (options, subentries, the bridge's camera list) must not read the file while an
+    enrolment started before it is still making the user: that enrolment writes into this same
+    object, so the reloaded store sees the person at once (a fresh object would miss them
+    until the next reload and search by face meanwhile).
+    """
+    stores = hass.data.setdefault(DATA_PEOPLE, {})
+    if (store := stores.get(entry_id)) is None:
+        store = stores[entry_id] = PersonStore(hass, entry_id)
+    return store
+
+
+async def async_remove_person_store(hass: HomeAssistant, entry_id: str) -> None:
+    """Forget a removed config entry's people: memory and file."""
+    store = hass.data.get(DATA_PEOPLE, {}).pop(entry_id, None) or PersonStore(hass, entry_id)
+    await store.async_remove_file()

@@ -22,9 +22,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 import time
-from typing import Any, Final
+from typing import Any
 import uuid
 
 from homeassistant.core import HomeAssistant
@@ -32,7 +31,6 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
-from homeassistant.util.hass_dict import HassKey
 
 from .bridge_protocol import FaceEvent
 from .const import (
@@ -54,19 +52,6 @@ from .review import async_delete_review_issue
 from .snapshots import SnapshotKind, SnapshotStore
 from .views import signed_snapshot_url
 from .watchlist import ResolvedMatch
-
-INCIDENT_DATABASE: Final = "smartshop.db"
-DATA_INCIDENTS: HassKey[IncidentStore] = HassKey(f"{DOMAIN}_incidents")
-
-
-def incident_store(hass: HomeAssistant) -> IncidentStore:
-    """The one incident store of this Home Assistant, shared by every SmartShop store.
-
-    One instance per database file: its lock serialises every write, erasure included.
-    """
-    if (store := hass.data.get(DATA_INCIDENTS)) is None:
-        store = hass.data[DATA_INCIDENTS] = IncidentStore(Path(hass.config.path(INCIDENT_DATABASE)))
-    return store
 
 
 def budget_issue_id(entry_id: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
+from unittest.mock import patch
 import uuid
 
 from botocore.stub import ANY
@@ -15,6 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smartshop.const import DOMAIN
+from custom_components.smartshop.recognition import RecognitionClient
 from custom_components.smartshop.watchlist import NewEntry
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
@@ -52,7 +55,7 @@ async def _enrol(
     )
 
 
-def expect_enrolment(rekognition: Rekognition) -> None:
+def expect_enrolment(rekognition: Rekognition, *, user: bool = True) -> None:
     """What the backend sees when one person is enrolled: detect, index, the user made."""
     rekognition.detect(ONE_FACE)
     rekognition.stub.add_response(
@@ -75,7 +78,8 @@ def expect_enrolment(rekognition: Rekognition) -> None:
             "DetectionAttributes": [],
         },
     )
-    user_made(rekognition)
+    if user:
+        user_made(rekognition)
 
 
 def user_made(rekognition: Rekognition, face_ids: tuple[str, ...] = (FACE_ID,)) -> None:
@@ -91,6 +95,57 @@ def user_made(rekognition: Rekognition, face_ids: tuple[str, ...] = (FACE_ID,)) 
 def user_deleted(rekognition: Rekognition, person_id: str) -> None:
     """The person's user is deleted (AWS disassociates its faces)."""
     rekognition.ok("delete_user", {}, {"CollectionId": COLLECTION, "UserId": person_id})
+
+
+async def test_enrolment_across_a_reload_reaches_the_reloaded_store(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str
+) -> None:
+    """A reload (e.g. the bridge's camera list changed) while an enrolment is still making the
+    user: the reloaded store knows the person and searches per person once the user exists,
+    without another reload (it once kept searching by face until the next one)."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    making_user = asyncio.Event()
+    release = asyncio.Event()
+
+    async def slow_create_user(_client: object, _collection: str, _user: str) -> bool:
+        """The enrolment's call waits; the reload's own retry for the pending entry does not."""
+        if making_user.is_set():
+            return False
+        making_user.set()
+        await release.wait()
+        return True
+
+    async def associate(_client: object, _collection: str, _user: str, _faces: list[str]) -> None:
+        return None
+
+    expect_enrolment(rekognition, user=False)
+    with (
+        patch.object(RecognitionClient, "create_user", slow_create_user),
+        patch.object(RecognitionClient, "associate_faces", associate),
+    ):
+        enrolment = hass.async_create_task(
+            hass.services.async_call(
+                DOMAIN, "enroll_person", _enrol_data(photo), blocking=True, return_response=True
+            )
+        )
+        # The enrolment reaches the user (or fails, and the test says why).
+        await asyncio.wait(
+            [enrolment, hass.async_create_task(making_user.wait())],
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        assert not enrolment.done(), enrolment.exception()
+        rekognition.credentials_ok()
+        rekognition.collection_exists()
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        reloaded = entry.runtime_data.watchlists
+        release.set()
+        response = await enrolment
+    rekognition.assert_done()
+    person = reloaded.store.get(response["person_id"])
+    assert person is not None
+    assert person.user_created
+    assert reloaded.search_by_user
 
 
 async def test_enrol_list_update_remove(

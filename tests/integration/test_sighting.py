@@ -17,9 +17,9 @@ from custom_components.smartshop.const import (
     DOMAIN,
     EVENT_MATCH,
 )
+from custom_components.smartshop.database import DATA_INCIDENTS
 from custom_components.smartshop.incidents import IncidentStore
 from custom_components.smartshop.recognition import CertificateMismatchError
-from custom_components.smartshop.sighting import DATA_INCIDENTS
 
 from .conftest import (
     BRIDGE_ID,
