@@ -82,6 +82,7 @@ from .errors import (
     kind_of,
     setup_error,
 )
+from .exports import ExportView
 from .people import async_remove_person_store, person_store
 from .recognition import RateLimiter, RecognitionClient, RecognitionError
 from .services import async_setup_services
@@ -110,6 +111,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     )
     hass.data[DATA_SNAPSHOTS] = snapshots
     hass.http.register_view(SnapshotView(snapshots))
+    hass.http.register_view(ExportView())
     return True
 
 

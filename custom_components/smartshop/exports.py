@@ -1,0 +1,90 @@
+"""The folder of files SmartShop writes for the owner (subject-access archives, audit CSVs,
+reports) and the authenticated view that lets an administrator download them.
+
+Files live in ``<config>/smartshop/exports`` (0700; each file 0600). They hold personal data, so
+the view is for administrators only and never cached; a name is a plain file name in that folder
+(no paths), so a request cannot reach anything else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from http import HTTPStatus
+from pathlib import Path
+import re
+from typing import Final
+
+from aiohttp import web
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+
+EXPORTS_FOLDER: Final = "exports"
+URL_TEMPLATE: Final = "/api/smartshop/exports/{name}"
+_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_CONTENT_TYPES: Final = {
+    ".zip": "application/zip",
+    ".csv": "text/csv",
+    ".pdf": "application/pdf",
+    ".json": "application/json",
+}
+
+
+def exports_dir(hass: HomeAssistant) -> Path:
+    """The exports folder (not created here: ``prepare_export_path`` does, in an executor)."""
+    return Path(hass.config.path(DOMAIN, EXPORTS_FOLDER))
+
+
+def export_name(kind: str, extension: str, now: datetime | None = None) -> str:
+    """A file name that says what the file is and when it was made, e.g.
+    ``audit-log-20261202T101500Z.csv``."""
+    stamp = (now or dt_util.utcnow()).strftime("%Y%m%dT%H%M%SZ")
+    name = f"{kind}-{stamp}{extension}"
+    if not _NAME.match(name):
+        raise ValueError(f"not a valid export name: {name}")
+    return name
+
+
+def prepare_export_path(folder: Path, name: str) -> Path:
+    """Create the folder (0700) and return the path for ``name`` (blocking)."""
+    if not _NAME.match(name):
+        raise ValueError(f"not a valid export name: {name}")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
+    return folder / name
+
+
+def download_path(name: str) -> str:
+    """The path under which an administrator downloads an export."""
+    return URL_TEMPLATE.format(name=name)
+
+
+class ExportView(HomeAssistantView):
+    """GET one export file (administrators only)."""
+
+    url = URL_TEMPLATE
+    name = f"api:{DOMAIN}:exports"
+    requires_auth = True
+
+    async def get(self, request: web.Request, name: str) -> web.StreamResponse:
+        """Return the file, 401 for non-administrators, 404 for anything else."""
+        user = request.get("hass_user")
+        if user is None or not user.is_admin:
+            return web.Response(status=HTTPStatus.UNAUTHORIZED)
+        if not _NAME.match(name) or name.startswith("."):
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        path = exports_dir(request.app[KEY_HASS]) / name
+        hass = request.app[KEY_HASS]
+        if not await hass.async_add_executor_job(path.is_file):
+            return web.Response(status=HTTPStatus.NOT_FOUND)
+        return web.FileResponse(
+            path,
+            headers={
+                "Content-Type": _CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
