@@ -40,6 +40,7 @@ from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
 from .recognition import FaceAssociationError, PhotoQualityError, RecognitionError
+from .reembed import async_setup_reembed_action
 from .review import AlreadyReviewedError, async_delete_review_issue, async_review
 from .sighting import forget_photo
 from .snapshots import SnapshotKind, SnapshotStore
@@ -475,6 +476,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN, SERVICE_ENROLL, _async_enroll, ENROLL_SCHEMA, SupportsResponse.OPTIONAL
     )
     async_setup_footage_actions(hass, ENROLL_SCHEMA, _async_enroll)
+    async_setup_reembed_action(hass, _entry)
     hass.services.async_register(
         DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
     )

@@ -297,6 +297,42 @@ class WatchlistManager:
         await self.store.async_save()
         return face.face_id
 
+    async def async_replace_face(self, person: Person, old_face_id: str, image: bytes) -> str:
+        """Index a kept photo again (the backend's current embedding) in place of its old face;
+        returns the new face id. Used to re-embed a watchlist after an engine upgrade.
+
+        The new face joins the person's user before the old one leaves it, so the person stays
+        findable throughout. If the backend refuses the new face, it is deleted again and the
+        old one kept; if only removing the old face fails, the person keeps both (nothing is
+        lost; a later run replaces the old one) and the error is raised.
+        """
+        watchlist = self.watchlists.get(person.watchlist_id)
+        if watchlist is None:
+            raise CollectionNotFoundError(f"Watchlist {person.watchlist_id} is not configured")
+        collection_id = watchlist.collection_id
+        face = await self.client.index_face(collection_id, image, person.person_id)
+        if person.user_created:
+            try:
+                await self.client.associate_faces(collection_id, person.person_id, [face.face_id])
+            except RecognitionError:
+                with suppress(RecognitionError):
+                    await self.client.delete_faces(collection_id, [face.face_id])
+                raise
+        added_at = person.photo_time(old_face_id)
+        position = person.face_ids.index(old_face_id)
+        person.face_ids.insert(position + 1, face.face_id)
+        person.photo_added_at[face.face_id] = added_at
+        self.store.put(person)
+        await self.store.async_save()
+        if person.user_created:
+            await self.client.disassociate_faces(collection_id, person.person_id, [old_face_id])
+        await self.client.delete_faces(collection_id, [old_face_id])
+        person.face_ids.remove(old_face_id)
+        person.photo_added_at.pop(old_face_id, None)
+        self.store.put(person)
+        await self.store.async_save()
+        return face.face_id
+
     async def async_remove_photo(self, person: Person, face_id: str) -> None:
         """Remove one photo: disassociate its face from the user, then delete it.
 

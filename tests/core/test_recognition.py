@@ -1090,6 +1090,9 @@ def tls_engine(
 ) -> Iterator[tuple[str, list[tuple[str, int]]]]:
     """A real HTTPS engine on loopback in a thread: (its URL, the requests it received)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _EngineHandler)
+    # server_close() joins the request threads: a request thread still finishing at teardown
+    # (a slow machine) is otherwise a lingering thread that fails the test's clean-up check.
+    server.daemon_threads = False
     server.socket = engine_certificate.server_context().wrap_socket(server.socket, server_side=True)
     _EngineHandler.requests = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)
