@@ -66,6 +66,16 @@ from .store import (
 )
 
 FACE_MODEL_VERSION: Final = "sface-2021dec-int8bq"
+# A face's own IndexFacesModelVersion also says how it was embedded: with flip test-time
+# augmentation it carries this suffix, so ListFaces shows which faces predate it (and a
+# re-embedding from the kept photos is due, docs/engine.md).
+FLIP_TTA_SUFFIX: Final = "+flip"
+
+
+def face_embedding_version(embedder: FaceEmbedder) -> str:
+    """The IndexFacesModelVersion of faces this embedder makes."""
+    return FACE_MODEL_VERSION + (FLIP_TTA_SUFFIX if embedder.flip_tta else "")
+
 ACCOUNT_ID: Final = "000000000000"
 MAX_FACES_PER_IMAGE: Final = 100
 DEFAULT_MATCH_THRESHOLD: Final = 80.0
@@ -361,7 +371,7 @@ class RecognitionEngine:
                 "BoundingBox": analysis.bounding_box(),
                 "ImageId": image_id,
                 "Confidence": analysis.confidence,
-                "IndexFacesModelVersion": FACE_MODEL_VERSION,
+                "IndexFacesModelVersion": new.model_version,
             }
             if new.external_image_id is not None:
                 face["ExternalImageId"] = new.external_image_id
@@ -683,7 +693,7 @@ def _new_face(
         bbox_left=box["Left"],
         bbox_top=box["Top"],
         confidence=analysis.confidence,
-        model_version=FACE_MODEL_VERSION,
+        model_version=face_embedding_version(embedder),
         created_at=now,
         embedding=embedder.embed_aligned(analysis.aligned),
     )

@@ -369,7 +369,13 @@ def test_search_faces_by_image_threshold_order_and_max(
     assert similarities == sorted(similarities, reverse=True)
     assert all(80 <= s <= 100 for s in similarities)
     assert matches[0]["Face"]["ExternalImageId"] == "astro-512"
-    assert matches[0]["Face"]["IndexFacesModelVersion"] == result["FaceModelVersion"]
+    # The face's own version also says it was embedded with its mirror (the engine's default),
+    # so ListFaces shows which faces predate flip test-time augmentation.
+    assert matches[0]["Face"]["IndexFacesModelVersion"] == result["FaceModelVersion"] + "+flip"
+    listed = rekognition.list_faces(CollectionId=collection_id)["Faces"]
+    assert {face["IndexFacesModelVersion"] for face in listed} == {
+        result["FaceModelVersion"] + "+flip"
+    }
 
     capped = rekognition.search_faces_by_image(
         CollectionId=collection_id, Image={"Bytes": astronaut_jpeg}, MaxFaces=2
