@@ -76,6 +76,7 @@ def face_embedding_version(embedder: FaceEmbedder) -> str:
     """The IndexFacesModelVersion of faces this embedder makes."""
     return FACE_MODEL_VERSION + (FLIP_TTA_SUFFIX if embedder.flip_tta else "")
 
+
 ACCOUNT_ID: Final = "000000000000"
 MAX_FACES_PER_IMAGE: Final = 100
 DEFAULT_MATCH_THRESHOLD: Final = 80.0
