@@ -55,12 +55,6 @@ class RotationResult:
     failed: int  # images no key could decrypt (already unreadable; left as they were)
 
 
-def _lock(hass: HomeAssistant) -> asyncio.Lock:
-    if (lock := hass.data.get(DATA_ROTATION_LOCK)) is None:
-        lock = hass.data[DATA_ROTATION_LOCK] = asyncio.Lock()
-    return lock
-
-
 def _reencrypt_batch(
     snapshots: SnapshotStore, batch: Sequence[tuple[SnapshotKind, str]]
 ) -> list[Reencrypted]:
@@ -75,7 +69,7 @@ async def async_rotate_snapshot_key(
 
     A write error (``OSError``) stops the rotation with every key still stored.
     """
-    async with _lock(hass):
+    async with hass.data[DATA_ROTATION_LOCK]:
         keys = await async_load_keys(hass)
         if new_key:
             keys = [Fernet.generate_key(), *keys]
@@ -137,7 +131,7 @@ def async_resume_key_rotation(hass: HomeAssistant, keys: Sequence[bytes]) -> Non
 
 
 async def _async_rotate_action(call: ServiceCall) -> ServiceResponse:
-    if _lock(call.hass).locked():
+    if call.hass.data[DATA_ROTATION_LOCK].locked():
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="key_rotation_running"
         )
@@ -155,7 +149,8 @@ async def _async_rotate_action(call: ServiceCall) -> ServiceResponse:
 
 @callback
 def async_setup_key_rotation(hass: HomeAssistant) -> None:
-    """Register ``rotate_snapshot_key`` (administrators only)."""
+    """Register ``rotate_snapshot_key`` (administrators only); one rotation runs at a time."""
+    hass.data[DATA_ROTATION_LOCK] = asyncio.Lock()
     service.async_register_admin_service(
         hass,
         DOMAIN,
