@@ -83,11 +83,12 @@ from .errors import (
     setup_error,
 )
 from .exports import ExportView
+from .key_rotation import async_resume_key_rotation
 from .people import async_remove_person_store, person_store
 from .recognition import RateLimiter, RecognitionClient, RecognitionError
 from .services import async_setup_services
 from .sighting import SightingService
-from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore, async_load_key
+from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore, async_load_keys
 from .usage import UsageMeter, UsageStore
 from .views import SnapshotView
 from .watchlist import WatchlistManager
@@ -106,10 +107,10 @@ PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Pla
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the actions and the snapshot view, once for every store."""
     async_setup_services(hass)
-    snapshots = SnapshotStore(
-        Path(hass.config.path(DOMAIN, "snapshots")), await async_load_key(hass)
-    )
+    keys = await async_load_keys(hass)
+    snapshots = SnapshotStore(Path(hass.config.path(DOMAIN, "snapshots")), keys)
     hass.data[DATA_SNAPSHOTS] = snapshots
+    async_resume_key_rotation(hass, keys)
     hass.http.register_view(SnapshotView(snapshots))
     hass.http.register_view(ExportView())
     return True

@@ -23,6 +23,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import probatio
 
+from .audit_actions import async_setup_audit_actions
 from .bridge_client import BridgeError
 from .const import (
     CONF_API_TOKEN,
@@ -477,6 +478,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     async_setup_footage_actions(hass, ENROLL_SCHEMA, _async_enroll)
     async_setup_reembed_action(hass, _entry)
+    async_setup_audit_actions(hass)
     hass.services.async_register(
         DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
     )
