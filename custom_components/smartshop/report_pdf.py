@@ -149,7 +149,10 @@ class _Document(FPDF):
         self.cell(0, 5, f"SmartShop - generated {self._generated} - page {self.page_no()}")
         self.set_text_color(0, 0, 0)
 
-    def heading(self, text: str) -> None:
+    def heading(self, text: str, *, space_after: float = 10.0) -> None:
+        """A section heading, on a new page when what follows it would not fit."""
+        if self.get_y() + 9 + space_after > self.page_break_trigger:
+            self.add_page()
         self.ln(2)
         self.set_font("Helvetica", "B", 11)
         self.cell(0, 7, _text(text), new_x="LMARGIN", new_y="NEXT")
@@ -184,9 +187,7 @@ def _heatmap(pdf: _Document, heatmap: Sequence[Sequence[int]]) -> None:
             )
             pdf.set_fill_color(*shade)
             pdf.set_draw_color(220, 220, 220)
-            pdf.rect(
-                x0 + label_w + hour * cell_w, y + day * cell_h, cell_w, cell_h, style="DF"
-            )
+            pdf.rect(x0 + label_w + hour * cell_w, y + day * cell_h, cell_w, cell_h, style="DF")
             if count:
                 pdf.set_xy(x0 + label_w + hour * cell_w, y + day * cell_h)
                 pdf.set_font("Helvetica", "", 6)
@@ -202,7 +203,7 @@ def _bars(pdf: _Document, values: Sequence[tuple[str, int]], *, height: float = 
     peak = max(count for _, count in values) or 1
     width = pdf.w - pdf.l_margin - pdf.r_margin
     bar_w = min(12.0, width / len(values))
-    x0, y0 = pdf.l_margin, pdf.get_y()
+    x0, y0 = pdf.l_margin, pdf.get_y() + 5  # room for the tallest bar's count
     pdf.set_draw_color(180, 180, 180)
     pdf.line(x0, y0 + height, x0 + bar_w * len(values), y0 + height)
     for index, (label, count) in enumerate(values):
@@ -215,7 +216,7 @@ def _bars(pdf: _Document, values: Sequence[tuple[str, int]], *, height: float = 
         pdf.set_xy(x, y0 + height - bar_h - 4)
         pdf.cell(bar_w, 4, str(count), align="C")
         pdf.set_xy(x, y0 + height + 0.5)
-        pdf.cell(bar_w, 4, _text(label)[-5:], align="C")
+        pdf.cell(bar_w, 4, _text(label)[:6], align="C")
     pdf.set_xy(x0, y0 + height + 6)
 
 
@@ -227,6 +228,8 @@ def _outcome_bars(pdf: _Document, groups: dict[str, Outcomes]) -> None:
     peak = max(outcome.total for outcome in groups.values()) or 1
     label_w, full_w, bar_h = 45.0, 110.0, 5.0
     for name, outcome in groups.items():
+        if pdf.get_y() + bar_h + 1 > pdf.page_break_trigger:
+            pdf.add_page()
         y = pdf.get_y()
         pdf.set_font("Helvetica", "", 8)
         pdf.cell(label_w, bar_h, _text(name)[:30])
@@ -250,12 +253,21 @@ def _outcome_bars(pdf: _Document, groups: dict[str, Outcomes]) -> None:
         pdf.cell(0, bar_h, f"{outcome.confirmed}/{outcome.dismissed}/{outcome.pending}  {share}")
         pdf.ln(bar_h + 1)
     pdf.set_font("Helvetica", "", 7)
-    pdf.line_of_text("Bars: confirmed (green), dismissed as not them (red), not yet reviewed (grey).")
+    pdf.line_of_text(
+        "Bars: confirmed (green), dismissed as not them (red), not yet reviewed (grey)."
+    )
 
 
 def _table(pdf: _Document, rows: Sequence[ReportRow]) -> None:
-    columns = (("Time", 30), ("Store", 28), ("Camera", 30), ("Watchlist", 28), ("Category", 20),
-               ("Outcome", 22), ("Sim.", 12))
+    columns = (
+        ("Time", 30),
+        ("Store", 28),
+        ("Camera", 30),
+        ("Watchlist", 28),
+        ("Category", 20),
+        ("Outcome", 22),
+        ("Sim.", 12),
+    )
     pdf.set_font("Helvetica", "B", 7)
     pdf.set_fill_color(235, 235, 235)
     for title, width in columns:
@@ -309,13 +321,13 @@ def render_report_pdf(content: ReportContent) -> bytes:
             "By category: "
             + ", ".join(f"{name} {count}" for name, count in content.by_category.items())
         )
-    pdf.heading("When: incidents by weekday and hour")
+    pdf.heading("When: incidents by weekday and hour", space_after=50)
     _heatmap(pdf, content.heatmap)
-    pdf.heading("Incidents per week")
+    pdf.heading("Incidents per week", space_after=52)
     _bars(pdf, content.weekly)
-    pdf.heading("Confirmed vs dismissed, per watchlist")
+    pdf.heading("Confirmed vs dismissed, per watchlist", space_after=12)
     _outcome_bars(pdf, content.by_watchlist)
-    pdf.heading("Confirmed vs dismissed, per camera")
+    pdf.heading("Confirmed vs dismissed, per camera", space_after=12)
     _outcome_bars(pdf, content.by_camera)
     pdf.add_page()
     pdf.heading("Incidents (no names)")

@@ -36,6 +36,7 @@ from .const import (
 )
 from .data import SmartShopConfigEntry, is_legacy_pairing, make_bridge_client
 from .errors import action_error
+from .evidence_pack import async_setup_evidence_pack_action
 from .footage_actions import ImageReader, async_setup_footage_actions
 from .imaging import prepare_image
 from .incidents import ReviewStatus
@@ -479,6 +480,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_setup_footage_actions(hass, ENROLL_SCHEMA, _async_enroll)
     async_setup_reembed_action(hass, _entry)
     async_setup_audit_actions(hass)
+    async_setup_evidence_pack_action(hass)
     hass.services.async_register(
         DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
     )

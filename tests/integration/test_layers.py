@@ -13,12 +13,12 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         # The wire contract shared with the edge bridge, when it is there: standard library only.
         "bridge_protocol",
-        "const imaging incidents bridge_client",
+        "const imaging incidents bridge_client report_pdf",
         "recognition alert_rules cost people usage snapshots compliance audit",
         "views watchlist bridge_connection errors database exports",
         "data",
         "review entity key_rotation",
-        "sighting footage_actions reembed audit_actions",
+        "sighting footage_actions reembed audit_actions evidence_pack",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
         "flow_options flow_subentries",
@@ -28,7 +28,9 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
 )
 MODULES = frozenset(path.stem for path in COMPONENT.glob("*.py"))
 # Without Home Assistant: the bottom layers but for the modules that store through it.
-HOME_ASSISTANT_FREE = LAYERS[0] | LAYERS[1] | {"recognition", "alert_rules", "cost", "audit"}
+HOME_ASSISTANT_FREE = (
+    LAYERS[0] | LAYERS[1] | {"recognition", "alert_rules", "cost", "audit", "report_pdf"}
+)
 
 
 def _layer(module: str) -> int:
