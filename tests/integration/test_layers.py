@@ -14,11 +14,11 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         # The wire contract shared with the edge bridge, when it is there: standard library only.
         "bridge_protocol",
         "const imaging incidents bridge_client",
-        "recognition alert_rules cost people usage snapshots compliance",
-        "views watchlist bridge_connection errors",
+        "recognition alert_rules cost people usage snapshots compliance audit",
+        "views watchlist bridge_connection errors database exports",
         "data",
         "review entity",
-        "sighting footage_actions",
+        "sighting footage_actions reembed",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
         "flow_options flow_subentries",
@@ -28,7 +28,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
 )
 MODULES = frozenset(path.stem for path in COMPONENT.glob("*.py"))
 # Without Home Assistant: the bottom layers but for the modules that store through it.
-HOME_ASSISTANT_FREE = LAYERS[0] | LAYERS[1] | {"recognition", "alert_rules", "cost"}
+HOME_ASSISTANT_FREE = LAYERS[0] | LAYERS[1] | {"recognition", "alert_rules", "cost", "audit"}
 
 
 def _layer(module: str) -> int:
