@@ -34,7 +34,7 @@ from .const import EVENT_EXPORT_PROGRESS
 from .data import SmartShopConfigEntry
 from .database import async_audit, audit_log
 from .exports import download_path, export_name, exports_dir, prepare_export_path
-from .incidents import Incident
+from .incidents import Incident, IncidentStore
 from .people import Person
 from .snapshots import SnapshotKind, SnapshotStore
 
@@ -168,15 +168,16 @@ def write_archive(
     return counts
 
 
-def _gather(hass: HomeAssistant, entry: SmartShopConfigEntry, person: Person) -> SubjectData:
-    """Read the person's incidents and audit rows (blocking)."""
-    watchlist = entry.runtime_data.watchlists.watchlists.get(person.watchlist_id)
-    incidents = entry.runtime_data.incidents.query(person_id=person.person_id, limit=MAX_INCIDENTS)
+def _gather(
+    hass: HomeAssistant, incidents: IncidentStore, person: Person, store: str, watchlist: str
+) -> SubjectData:
+    """Read the person's incidents (every store's) and audit rows (blocking)."""
+    held = incidents.query(person_id=person.person_id, limit=MAX_INCIDENTS)
     return SubjectData(
         person=person,
-        store=entry.title,
-        watchlist=watchlist.name if watchlist is not None else person.watchlist_id,
-        incidents=sorted(incidents, key=lambda incident: incident.occurred_at),
+        store=store,
+        watchlist=watchlist,
+        incidents=sorted(held, key=lambda incident: incident.occurred_at),
         audit=audit_log(hass).entries(subject=person.person_id),
     )
 
@@ -187,7 +188,15 @@ async def async_export_person(
     """Write the person's archive; the action's response (file, download path, counts)."""
     made_at = dt_util.utcnow()
     name = export_name(f"subject-access-{person.person_id[:8]}", ".zip", made_at)
-    data = await hass.async_add_executor_job(_gather, hass, entry, person)
+    watchlist = entry.runtime_data.watchlists.watchlists.get(person.watchlist_id)
+    data = await hass.async_add_executor_job(
+        _gather,
+        hass,
+        entry.runtime_data.incidents,
+        Person.from_dict(person.as_dict()),  # a copy: staff may change the entry meanwhile
+        entry.title,
+        watchlist.name if watchlist is not None else person.watchlist_id,
+    )
     path = await hass.async_add_executor_job(prepare_export_path, exports_dir(hass), name)
 
     def progress(done: int, total: int) -> None:

@@ -29,10 +29,14 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.smartshop import ERASURE_RETRY_INTERVAL as RETRY_INTERVAL
 from custom_components.smartshop.audit import AuditAction, AuditEntry
 from custom_components.smartshop.const import (
+    CONF_ACCESS_KEY_ID,
+    CONF_BACKEND,
     CONF_CATEGORY,
     CONF_COLLECTION_ID,
+    CONF_ENDPOINT_URL,
     CONF_NAME,
     CONF_OWNED,
+    CONF_SECRET_ACCESS_KEY,
     CONF_STORE_ID,
     DOMAIN,
     EVENT_EXPORT_PROGRESS,
@@ -263,6 +267,50 @@ async def test_find_by_face_searches_every_store_and_the_evidence(
         "threshold": 70.0,
     }
     assert "Alice" not in json.dumps(row.as_dict())
+
+
+async def test_find_by_face_on_an_engine_lists_the_candidates_evidence(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, face_jpeg: bytes
+) -> None:
+    """An engine has no CompareFaces: no crop is compared, the evidence listed is that of the
+    candidates (crops still held), and the answer says so."""
+    entry = store_entry(
+        camera=None,
+        data={
+            CONF_BACKEND: "engine",
+            CONF_ENDPOINT_URL: "http://127.0.0.1:8766",
+            CONF_ACCESS_KEY_ID: "engine-key",
+            CONF_SECRET_ACCESS_KEY: "engine-secret",
+        },
+    )
+    await setup_store(hass, rekognition, entry)
+    person_a = await _enrol(hass, rekognition, photo, FACE_A, "Alice Example")
+    person_b = await _enrol(hass, rekognition, photo, FACE_B, "Bob Example")
+    now = dt_util.utcnow()
+    own = await _incident(hass, entry, person_a, now - timedelta(hours=2), face_jpeg)
+    await _incident(hass, entry, person_b, now - timedelta(hours=1), face_jpeg)
+    rekognition.ok(
+        "search_users_by_image",
+        {
+            "UserMatches": [
+                {"Similarity": 99.0, "User": {"UserId": person_a, "UserStatus": "ACTIVE"}}
+            ],
+            "SearchedFace": {"FaceDetail": {}},
+        },
+    )
+    result = await hass.services.async_call(
+        DOMAIN,
+        "find_person_by_face",
+        {"image_path": photo, "threshold": 80},
+        blocking=True,
+        return_response=True,
+    )
+    rekognition.assert_done()  # no CompareFaces
+    assert result["evidence_search"] == "by candidate"
+    assert [c["person_id"] for c in result["candidates"]] == [person_a]
+    (evidence,) = result["evidence"]
+    assert (evidence["incident_id"], evidence["similarity"]) == (own.incident_id, None)
+    assert result["threshold"] == 80.0
 
 
 async def test_subject_access_export_holds_that_person_only(
