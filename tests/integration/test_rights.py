@@ -542,3 +542,25 @@ async def test_erasure_finds_the_store_that_enrolled_the_person(
             DOMAIN, "export_person_data", {"person_id": person_id}, blocking=True
         )
     assert err.value.translation_key == "person_not_found"
+
+
+async def test_removing_the_store_drops_its_pending_erasures(
+    hass: HomeAssistant, rekognition: Rekognition, photo: str, hass_storage: dict[str, Any]
+) -> None:
+    """Nothing can reach a removed store's backend any more: its owed deletions and their
+    repair issue go with it (the audit log keeps the pending receipt)."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    person_id = await _enrol(hass, rekognition, photo, FACE_A, "Alice Example")
+    rekognition.error("delete_user", "ServiceUnavailableException", status=503)
+    await hass.services.async_call(
+        DOMAIN, "remove_person", {"person_id": person_id}, blocking=True, return_response=True
+    )
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, erasure_issue_id(entry.entry_id)) is not None
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[STORAGE_KEY]["data"]["erasures"] == []
+    assert issues.async_get_issue(DOMAIN, erasure_issue_id(entry.entry_id)) is None
+    (row,) = await _audit(hass, AuditAction.REMOVE)
+    assert (row.subject, row.details["status"]) == (person_id, "pending_backend")
