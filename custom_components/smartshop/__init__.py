@@ -71,6 +71,7 @@ from .data import (
 )
 from .database import incident_store
 from .entity import bridge_device_info, store_device_info
+from .erasure import async_forget_store_erasures, async_retry_erasures
 from .errors import (
     ErrorKind,
     async_auth_failed,
@@ -101,6 +102,8 @@ PURGE_INTERVAL: Final = timedelta(days=1)
 HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
 # Entries from before users that the backend could not make users at set-up are tried again.
 USER_MIGRATION_INTERVAL: Final = timedelta(minutes=10)
+# Erasures the backend could not complete (it was down) are tried again as often.
+ERASURE_RETRY_INTERVAL: Final = USER_MIGRATION_INTERVAL
 PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Platform.SENSOR]
 
 
@@ -213,6 +216,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
             hass, partial(_async_migrate_users, entry), USER_MIGRATION_INTERVAL
         )
     )
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass, partial(_async_retry_erasures, hass, entry), ERASURE_RETRY_INTERVAL
+        )
+    )
+    await async_retry_erasures(hass, entry, client)
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     entry.async_on_unload(usage.add_listener(lambda: usage_store.async_schedule_save(usage)))
     # The store's device first, so camera devices can point at it.
@@ -273,6 +282,13 @@ async def _async_migrate_users(entry: SmartShopConfigEntry, _now: datetime) -> N
     manager = entry.runtime_data.watchlists
     if manager.users_to_retry:
         await manager.async_migrate_users()
+
+
+async def _async_retry_erasures(
+    hass: HomeAssistant, entry: SmartShopConfigEntry, _now: datetime
+) -> None:
+    """Retry the backend part of erasures the backend could not complete before."""
+    await async_retry_erasures(hass, entry, entry.runtime_data.client)
 
 
 async def _async_migrate_pairing(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
@@ -458,6 +474,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -
     end its credentials on its bridge."""
     await async_remove_person_store(hass, entry.entry_id)
     await hass.async_add_executor_job(incident_store(hass).delete_store, entry.entry_id)
+    await async_forget_store_erasures(hass, entry.entry_id)
     async_sync_issue(hass, entry.entry_id, entry.title, [])
     for issue in (
         certificate_issue_id(entry.entry_id),

@@ -123,6 +123,8 @@ DISMISSALS_BEFORE_REVIEW: Final = 3
 EVENT_ENTRY_THRESHOLD_CHANGED: Final = "smartshop_entry_threshold_changed"
 ENTRY_THRESHOLD_STEP: Final = 0.1
 MAX_ENTRY_THRESHOLD: Final = 99.5
+# A subject-access export reports how far it is: {export, done, total}, every few files written.
+EVENT_EXPORT_PROGRESS: Final = "smartshop_export_progress"
 
 
 def signal_match(entry_id: str) -> str:
@@ -144,6 +146,8 @@ ISSUE_BRIDGE_CERTIFICATE_CHANGED: Final = "bridge_certificate_changed"
 ISSUE_BRIDGE_UPDATE_REQUIRED: Final = "bridge_update_required"
 # An engine by URL reached over plain HTTP on the network.
 ISSUE_INSECURE_ENGINE: Final = "insecure_engine_connection"
+# A person was erased here but the backend could not delete their user or faces yet (retried).
+ISSUE_ERASURE_INCOMPLETE: Final = "erasure_incomplete"
 
 
 class Backend(StrEnum):

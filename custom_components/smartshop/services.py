@@ -1,5 +1,6 @@
 """Actions: enrol, update, remove and list watchlist entries, add and remove their photos,
-review matches, and rotate a store's credentials on its bridge."""
+review matches, rotate a store's credentials on its bridge, and the data-rights actions (find by
+face, subject-access export, erasure everywhere)."""
 
 from __future__ import annotations
 
@@ -35,16 +36,20 @@ from .const import (
     Category,
 )
 from .data import SmartShopConfigEntry, is_legacy_pairing, make_bridge_client
+from .erasure import async_erase_person
 from .errors import action_error
+from .find_by_face import DEFAULT_THRESHOLD, async_find_by_face
 from .footage_actions import ImageReader, async_setup_footage_actions
 from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
+from .person_lookup import find_person
 from .recognition import FaceAssociationError, PhotoQualityError, RecognitionError
 from .reembed import async_setup_reembed_action
 from .review import AlreadyReviewedError, async_delete_review_issue, async_review
 from .sighting import forget_photo
 from .snapshots import SnapshotKind, SnapshotStore
+from .subject_access import async_export_person
 from .watchlist import NewEntry
 
 SERVICE_ENROLL: Final = "enroll_person"
@@ -55,6 +60,8 @@ SERVICE_REVIEW: Final = "review_match"
 SERVICE_ROTATE: Final = "rotate_bridge_credentials"
 SERVICE_ADD_PHOTO: Final = "add_photo"
 SERVICE_REMOVE_PHOTO: Final = "remove_photo"
+SERVICE_FIND_BY_FACE: Final = "find_person_by_face"
+SERVICE_EXPORT_PERSON: Final = "export_person_data"
 
 ATTR_WATCHLIST: Final = "watchlist"
 ATTR_PERSON_ID: Final = "person_id"
@@ -71,6 +78,7 @@ ATTR_INCIDENT_ID: Final = "incident_id"
 ATTR_DECISION: Final = "decision"
 ATTR_REVIEWER: Final = "reviewer"
 ATTR_FACE_ID: Final = "face_id"
+ATTR_THRESHOLD: Final = "threshold"
 DECISIONS: Final = {"confirm": ReviewStatus.CONFIRMED, "dismiss": ReviewStatus.DISMISSED}
 
 MAX_IMAGE_FILE_BYTES: Final = 25 * 1024 * 1024
@@ -131,6 +139,16 @@ REMOVE_PHOTO_SCHEMA = probatio.Schema(
         probatio.Required(ATTR_FACE_ID): cv.string,
     }
 )
+FIND_BY_FACE_SCHEMA = probatio.Schema(
+    {
+        probatio.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
+        probatio.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
+        probatio.Optional(ATTR_THRESHOLD, default=DEFAULT_THRESHOLD): probatio.All(
+            probatio.Coerce(float), probatio.Range(min=0, max=100)
+        ),
+    }
+)
+EXPORT_PERSON_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -310,18 +328,32 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
     return {"person": _public(updated)}
 
 
+def _held_person(call: ServiceCall) -> tuple[SmartShopConfigEntry, Person]:
+    """The person and the store holding them: the store named, else whichever store has them."""
+    hass = call.hass
+    person_id = call.data[ATTR_PERSON_ID].strip()
+    entry = _entry(hass, call) if call.data.get(ATTR_CONFIG_ENTRY_ID) else None
+    if (found := find_person(hass, person_id, entry)) is None:
+        raise _error("person_not_found", person_id=person_id)
+    return found
+
+
 async def _async_remove(call: ServiceCall) -> ServiceResponse:
-    entry = _entry(call.hass, call)
-    person = _person(entry, call.data[ATTR_PERSON_ID])
-    try:
-        deleted = await entry.runtime_data.watchlists.async_remove(person)
-    except RecognitionError as err:
-        raise action_error(err) from err
-    return {
-        "person_id": person.person_id,
-        "faces_deleted": list[JsonValueType](deleted),
-        "removed_at": dt_util.utcnow().isoformat(),
-    }
+    """Erase the person everywhere; the receipt (see erasure.py)."""
+    entry, person = _held_person(call)
+    return await async_erase_person(call.hass, entry, person, call.context)
+
+
+async def _async_find_by_face(call: ServiceCall) -> ServiceResponse:
+    image = await _read_image(call.hass, call)
+    return await async_find_by_face(
+        call.hass, image, threshold=float(call.data[ATTR_THRESHOLD]), context=call.context
+    )
+
+
+async def _async_export_person(call: ServiceCall) -> ServiceResponse:
+    entry, person = _held_person(call)
+    return await async_export_person(call.hass, entry, person, call.context)
 
 
 async def _async_list(call: ServiceCall) -> ServiceResponse:
@@ -500,5 +532,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_REMOVE_PHOTO,
         _async_remove_photo,
         REMOVE_PHOTO_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_FIND_BY_FACE,
+        _async_find_by_face,
+        FIND_BY_FACE_SCHEMA,
+        SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPORT_PERSON,
+        _async_export_person,
+        EXPORT_PERSON_SCHEMA,
         SupportsResponse.OPTIONAL,
     )

@@ -17,8 +17,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "recognition alert_rules cost people usage snapshots compliance audit",
         "views watchlist bridge_connection errors database exports",
         "data",
-        "review entity key_rotation",
-        "sighting footage_actions reembed audit_actions",
+        "review entity key_rotation person_lookup",
+        "sighting footage_actions reembed audit_actions erasure find_by_face subject_access",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
         "flow_options flow_subentries",
