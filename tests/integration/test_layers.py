@@ -13,11 +13,11 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         # The wire contract shared with the edge bridge, when it is there: standard library only.
         "bridge_protocol",
-        "const imaging incidents bridge_client",
-        "recognition alert_rules cost people usage snapshots compliance",
+        "const imaging incidents bridge_client audit",
+        "recognition alert_rules cost people usage snapshots compliance database exports",
         "views watchlist bridge_connection errors",
         "data",
-        "review entity",
+        "review entity retention",
         "sighting footage_actions",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
