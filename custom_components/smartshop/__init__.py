@@ -84,6 +84,7 @@ from .people import Person, async_remove_person_store, person_store
 from .recognition import RateLimiter, RecognitionClient, RecognitionError
 from .retention import async_privacy_purge
 from .services import async_setup_services
+from .settings_audit import async_audit_settings
 from .sighting import SightingService
 from .snapshots import DATA_SNAPSHOTS, SnapshotStore, async_load_key
 from .usage import UsageMeter, UsageStore
@@ -198,6 +199,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
                 options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)
             ),
         ),
+        options=dict(options),
     )
 
     entry.async_on_unload(
@@ -239,6 +241,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         )
         entry.async_on_unload(bridge.stop)
         entry.async_on_unload(bridge.add_listener(partial(_async_bridge_changed, hass, entry)))
+    # The daily timer starts afresh at every set-up: purge now too, so a Home Assistant that
+    # restarts more often than daily still keeps nothing past its retention.
+    entry.async_create_task(
+        hass, async_privacy_purge(hass, entry, dt_util.utcnow()), f"{DOMAIN} privacy purge"
+    )
     return True
 
 
@@ -437,7 +444,9 @@ def _async_bridge_changed(hass: HomeAssistant, entry: SmartShopConfigEntry) -> N
 
 
 async def _async_reload(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
-    """Options or subentries changed: apply them."""
+    """Options or subentries changed: audit a change of settings, then apply them."""
+    await async_audit_settings(hass, entry.entry_id, entry.runtime_data.options, entry.options)
+    entry.runtime_data.options = dict(entry.options)
     hass.config_entries.async_schedule_reload(entry.entry_id)
 
 

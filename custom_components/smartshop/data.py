@@ -114,6 +114,8 @@ class SmartShopData:
     bridge: BridgeConnection | None = None
     bridge_device_id: str = ""
     last_purge: PurgeReport = field(default_factory=PurgeReport)
+    # The options the store was set up with (a change is audited before the reload).
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def can_search(self) -> bool:

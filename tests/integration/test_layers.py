@@ -17,7 +17,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "recognition alert_rules cost people usage snapshots compliance database exports",
         "views watchlist bridge_connection errors",
         "data",
-        "review entity retention",
+        "review entity retention settings_audit",
         "sighting footage_actions",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",

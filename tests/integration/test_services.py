@@ -43,6 +43,9 @@ def _enrol_data(photo: str, **extra: object) -> dict[str, object]:
         "incident_reference": "CRN 01/23456/26",
         "added_by": "Manager Sam",
         "image_path": photo,
+        "justification": "repeat_offender",
+        "attest_adult": True,
+        "attest_not_vulnerable": True,
     } | extra
 
 
