@@ -33,6 +33,7 @@ from custom_components.smartshop.const import (
 from custom_components.smartshop.cost import polling_cost_per_day, polling_scans_per_day
 from custom_components.smartshop.database import audit_log
 from custom_components.smartshop.retention import policy_from_options
+from custom_components.smartshop.settings_audit import settings_changes
 
 from .conftest import Rekognition, setup_store, store_entry
 
@@ -212,6 +213,18 @@ def test_retention_keeps_what_the_owner_set() -> None:
         defaults.link_confirmed,
         defaults.anonymous_rows,
     ) == (30, 365, 30, 365, 730)
+
+
+def test_settings_audit_names_unknown_settings_only() -> None:
+    """Values are recorded only for settings known to hold nothing personal."""
+    details = settings_changes(
+        {CONF_MATCH_THRESHOLD: 95.0, "note": "about someone", CONF_MAX_FACES: 5},
+        {CONF_MATCH_THRESHOLD: 96.0, "note": "about someone else", CONF_MAX_FACES: 5},
+    )
+    assert details == {
+        "changed": [CONF_MATCH_THRESHOLD, "note"],
+        "values": {CONF_MATCH_THRESHOLD: {"old": 95.0, "new": 96.0}},
+    }
 
 
 def test_cost_arithmetic() -> None:
