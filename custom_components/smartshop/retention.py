@@ -34,7 +34,7 @@ from .const import (
 )
 from .data import PurgeReport, SmartShopConfigEntry
 from .database import async_audit
-from .incidents import RetentionPolicy
+from .incidents import IncidentStoreError, RetentionPolicy
 from .snapshots import SnapshotKind, SnapshotStore
 
 
@@ -73,21 +73,29 @@ def _delete_evidence(snapshots: SnapshotStore, ids: tuple[str, ...]) -> None:
 
 async def async_privacy_purge(
     hass: HomeAssistant, entry: SmartShopConfigEntry, now: datetime
-) -> PurgeReport:
+) -> PurgeReport | None:
     """Apply the store's retention now: the database first, then the crops it no longer
-    references; audited with the counts and announced to the purge sensor."""
+    references; audited with the counts and announced to the purge sensor. None when the
+    database cannot be used (the next purge tries again)."""
     data = entry.runtime_data
-    result = await hass.async_add_executor_job(
-        partial(
-            data.incidents.apply_retention,
-            now=now,
-            policy=policy_from_options(entry.options),
-            store_id=entry.entry_id,
+    try:
+        result = await hass.async_add_executor_job(
+            partial(
+                data.incidents.apply_retention,
+                now=now,
+                policy=policy_from_options(entry.options),
+                store_id=entry.entry_id,
+            )
         )
-    )
+    except IncidentStoreError as err:
+        LOGGER.warning("Privacy purge of %s not done (will retry): %s", entry.title, err)
+        return None
     await hass.async_add_executor_job(_delete_evidence, data.snapshots, result.evidence_ids)
     counts = result.counts()
-    await async_audit(hass, None, AuditAction.PURGE, store_id=entry.entry_id, details=counts)
+    try:
+        await async_audit(hass, None, AuditAction.PURGE, store_id=entry.entry_id, details=counts)
+    except IncidentStoreError as err:
+        LOGGER.warning("Privacy purge of %s done but not audited: %s", entry.title, err)
     data.last_purge = PurgeReport(at=now, counts=counts)
     async_dispatcher_send(hass, signal_purge(entry.entry_id))
     return data.last_purge

@@ -17,6 +17,7 @@ import json
 import logging
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.const import MATCH_ALL
@@ -34,7 +35,7 @@ import sqlalchemy
 from custom_components.smartshop.const import DOMAIN, EVENT_MATCH
 from custom_components.smartshop.data import SmartShopConfigEntry
 from custom_components.smartshop.database import audit_log
-from custom_components.smartshop.incidents import Incident
+from custom_components.smartshop.incidents import Incident, IncidentStore, IncidentStoreError
 from custom_components.smartshop.retention import async_privacy_purge
 from custom_components.smartshop.sighting import Evidence, Sighting
 from custom_components.smartshop.snapshots import DATA_SNAPSHOTS, SnapshotKind
@@ -399,3 +400,22 @@ async def test_anonymisation_keeps_the_anonymous_row(
 
     await async_privacy_purge(hass, entry, dt_util.utcnow() + timedelta(days=731))
     assert await hass.async_add_executor_job(entry.runtime_data.incidents.get, incident_id) is None
+
+
+async def test_purge_waits_for_a_usable_database(
+    hass: HomeAssistant, rekognition: Rekognition, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database that cannot be used now (locked, corrupt) leaves the purge for next time,
+    with a warning; the sensor still shows the last purge that ran."""
+    entry: SmartShopConfigEntry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    before = hass.states.get("sensor.high_street_last_privacy_purge")
+    assert before is not None
+    assert before.state != "unknown"  # the purge at set-up ran
+    with patch.object(
+        IncidentStore, "apply_retention", side_effect=IncidentStoreError("database is locked")
+    ):
+        report = await async_privacy_purge(hass, entry, dt_util.utcnow() + timedelta(days=1))
+    assert report is None
+    assert "Privacy purge of High Street not done (will retry): database is locked" in caplog.text
+    assert hass.states.get("sensor.high_street_last_privacy_purge").state == before.state
