@@ -21,12 +21,16 @@ from unittest.mock import patch
 
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.const import MATCH_ALL
-from homeassistant.core import Context, Event, HomeAssistant, callback
+from homeassistant.core import Context, Event, HomeAssistant, State, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 from PIL import Image
 import pytest
-from pytest_homeassistant_custom_component.common import MockUser, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockUser,
+    async_capture_events,
+    mock_restore_cache,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -419,3 +423,27 @@ async def test_purge_waits_for_a_usable_database(
     assert report is None
     assert "Privacy purge of High Street not done (will retry): database is locked" in caplog.text
     assert hass.states.get("sensor.high_street_last_privacy_purge").state == before.state
+
+
+async def test_purge_sensor_restores_the_last_purge(
+    hass: HomeAssistant, rekognition: Rekognition
+) -> None:
+    """Across a restart the sensor shows the last purge until the next one runs (here the
+    database is unusable at set-up, so none does)."""
+    mock_restore_cache(
+        hass,
+        [
+            State(
+                "sensor.high_street_last_privacy_purge",
+                "2026-11-30T03:00:00+00:00",
+                {"rows_deleted": 4, "evidence_deleted": 2, "friendly_name": "x"},
+            )
+        ],
+    )
+    entry: SmartShopConfigEntry = store_entry(camera=None)
+    with patch.object(IncidentStore, "apply_retention", side_effect=IncidentStoreError("locked")):
+        await setup_store(hass, rekognition, entry)
+    state = hass.states.get("sensor.high_street_last_privacy_purge")
+    assert state is not None
+    assert state.state == "2026-11-30T03:00:00+00:00"
+    assert (state.attributes["rows_deleted"], state.attributes["evidence_deleted"]) == (4, 2)
