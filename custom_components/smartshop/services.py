@@ -1,6 +1,12 @@
-"""Actions: enrol, update, remove and list watchlist entries, add and remove their photos,
-review matches, rotate a store's credentials on its bridge, and the data-rights actions (find by
-face, subject-access export, erasure everywhere)."""
+"""Actions: enrol, approve, update, remove and list watchlist entries, add and remove their
+photos, review matches, rotate a store's credentials on its bridge, and the data-rights actions
+(find by face, subject-access export, erasure everywhere).
+
+Enrolment asks for the safeguards the ICO expects: why the entry is necessary and two
+attestations (the person is an adult, and not vulnerable); a store may require a second user's
+approval before a new entry alerts. Every change, approval, review and view of names is audited
+(identifiers, counts and field names only).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import probatio
 
+from .audit import AuditAction
 from .audit_actions import async_setup_audit_actions
 from .bridge_client import BridgeError
 from .const import (
@@ -31,11 +38,14 @@ from .const import (
     CONF_CLIENT_ID,
     CONF_ENGINE_ACCESS_KEY_ID,
     CONF_ENGINE_SECRET_ACCESS_KEY,
+    CONF_REQUIRE_APPROVAL,
     DOMAIN,
     LOGGER,
     Category,
+    Justification,
 )
 from .data import SmartShopConfigEntry, is_legacy_pairing, make_bridge_client
+from .database import async_audit
 from .erasure import async_erase_person
 from .errors import action_error
 from .find_by_face import DEFAULT_THRESHOLD, async_find_by_face
@@ -54,6 +64,7 @@ from .watchlist import NewEntry
 
 SERVICE_ENROLL: Final = "enroll_person"
 SERVICE_UPDATE: Final = "update_person"
+SERVICE_APPROVE: Final = "approve_person"
 SERVICE_REMOVE: Final = "remove_person"
 SERVICE_LIST: Final = "list_people"
 SERVICE_REVIEW: Final = "review_match"
@@ -79,6 +90,12 @@ ATTR_DECISION: Final = "decision"
 ATTR_REVIEWER: Final = "reviewer"
 ATTR_FACE_ID: Final = "face_id"
 ATTR_THRESHOLD: Final = "threshold"
+ATTR_JUSTIFICATION: Final = "justification"
+ATTR_ATTEST_ADULT: Final = "attest_adult"
+ATTR_ATTEST_NOT_VULNERABLE: Final = "attest_not_vulnerable"
+ATTESTATIONS: Final = (ATTR_ATTEST_ADULT, ATTR_ATTEST_NOT_VULNERABLE)
+# Fields of an entry update_person may change (the audit log names those that changed).
+UPDATABLE: Final = ("category", "reason", "incident_reference", "expires_at", "review_at")
 DECISIONS: Final = {"confirm": ReviewStatus.CONFIRMED, "dismiss": ReviewStatus.DISMISSED}
 
 MAX_IMAGE_FILE_BYTES: Final = 25 * 1024 * 1024
@@ -97,10 +114,15 @@ ENROLL_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_ADDED_BY): cv.string,
         probatio.Optional(ATTR_EXPIRES): cv.date,
         probatio.Optional(ATTR_REVIEW_DATE): cv.date,
+        # Required, but checked by the action for a translated refusal.
+        probatio.Optional(ATTR_JUSTIFICATION): probatio.In([str(j) for j in Justification]),
+        probatio.Optional(ATTR_ATTEST_ADULT): cv.boolean,
+        probatio.Optional(ATTR_ATTEST_NOT_VULNERABLE): cv.boolean,
         probatio.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
         probatio.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
     }
 )
+APPROVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
 UPDATE_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
@@ -240,6 +262,8 @@ async def _async_enroll(
     watchlist = manager.find_watchlist(call.data[ATTR_WATCHLIST])
     if watchlist is None:
         raise _error("watchlist_not_found", watchlist=call.data[ATTR_WATCHLIST])
+    _require_safeguards(call)
+    approval_required = bool(entry.options.get(CONF_REQUIRE_APPROVAL, False))
     new = NewEntry(
         display_name=call.data[ATTR_NAME],
         reason=call.data[ATTR_REASON],
@@ -248,6 +272,11 @@ async def _async_enroll(
         category=Category(call.data[ATTR_CATEGORY]) if ATTR_CATEGORY in call.data else None,
         expires_at=_as_datetime(call.data.get(ATTR_EXPIRES)),
         review_at=_as_datetime(call.data.get(ATTR_REVIEW_DATE)),
+        justification=call.data[ATTR_JUSTIFICATION],
+        attest_adult=True,
+        attest_not_vulnerable=True,
+        active=not approval_required,
+        enrolled_by_user_id=call.context.user_id,
     )
     try:
         manager.build_person(watchlist, new, dt_util.utcnow())  # refuse bad metadata first
@@ -266,13 +295,64 @@ async def _async_enroll(
     await hass.async_add_executor_job(
         _save_photo, entry.runtime_data.snapshots, person.face_ids[0], image
     )
+    await async_audit(
+        hass,
+        call.context,
+        AuditAction.ENROL,
+        store_id=entry.entry_id,
+        subject=person.person_id,
+        details={
+            "watchlist_id": person.watchlist_id,
+            "category": str(person.category),
+            "justification": person.justification,
+            "photos": len(person.face_ids),
+            "approval_required": approval_required,
+        },
+    )
     return {
         "person_id": person.person_id,
         "watchlist": watchlist.name,
         "face_ids": list(person.face_ids),
         "expires": person.expires_at.isoformat(),
         "review_date": person.review_at.isoformat(),
+        "status": person.status,
     }
+
+
+def _require_safeguards(call: ServiceCall) -> None:
+    """Refuse an enrolment without its justification and both attestations."""
+    if not call.data.get(ATTR_JUSTIFICATION):
+        raise _error("justification_required")
+    for attestation in ATTESTATIONS:
+        if call.data.get(attestation) is not True:
+            raise _error("attestation_required", attestation=attestation)
+
+
+async def _async_approve(call: ServiceCall) -> ServiceResponse:
+    """Four-eyes: a different user than the one who enrolled it activates a pending entry."""
+    hass = call.hass
+    entry = _entry(hass, call)
+    person = _person(entry, call.data[ATTR_PERSON_ID])
+    if not entry.options.get(CONF_REQUIRE_APPROVAL, False):
+        raise _error("approval_not_required", store=entry.title)
+    if person.active:
+        raise _error("already_approved", person_id=person.person_id)
+    user_id = call.context.user_id
+    user = await hass.auth.async_get_user(user_id) if user_id else None
+    if user is None:
+        raise _error("approver_required")
+    if user.id == person.enrolled_by_user_id:
+        raise _error("approver_is_enroller", person_id=person.person_id)
+    approved = await entry.runtime_data.watchlists.async_approve(person, by=user.name or user.id)
+    await async_audit(
+        hass,
+        call.context,
+        AuditAction.APPROVE,
+        store_id=entry.entry_id,
+        subject=approved.person_id,
+        details={"watchlist_id": approved.watchlist_id},
+    )
+    return {"person": _public(approved)}
 
 
 async def _async_add_photo(call: ServiceCall) -> ServiceResponse:
@@ -289,7 +369,25 @@ async def _async_add_photo(call: ServiceCall) -> ServiceResponse:
     # A new photo is a new chance to match only its person: the entry's "Not them" threshold
     # resets (logged and announced like every change of it).
     async_delete_review_issue(hass, person.person_id, user_id=call.context.user_id)
+    await _async_audit_photo(call, entry, AuditAction.ADD_PHOTO, person, face_id)
     return {"person_id": person.person_id, "face_id": face_id, "photos": _photos(person)}
+
+
+async def _async_audit_photo(
+    call: ServiceCall,
+    entry: SmartShopConfigEntry,
+    action: AuditAction,
+    person: Person,
+    face_id: str,
+) -> None:
+    await async_audit(
+        call.hass,
+        call.context,
+        action,
+        store_id=entry.entry_id,
+        subject=person.person_id,
+        details={"face_id": face_id, "photos": len(person.face_ids)},
+    )
 
 
 async def _async_remove_photo(call: ServiceCall) -> ServiceResponse:
@@ -307,6 +405,7 @@ async def _async_remove_photo(call: ServiceCall) -> ServiceResponse:
     await hass.async_add_executor_job(
         _forget_photo, entry.runtime_data.snapshots, person, face_id, face_id == first
     )
+    await _async_audit_photo(call, entry, AuditAction.REMOVE_PHOTO, person, face_id)
     return {"person_id": person.person_id, "face_id": face_id, "photos": _photos(person)}
 
 
@@ -325,6 +424,18 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
     except EntryValidationError as err:
         raise _error(err.translation_key, **err.placeholders) from err
     async_delete_review_issue(call.hass, updated.person_id, user_id=call.context.user_id)
+    await async_audit(
+        call.hass,
+        call.context,
+        AuditAction.UPDATE,
+        store_id=entry.entry_id,
+        subject=updated.person_id,
+        details={
+            "fields": [
+                name for name in UPDATABLE if getattr(person, name) != getattr(updated, name)
+            ]
+        },
+    )
     return {"person": _public(updated)}
 
 
@@ -366,6 +477,14 @@ async def _async_list(call: ServiceCall) -> ServiceResponse:
             raise _error("watchlist_not_found", watchlist=wanted)
         watchlist_id = watchlist.watchlist_id
     people = sorted(manager.store.people(watchlist_id), key=lambda p: p.added_at)
+    # Names were shown: who looked, at how many (never the names themselves).
+    await async_audit(
+        call.hass,
+        call.context,
+        AuditAction.LIST_PEOPLE,
+        store_id=entry.entry_id,
+        details={"count": len(people), "watchlist_id": watchlist_id},
+    )
     return {"people": [_public(person) for person in people]}
 
 
@@ -495,8 +614,9 @@ def _photos(person: Person) -> list[JsonValueType]:
 
 def _public(person: Person) -> dict[str, Any]:
     data = person.as_dict()
-    for key in ("face_ids", "photo_added_at", "user_created"):
+    for key in ("face_ids", "photo_added_at", "user_created", "enrolled_by_user_id"):
         data.pop(key)
+    data["status"] = person.status
     data["faces"] = len(person.face_ids)
     data["photos"] = _photos(person)
     return data
@@ -513,6 +633,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_setup_audit_actions(hass)
     hass.services.async_register(
         DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
+        DOMAIN, SERVICE_APPROVE, _async_approve, APPROVE_SCHEMA, SupportsResponse.OPTIONAL
     )
     hass.services.async_register(
         DOMAIN, SERVICE_REMOVE, _async_remove, REMOVE_SCHEMA, SupportsResponse.OPTIONAL

@@ -17,7 +17,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "recognition alert_rules cost people usage snapshots compliance audit",
         "views watchlist bridge_connection errors database exports",
         "data",
-        "review entity key_rotation person_lookup",
+        "review entity key_rotation person_lookup retention settings_audit",
         "sighting footage_actions reembed audit_actions erasure find_by_face subject_access",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",

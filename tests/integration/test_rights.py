@@ -44,7 +44,7 @@ from custom_components.smartshop.const import (
     SUBENTRY_WATCHLIST,
 )
 from custom_components.smartshop.data import SmartShopConfigEntry
-from custom_components.smartshop.database import async_audit, audit_log
+from custom_components.smartshop.database import audit_log
 from custom_components.smartshop.erasure import STORAGE_KEY, erasure_issue_id
 from custom_components.smartshop.exports import exports_dir
 from custom_components.smartshop.incidents import Incident
@@ -95,6 +95,9 @@ async def _enrol(
             "name": name,
             "reason": f"Reason about {name}",
             "incident_reference": f"REF-{name}",
+            "justification": "repeat_offender",
+            "attest_adult": True,
+            "attest_not_vulnerable": True,
             "added_by": "Manager Sam",
             "image_path": photo,
         }
@@ -326,8 +329,6 @@ async def test_subject_access_export_holds_that_person_only(
     now = dt_util.utcnow()
     incident_a = await _incident(hass, entry, person_a, now - timedelta(hours=2), b"crop of A")
     incident_b = await _incident(hass, entry, person_b, now - timedelta(hours=1), b"crop of B")
-    await async_audit(hass, None, AuditAction.ENROL, store_id=entry.entry_id, subject=person_a)
-    await async_audit(hass, None, AuditAction.ENROL, store_id=entry.entry_id, subject=person_b)
     progress = async_capture_events(hass, EVENT_EXPORT_PROGRESS)
 
     with patch("custom_components.smartshop.subject_access.PROGRESS_EVERY", 1):
