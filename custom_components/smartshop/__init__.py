@@ -83,6 +83,7 @@ from .errors import (
     setup_error,
 )
 from .exports import ExportView
+from .panel import async_setup_panel
 from .people import async_remove_person_store, person_store
 from .recognition import RateLimiter, RecognitionClient, RecognitionError
 from .services import async_setup_services
@@ -104,7 +105,7 @@ PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Pla
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions and the snapshot view, once for every store."""
+    """Register the actions, the snapshot and export views and the console panel (once)."""
     async_setup_services(hass)
     snapshots = SnapshotStore(
         Path(hass.config.path(DOMAIN, "snapshots")), await async_load_key(hass)
@@ -112,6 +113,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.data[DATA_SNAPSHOTS] = snapshots
     hass.http.register_view(SnapshotView(snapshots))
     hass.http.register_view(ExportView())
+    await async_setup_panel(hass)
     return True
 
 

@@ -15,7 +15,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "bridge_protocol",
         "const imaging incidents bridge_client",
         "recognition alert_rules cost people usage snapshots compliance audit",
-        "views watchlist bridge_connection errors database exports",
+        "views watchlist bridge_connection errors database exports panel",
         "data",
         "review entity",
         "sighting footage_actions reembed",
