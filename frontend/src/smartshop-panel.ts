@@ -65,18 +65,20 @@ export class SmartShopPanel extends LitElement {
         background: var(--primary-background-color, #fafafa);
         min-height: 100vh;
       }
+      .top {
+        position: sticky;
+        top: 0;
+        z-index: 2;
+        background: var(--app-header-background-color, var(--primary-color, #03a9f4));
+        color: var(--app-header-text-color, var(--text-primary-color, #fff));
+        border-bottom: var(--app-header-border-bottom, none);
+      }
       header {
         display: flex;
         align-items: center;
         gap: 8px;
         height: var(--header-height, 56px);
         padding: 0 12px;
-        background: var(--app-header-background-color, var(--primary-color, #03a9f4));
-        color: var(--app-header-text-color, var(--text-primary-color, #fff));
-        border-bottom: var(--app-header-border-bottom, none);
-        position: sticky;
-        top: 0;
-        z-index: 2;
       }
       header h1 {
         font-size: 1.25rem;
@@ -97,10 +99,6 @@ export class SmartShopPanel extends LitElement {
         gap: 4px;
         padding: 0 12px;
         overflow-x: auto;
-        background: var(--app-header-background-color, var(--primary-color, #03a9f4));
-        position: sticky;
-        top: var(--header-height, 56px);
-        z-index: 2;
       }
       nav a {
         color: var(--app-header-text-color, var(--text-primary-color, #fff));
@@ -240,7 +238,8 @@ export class SmartShopPanel extends LitElement {
 
   render() {
     const prefix = this.route?.prefix ?? "/smartshop";
-    return html`<header>
+    return html`<div class="top">
+        <header>
         ${this.narrow
           ? html`<button class="menu" aria-label="Menu" @click=${this._toggleMenu}>☰</button>`
           : nothing}
@@ -256,7 +255,8 @@ export class SmartShopPanel extends LitElement {
               >${view.label}</a
             >`,
         )}
-      </nav>
+        </nav>
+      </div>
       <main>
         ${this._error ? html`<p class="error">${this._error}</p>` : nothing} ${this._storeBar()}
         ${this.hass ? this._content() : nothing}

@@ -63,7 +63,7 @@ export class SmartShopTrendsView extends LitElement {
         font-size: 0.7rem;
       }
       .heatmap .cell {
-        aspect-ratio: 1;
+        aspect-ratio: 1.6;
         border-radius: 2px;
         background: var(--secondary-background-color, #f0f0f0);
       }
@@ -79,6 +79,7 @@ export class SmartShopTrendsView extends LitElement {
       svg {
         width: 100%;
         height: auto;
+        max-height: 240px;
         display: block;
       }
       svg text {
@@ -202,8 +203,8 @@ export class SmartShopTrendsView extends LitElement {
       rows.filter((row) => row.week === week).reduce((sum, row) => sum + row.count, 0),
     );
     const most = Math.max(1, ...totals);
-    const width = 600;
-    const height = 180;
+    const width = 800;
+    const height = 200;
     const bottom = 20;
     const slot = weeks.length ? width / weeks.length : width;
     const barWidth = Math.max(4, Math.min(48, slot * 0.7));

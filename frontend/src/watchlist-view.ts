@@ -53,12 +53,12 @@ export class SmartShopWatchlistView extends LitElement {
     css`
       .grid {
         display: grid;
-        grid-template-columns: repeat(auto-fill, minmax(280px, 1fr));
+        grid-template-columns: repeat(auto-fill, minmax(min(100%, 380px), 1fr));
         gap: 16px;
       }
       .person {
         display: grid;
-        grid-template-columns: 96px 1fr;
+        grid-template-columns: 96px minmax(0, 1fr);
         gap: 12px;
         align-items: start;
       }

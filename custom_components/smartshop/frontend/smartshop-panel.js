@@ -441,7 +441,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
         font-size: 0.7rem;
       }
       .heatmap .cell {
-        aspect-ratio: 1;
+        aspect-ratio: 1.6;
         border-radius: 2px;
         background: var(--secondary-background-color, #f0f0f0);
       }
@@ -457,6 +457,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
       svg {
         width: 100%;
         height: auto;
+        max-height: 240px;
         display: block;
       }
       svg text {
@@ -530,7 +531,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
                 style=${l}
               ></span>`})}`)}
       </div>
-    </div>`}_weekly(t){let s=t.weekly[this._by]??[],i=[...new Set(s.map(_=>_.week))].sort(),a=[...new Set(s.map(_=>_.key))],n=new Map(s.map(_=>[_.key,_.label])),c=i.map(_=>s.filter(b=>b.week===_).reduce((b,k)=>b+k.count,0)),d=Math.max(1,...c),p=600,f=180,l=20,u=i.length?p/i.length:p,m=Math.max(4,Math.min(48,u*.7)),g=i.flatMap((_,b)=>{let k=f-l,$e=b*u+(u-m)/2,ye=a.map((Ct,xe)=>{let lt=s.find(Tt=>Tt.week===_&&Tt.key===Ct)?.count??0,It=(f-l-10)*lt/d;return k-=It,lt?$t`<rect x=${$e} y=${k} width=${m} height=${It}
+    </div>`}_weekly(t){let s=t.weekly[this._by]??[],i=[...new Set(s.map(_=>_.week))].sort(),a=[...new Set(s.map(_=>_.key))],n=new Map(s.map(_=>[_.key,_.label])),c=i.map(_=>s.filter(b=>b.week===_).reduce((b,k)=>b+k.count,0)),d=Math.max(1,...c),p=800,f=200,l=20,u=i.length?p/i.length:p,m=Math.max(4,Math.min(48,u*.7)),g=i.flatMap((_,b)=>{let k=f-l,$e=b*u+(u-m)/2,ye=a.map((Ct,xe)=>{let lt=s.find(Tt=>Tt.week===_&&Tt.key===Ct)?.count??0,It=(f-l-10)*lt/d;return k-=It,lt?$t`<rect x=${$e} y=${k} width=${m} height=${It}
               fill=${dt[xe%dt.length]}><title>${_} · ${n.get(Ct)}: ${lt}</title></rect>`:h}),be=i.length<=12||b%Math.ceil(i.length/12)===0;return[...ye,be?$t`<text x=${b*u+u/2} y=${f-6} text-anchor="middle">${_.slice(5)}</text>`:h]});return o`<div class="card wide">
       <div class="head">
         <h3>Week by week</h3>
@@ -627,12 +628,12 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
     </div>`:o`<p class="muted">Loading…</p>`}};w("smartshop-trends-view",Pt);var Ne=14,St=class extends v{constructor(){super();this._loadedFor=null;this._people=null,this._editing=null,this._draft={},this._busy=!1,this._error="",this._receipt=null}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},_people:{state:!0},_editing:{state:!0},_draft:{state:!0},_busy:{state:!0},_error:{state:!0},_receipt:{state:!0}}}static{this.styles=[x,$`
       .grid {
         display: grid;
-        grid-template-columns: repeat(auto-fill, minmax(280px, 1fr));
+        grid-template-columns: repeat(auto-fill, minmax(min(100%, 380px), 1fr));
         gap: 16px;
       }
       .person {
         display: grid;
-        grid-template-columns: 96px 1fr;
+        grid-template-columns: 96px minmax(0, 1fr);
         gap: 12px;
         align-items: start;
       }
@@ -758,18 +759,20 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
         background: var(--primary-background-color, #fafafa);
         min-height: 100vh;
       }
+      .top {
+        position: sticky;
+        top: 0;
+        z-index: 2;
+        background: var(--app-header-background-color, var(--primary-color, #03a9f4));
+        color: var(--app-header-text-color, var(--text-primary-color, #fff));
+        border-bottom: var(--app-header-border-bottom, none);
+      }
       header {
         display: flex;
         align-items: center;
         gap: 8px;
         height: var(--header-height, 56px);
         padding: 0 12px;
-        background: var(--app-header-background-color, var(--primary-color, #03a9f4));
-        color: var(--app-header-text-color, var(--text-primary-color, #fff));
-        border-bottom: var(--app-header-border-bottom, none);
-        position: sticky;
-        top: 0;
-        z-index: 2;
       }
       header h1 {
         font-size: 1.25rem;
@@ -790,10 +793,6 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
         gap: 4px;
         padding: 0 12px;
         overflow-x: auto;
-        background: var(--app-header-background-color, var(--primary-color, #03a9f4));
-        position: sticky;
-        top: var(--header-height, 56px);
-        z-index: 2;
       }
       nav a {
         color: var(--app-header-text-color, var(--text-primary-color, #fff));
@@ -861,7 +860,8 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
         ></smartshop-incidents-view>`;case"trends":return o`<smartshop-trends-view .hass=${this.hass} .storeId=${t}></smartshop-trends-view>`;case"watchlist":return o`<smartshop-watchlist-view
           .hass=${this.hass}
           .storeId=${t}
-        ></smartshop-watchlist-view>`;default:return o`<smartshop-live-view .hass=${this.hass} .storeId=${t}></smartshop-live-view>`}}render(){let t=this.route?.prefix??"/smartshop";return o`<header>
+        ></smartshop-watchlist-view>`;default:return o`<smartshop-live-view .hass=${this.hass} .storeId=${t}></smartshop-live-view>`}}render(){let t=this.route?.prefix??"/smartshop";return o`<div class="top">
+        <header>
         ${this.narrow?o`<button class="menu" aria-label="Menu" @click=${this._toggleMenu}>☰</button>`:h}
         <h1>SmartShop</h1>
       </header>
@@ -872,7 +872,8 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
               @click=${i=>this._navigate(i,s.path)}
               >${s.label}</a
             >`)}
-      </nav>
+        </nav>
+      </div>
       <main>
         ${this._error?o`<p class="error">${this._error}</p>`:h} ${this._storeBar()}
         ${this.hass?this._content():h}
