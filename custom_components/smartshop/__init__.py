@@ -25,6 +25,7 @@ from .alert_rules import rules_from_options
 from .bridge_client import BridgeError, BridgeNotTLSError, pair
 from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
+from .console_api import async_setup_console_api
 from .const import (
     CONF_ALERT_COOLDOWN,
     CONF_BACKEND,
@@ -113,6 +114,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     hass.data[DATA_SNAPSHOTS] = snapshots
     hass.http.register_view(SnapshotView(snapshots))
     hass.http.register_view(ExportView())
+    async_setup_console_api(hass)
     await async_setup_panel(hass)
     return True
 

@@ -15,20 +15,26 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "bridge_protocol",
         "const imaging incidents bridge_client",
         "recognition alert_rules cost people usage snapshots compliance audit",
-        "views watchlist bridge_connection errors database exports panel",
+        "views watchlist bridge_connection errors database exports console_queries panel",
         "data",
         "review entity",
         "sighting footage_actions reembed",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
-        "flow_options flow_subentries",
+        "flow_options flow_subentries console_api",
         "config_flow",
         "__init__",
     )
 )
 MODULES = frozenset(path.stem for path in COMPONENT.glob("*.py"))
 # Without Home Assistant: the bottom layers but for the modules that store through it.
-HOME_ASSISTANT_FREE = LAYERS[0] | LAYERS[1] | {"recognition", "alert_rules", "cost", "audit"}
+HOME_ASSISTANT_FREE = LAYERS[0] | LAYERS[1] | {
+    "recognition",
+    "alert_rules",
+    "cost",
+    "audit",
+    "console_queries",
+}
 
 
 def _layer(module: str) -> int:
