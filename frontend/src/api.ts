@@ -8,31 +8,31 @@ import type {
   IncidentFilters,
   IncidentPage,
   LiveMatch,
-  StoreTotals,
+  Stores,
   Trends,
   WatchlistPerson,
 } from "./types.js";
 
 export const PAGE_SIZE = 25;
 
-type Raw = Record<string, unknown>;
+type Message = Record<string, unknown>;
 
-function clean(filters: IncidentFilters): Raw {
-  const message: Raw = {};
+/** The filters as the commands take them: one store becomes `store_ids`, empty ones are left out. */
+function filterFields(filters: IncidentFilters): Message {
+  const message: Message = {};
   for (const [key, value] of Object.entries(filters)) {
-    if (value !== undefined && value !== "") message[key] = value;
+    if (value === undefined || value === "") continue;
+    if (key === "store_id") message.store_ids = [value];
+    else message[key] = value;
   }
   return message;
 }
 
-export async function fetchStores(hass: HomeAssistant): Promise<StoreTotals[]> {
-  const result = await hass.connection.sendMessagePromise<{ stores: StoreTotals[] }>({
-    type: "smartshop/stores",
-  });
-  return result.stores;
+export function fetchStores(hass: HomeAssistant): Promise<Stores> {
+  return hass.connection.sendMessagePromise<Stores>({ type: "smartshop/stores" });
 }
 
-export async function fetchIncidents(
+export function fetchIncidents(
   hass: HomeAssistant,
   filters: IncidentFilters,
   cursor: string | null,
@@ -40,15 +40,12 @@ export async function fetchIncidents(
   return hass.connection.sendMessagePromise<IncidentPage>({
     type: "smartshop/incidents/list",
     limit: PAGE_SIZE,
-    ...clean(filters),
+    ...filterFields(filters),
     ...(cursor ? { cursor } : {}),
   });
 }
 
-export async function fetchIncident(
-  hass: HomeAssistant,
-  incidentId: string,
-): Promise<IncidentDetail> {
+export function fetchIncident(hass: HomeAssistant, incidentId: string): Promise<IncidentDetail> {
   return hass.connection.sendMessagePromise<IncidentDetail>({
     type: "smartshop/incidents/get",
     incident_id: incidentId,
@@ -63,19 +60,19 @@ export async function reviewIncident(
   decision: Decision,
   reason?: string,
 ): Promise<Incident> {
-  const message: Raw = { incident_id: incidentId, decision };
-  if (reason) message.reason = reason;
   const result = await hass.connection.sendMessagePromise<{ incident: Incident }>({
     type: "smartshop/incidents/review",
-    ...message,
+    incident_id: incidentId,
+    decision,
+    ...(reason ? { reason } : {}),
   });
   return result.incident;
 }
 
-export async function fetchTrends(hass: HomeAssistant, filters: IncidentFilters): Promise<Trends> {
+export function fetchTrends(hass: HomeAssistant, filters: IncidentFilters): Promise<Trends> {
   return hass.connection.sendMessagePromise<Trends>({
     type: "smartshop/trends",
-    ...clean(filters),
+    ...filterFields(filters),
   });
 }
 
@@ -85,49 +82,44 @@ export async function fetchWatchlist(
 ): Promise<WatchlistPerson[]> {
   const result = await hass.connection.sendMessagePromise<{ people: WatchlistPerson[] }>({
     type: "smartshop/watchlist/list",
-    ...clean({ store_id: storeId }),
+    ...filterFields({ store_id: storeId }),
   });
   return result.people;
 }
 
+/** What an administrator may change of an entry; dates as `YYYY-MM-DD`. */
 export interface PersonChanges {
   category?: string;
   reason?: string;
-  expires_at?: string;
+  expires?: string;
 }
 
 export async function updatePerson(
   hass: HomeAssistant,
   personId: string,
   changes: PersonChanges,
-): Promise<WatchlistPerson> {
-  const result = await hass.connection.sendMessagePromise<{ person: WatchlistPerson }>({
+): Promise<void> {
+  await hass.connection.sendMessagePromise<unknown>({
     type: "smartshop/watchlist/update",
     person_id: personId,
     ...changes,
   });
-  return result.person;
 }
 
-export async function removePerson(
-  hass: HomeAssistant,
-  personId: string,
-): Promise<ErasureReceipt> {
-  const result = await hass.connection.sendMessagePromise<{ receipt: ErasureReceipt }>({
+export function removePerson(hass: HomeAssistant, personId: string): Promise<ErasureReceipt> {
+  return hass.connection.sendMessagePromise<ErasureReceipt>({
     type: "smartshop/watchlist/remove",
     person_id: personId,
   });
-  return result.receipt;
 }
 
+/** Every match of the stores this user may see; the caller picks the store it shows. */
 export function subscribeMatches(
   hass: HomeAssistant,
-  storeId: string | undefined,
   onMatch: (match: LiveMatch) => void,
 ): Promise<() => Promise<void> | void> {
   return hass.connection.subscribeMessage<LiveMatch>(onMatch, {
     type: "smartshop/subscribe_matches",
-    ...clean({ store_id: storeId }),
   });
 }
 

@@ -47,7 +47,14 @@ export function duration(seconds: number | null | undefined): string {
 export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 export function statusLabel(status: string): string {
-  return { pending: "Waiting for review", confirmed: "Confirmed", dismissed: "Not them" }[status] ?? status;
+  const labels: Record<string, string> = {
+    pending: "Waiting for review",
+    confirmed: "Confirmed",
+    confirm: "Confirmed",
+    dismissed: "Not them",
+    dismiss: "Not them",
+  };
+  return labels[status] ?? status;
 }
 
 /** `2026-12-02` for a date input, in local time. */

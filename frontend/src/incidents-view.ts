@@ -13,15 +13,49 @@ import type {
   IncidentDetail,
   IncidentFilters,
   Outcome,
+  ReviewEvent,
   ReviewStatus,
+  Store,
 } from "./types.js";
 
 export const CATEGORIES = ["theft", "banned", "violence", "other"];
+
+interface HistoryLine {
+  decision: string;
+  at: string;
+  actor: string;
+  reason: string | null;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === "string" && value ? value : null;
+}
+
+/** The incident's reviews from the audit log; without any, the review the incident records. */
+function history(detail: IncidentDetail): HistoryLine[] {
+  const rows = detail.review_history.map((row: ReviewEvent) => ({
+    decision: statusLabel(text(row.details.decision) ?? text(row.details.status) ?? "reviewed"),
+    at: row.at,
+    actor: row.actor,
+    reason: text(row.details.reason),
+  }));
+  const incident = detail.incident;
+  if (rows.length === 0 && incident.review_status !== "pending" && incident.reviewed_at) {
+    rows.push({
+      decision: statusLabel(incident.review_status),
+      at: incident.reviewed_at,
+      actor: incident.reviewed_by ?? "",
+      reason: incident.review_reason,
+    });
+  }
+  return rows;
+}
 
 export class SmartShopIncidentsView extends LitElement {
   static properties = {
     hass: { attribute: false },
     storeId: { attribute: false },
+    stores: { attribute: false },
     _filters: { state: true },
     _rows: { state: true },
     _cursors: { state: true },
@@ -30,11 +64,11 @@ export class SmartShopIncidentsView extends LitElement {
     _error: { state: true },
     _detail: { state: true },
     _cameras: { state: true },
-    _watchlists: { state: true },
   };
 
   declare hass: HomeAssistant;
   declare storeId: string | undefined;
+  declare stores: Store[];
   declare _filters: IncidentFilters;
   declare _rows: Incident[];
   /** The cursor of each page seen so far (null for the first): "Previous" goes back one. */
@@ -44,7 +78,6 @@ export class SmartShopIncidentsView extends LitElement {
   declare _error: string;
   declare _detail: IncidentDetail | null;
   declare _cameras: Outcome[];
-  declare _watchlists: Outcome[];
 
   private _loadedFor: string | undefined | null = null;
   private _request = 0;
@@ -59,7 +92,7 @@ export class SmartShopIncidentsView extends LitElement {
     this._error = "";
     this._detail = null;
     this._cameras = [];
-    this._watchlists = [];
+    this.stores = [];
   }
 
   static styles = [
@@ -139,8 +172,7 @@ export class SmartShopIncidentsView extends LitElement {
   private async _loadChoices(storeId: string | undefined): Promise<void> {
     try {
       const trends = await fetchTrends(this.hass, { store_id: storeId });
-      this._cameras = trends.outcomes.camera ?? [];
-      this._watchlists = trends.outcomes.watchlist ?? [];
+      if (this._loadedFor === storeId) this._cameras = trends.outcomes.camera ?? [];
     } catch {
       // The filters still work as free choices; the list itself reports errors.
     }
@@ -154,7 +186,7 @@ export class SmartShopIncidentsView extends LitElement {
       const page = await fetchIncidents(this.hass, this._query(), cursor);
       if (request !== this._request) return;
       this._rows = page.incidents;
-      this._next = page.next;
+      this._next = page.next_cursor;
       this._cursors = cursors;
     } catch (error) {
       if (request === this._request) this._error = errorText(error);
@@ -236,7 +268,14 @@ export class SmartShopIncidentsView extends LitElement {
       ${this._select(
         "watchlist_id",
         "Watchlist",
-        this._watchlists.map((watchlist) => ({ value: watchlist.key, label: watchlist.label })),
+        this.stores
+          .filter((store) => !this.storeId || store.store_id === this.storeId)
+          .flatMap((store) =>
+            store.watchlists.map((watchlist) => ({
+              value: watchlist.watchlist_id,
+              label: this.storeId ? watchlist.name : `${watchlist.name} (${store.name})`,
+            })),
+          ),
       )}
       ${this._select(
         "category",
@@ -333,13 +372,13 @@ export class SmartShopIncidentsView extends LitElement {
       <smartshop-match-card .hass=${this.hass} .match=${fromIncident(incident)}></smartshop-match-card>
       <div>
         <h3>Review history</h3>
-        ${detail.history.length === 0
+        ${history(detail).length === 0
           ? html`<p class="muted">Not reviewed yet.</p>`
           : html`<ul class="history">
-              ${detail.history.map(
+              ${history(detail).map(
                 (event) =>
                   html`<li>
-                    <strong>${event.action}</strong> · ${dateTime(this.hass, event.at)}
+                    <strong>${event.decision}</strong> · ${dateTime(this.hass, event.at)}
                     ${event.actor ? html`<span class="muted">by ${event.actor}</span>` : nothing}
                     ${event.reason ? html`<div>${event.reason}</div>` : nothing}
                   </li>`,
@@ -349,7 +388,7 @@ export class SmartShopIncidentsView extends LitElement {
           <dt>Incident</dt>
           <dd>${incident.incident_id}</dd>
           <dt>Person</dt>
-          <dd>${incident.person_id || "anonymised"}</dd>
+          <dd>${detail.person?.name ?? (incident.person_id || "anonymised")}</dd>
         </dl>
         <div class="actions"><button @click=${() => (this._detail = null)}>Close</button></div>
       </div>

@@ -105,7 +105,9 @@ export class SmartShopLiveView extends LitElement {
     const storeId = this.storeId ?? undefined;
     this._subscribedFor = storeId;
     this._error = "";
-    this._unsubscribe = subscribeMatches(this.hass, storeId, (match) => this._arrived(match));
+    this._unsubscribe = subscribeMatches(this.hass, (match) => {
+      if (storeId === undefined || match.config_entry_id === storeId) this._arrived(match);
+    });
     this._unsubscribe.then(
       () => {
         if (this._subscribedFor === storeId) this._connected = true;

@@ -9,7 +9,7 @@ import "./live-view.js";
 import "./match-card.js";
 import { define, shared } from "./styles.js";
 import "./trends-view.js";
-import type { HomeAssistant, PanelRoute, StoreTotals } from "./types.js";
+import type { HomeAssistant, PanelRoute, Store } from "./types.js";
 import "./watchlist-view.js";
 
 const VIEWS = [
@@ -34,6 +34,7 @@ export class SmartShopPanel extends LitElement {
     panel: { attribute: false },
     _view: { state: true },
     _stores: { state: true },
+    _canEdit: { state: true },
     _storeId: { state: true },
     _error: { state: true },
   };
@@ -43,7 +44,8 @@ export class SmartShopPanel extends LitElement {
   declare route: PanelRoute | undefined;
   declare panel: unknown;
   declare _view: ViewPath;
-  declare _stores: StoreTotals[];
+  declare _stores: Store[];
+  declare _canEdit: boolean;
   declare _storeId: string | undefined;
   declare _error: string;
 
@@ -54,6 +56,7 @@ export class SmartShopPanel extends LitElement {
     this.narrow = false;
     this._view = "live";
     this._stores = [];
+    this._canEdit = false;
     this._storeId = undefined;
     this._error = "";
   }
@@ -165,7 +168,9 @@ export class SmartShopPanel extends LitElement {
 
   private async _loadStores(): Promise<void> {
     try {
-      this._stores = await fetchStores(this.hass);
+      const stores = await fetchStores(this.hass);
+      this._stores = stores.stores;
+      this._canEdit = stores.can_edit_watchlists;
     } catch (error) {
       this._error = errorText(error);
     }
@@ -191,7 +196,10 @@ export class SmartShopPanel extends LitElement {
   private _storeBar() {
     if (this._stores.length === 0) return nothing;
     const all = this._stores.reduce(
-      (sum, store) => ({ total: sum.total + store.total, pending: sum.pending + store.pending }),
+      (sum, store) => ({
+        total: sum.total + store.totals.total,
+        pending: sum.pending + store.totals.pending,
+      }),
       { total: 0, pending: 0 },
     );
     const button = (
@@ -211,7 +219,7 @@ export class SmartShopPanel extends LitElement {
     return html`<div class="stores" role="group" aria-label="Store">
       ${this._stores.length > 1 ? button(undefined, "All stores", all.total, all.pending) : nothing}
       ${this._stores.map((store) =>
-        button(store.store_id, store.store_name, store.total, store.pending),
+        button(store.store_id, store.name, store.totals.total, store.totals.pending),
       )}
     </div>`;
   }
@@ -223,6 +231,7 @@ export class SmartShopPanel extends LitElement {
         return html`<smartshop-incidents-view
           .hass=${this.hass}
           .storeId=${storeId}
+          .stores=${this._stores}
         ></smartshop-incidents-view>`;
       case "trends":
         return html`<smartshop-trends-view .hass=${this.hass} .storeId=${storeId}></smartshop-trends-view>`;
@@ -230,6 +239,8 @@ export class SmartShopPanel extends LitElement {
         return html`<smartshop-watchlist-view
           .hass=${this.hass}
           .storeId=${storeId}
+          .stores=${this._stores}
+          .canEdit=${this._canEdit}
         ></smartshop-watchlist-view>`;
       default:
         return html`<smartshop-live-view .hass=${this.hass} .storeId=${storeId}></smartshop-live-view>`;

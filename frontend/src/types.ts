@@ -29,14 +29,32 @@ export interface PanelRoute {
 
 export type ReviewStatus = "pending" | "confirmed" | "dismissed";
 
-export interface StoreTotals {
-  store_id: string;
-  store_name: string;
+export interface Totals {
   total: number;
   pending: number;
   confirmed: number;
   dismissed: number;
   last_incident: string | null;
+}
+
+export interface WatchlistSummary {
+  watchlist_id: string;
+  name: string;
+  category: string;
+}
+
+export interface Store {
+  store_id: string;
+  name: string;
+  console_for_staff: boolean;
+  totals: Totals;
+  watchlists: WatchlistSummary[];
+}
+
+export interface Stores {
+  is_admin: boolean;
+  can_edit_watchlists: boolean;
+  stores: Store[];
 }
 
 export interface Incident {
@@ -59,21 +77,24 @@ export interface Incident {
   reference_url: string | null;
 }
 
+/** An audit row of a review. */
 export interface ReviewEvent {
+  seq: number;
   at: string;
-  action: string;
   actor: string;
-  reason: string | null;
+  subject: string;
+  details: Record<string, unknown>;
 }
 
 export interface IncidentDetail {
   incident: Incident;
-  history: ReviewEvent[];
+  person: WatchlistPerson | null;
+  review_history: ReviewEvent[];
 }
 
 export interface IncidentPage {
   incidents: Incident[];
-  next: string | null;
+  next_cursor: string | null;
 }
 
 export interface IncidentFilters {
@@ -108,12 +129,9 @@ export interface RepeatVisitor {
   last_seen: string;
 }
 
-export interface Outcome {
+export interface Outcome extends Totals {
   key: string;
   label: string;
-  pending: number;
-  confirmed: number;
-  dismissed: number;
 }
 
 export interface ReviewTimes {
@@ -132,19 +150,21 @@ export interface Trends {
 
 export interface WatchlistPerson {
   person_id: string;
-  display_name: string;
-  store_id: string;
-  store_name: string;
+  name: string;
+  store_id?: string;
   watchlist_id: string;
-  watchlist: string;
+  watchlist?: string | null;
   category: string;
   reason: string;
   incident_reference: string;
   added_by: string;
   added_at: string;
-  expires_at: string;
-  review_at: string;
-  reference_url: string | null;
+  expires: string;
+  review_date: string;
+  review_due: boolean;
+  expires_soon: boolean;
+  photos: number;
+  reference_url?: string | null;
 }
 
 export interface ErasureReceipt {

@@ -9,9 +9,7 @@ import { CATEGORIES } from "./incidents-view.js";
 import { photo } from "./match-card.js";
 import { dateInput, day } from "./format.js";
 import { define, shared } from "./styles.js";
-import type { ErasureReceipt, HomeAssistant, WatchlistPerson } from "./types.js";
-
-const SOON_DAYS = 14;
+import type { ErasureReceipt, HomeAssistant, Store, WatchlistPerson } from "./types.js";
 
 type Editing = { personId: string; mode: "edit" | "extend" | "remove" };
 
@@ -19,6 +17,8 @@ export class SmartShopWatchlistView extends LitElement {
   static properties = {
     hass: { attribute: false },
     storeId: { attribute: false },
+    stores: { attribute: false },
+    canEdit: { attribute: false },
     _people: { state: true },
     _editing: { state: true },
     _draft: { state: true },
@@ -29,6 +29,8 @@ export class SmartShopWatchlistView extends LitElement {
 
   declare hass: HomeAssistant;
   declare storeId: string | undefined;
+  declare stores: Store[];
+  declare canEdit: boolean;
   declare _people: WatchlistPerson[] | null;
   declare _editing: Editing | null;
   declare _draft: PersonChanges;
@@ -40,6 +42,8 @@ export class SmartShopWatchlistView extends LitElement {
 
   constructor() {
     super();
+    this.stores = [];
+    this.canEdit = false;
     this._people = null;
     this._editing = null;
     this._draft = {};
@@ -90,12 +94,6 @@ export class SmartShopWatchlistView extends LitElement {
         border-color: var(--primary-color, #03a9f4);
         margin-bottom: 16px;
       }
-      pre {
-        white-space: pre-wrap;
-        overflow-wrap: anywhere;
-        font-size: 0.8rem;
-        margin: 0;
-      }
     `,
   ];
 
@@ -107,10 +105,6 @@ export class SmartShopWatchlistView extends LitElement {
         void this._load();
       }
     }
-  }
-
-  private get _admin(): boolean {
-    return Boolean(this.hass?.user?.is_admin);
   }
 
   private async _load(): Promise<void> {
@@ -130,7 +124,7 @@ export class SmartShopWatchlistView extends LitElement {
       mode === "edit"
         ? { category: person.category, reason: person.reason }
         : mode === "extend"
-          ? { expires_at: person.expires_at }
+          ? { expires: dateInput(person.expires) }
           : {};
   }
 
@@ -140,13 +134,11 @@ export class SmartShopWatchlistView extends LitElement {
     try {
       if (this._editing?.mode === "remove") {
         const receipt = await removePerson(this.hass, person.person_id);
-        this._receipt = { name: person.display_name, receipt };
+        this._receipt = { name: person.name, receipt };
         this._people = (this._people ?? []).filter((p) => p.person_id !== person.person_id);
       } else {
-        const updated = await updatePerson(this.hass, person.person_id, this._draft);
-        this._people = (this._people ?? []).map((p) =>
-          p.person_id === person.person_id ? { ...p, ...updated } : p,
-        );
+        await updatePerson(this.hass, person.person_id, this._draft);
+        await this._load();
       }
       this._editing = null;
     } catch (error) {
@@ -172,7 +164,7 @@ export class SmartShopWatchlistView extends LitElement {
     if (mode === "remove") {
       return html`<div class="form">
         <p>
-          Remove ${person.display_name} from the watchlist? Their photos, incidents and snapshots are
+          Remove ${person.name} from the watchlist? Their photos, incidents and snapshots are
           erased; you get a receipt.
         </p>
         ${buttons}
@@ -185,10 +177,10 @@ export class SmartShopWatchlistView extends LitElement {
           <input
             type="date"
             name="expires"
-            .value=${dateInput(this._draft.expires_at ?? person.expires_at)}
+            .value=${this._draft.expires ?? dateInput(person.expires)}
             @change=${(event: Event) => {
               const value = (event.target as HTMLInputElement).value;
-              if (value) this._draft = { expires_at: new Date(`${value}T23:59:00`).toISOString() };
+              if (value) this._draft = { expires: value };
             }}
           />
         </label>
@@ -227,20 +219,17 @@ export class SmartShopWatchlistView extends LitElement {
   }
 
   private _person(person: WatchlistPerson) {
-    const now = Date.now();
-    const expires = new Date(person.expires_at).getTime();
-    const reviewDue = new Date(person.review_at).getTime() <= now;
-    const expiresSoon = expires - now <= SOON_DAYS * 86400_000;
+    const store = this.stores.find((known) => known.store_id === person.store_id);
     const editing = this._editing?.personId === person.person_id;
     return html`<div class="card person" data-person=${person.person_id}>
-      ${photo(person.reference_url, "Reference")}
+      ${photo(person.reference_url ?? null, "Reference")}
       <div>
-        <div class="name">${person.display_name}</div>
-        <div class="muted">${person.watchlist} · ${person.store_name}</div>
+        <div class="name">${person.name}</div>
+        <div class="muted">${[person.watchlist, store?.name].filter(Boolean).join(" · ")}</div>
         <div class="flags">
           <span class="chip">${person.category}</span>
-          ${reviewDue ? html`<span class="chip due">Review due</span>` : nothing}
-          ${expiresSoon ? html`<span class="chip due">Expires soon</span>` : nothing}
+          ${person.review_due ? html`<span class="chip due">Review due</span>` : nothing}
+          ${person.expires_soon ? html`<span class="chip due">Expires soon</span>` : nothing}
         </div>
         <dl>
           <dt>Reason</dt>
@@ -248,11 +237,11 @@ export class SmartShopWatchlistView extends LitElement {
           <dt>Reference</dt>
           <dd>${person.incident_reference || "—"}</dd>
           <dt>Expires</dt>
-          <dd>${day(this.hass, person.expires_at)}</dd>
+          <dd>${day(this.hass, person.expires)}</dd>
           <dt>Review by</dt>
-          <dd>${day(this.hass, person.review_at)}</dd>
+          <dd>${day(this.hass, person.review_date)}</dd>
         </dl>
-        ${this._admin && !editing
+        ${this.canEdit && !editing
           ? html`<div class="actions">
               <button name="edit" @click=${() => this._start(person, "edit")}>Edit</button>
               <button name="extend" @click=${() => this._start(person, "extend")}>Extend</button>
@@ -270,7 +259,13 @@ export class SmartShopWatchlistView extends LitElement {
     return html`${this._receipt
         ? html`<div class="card receipt">
             <h3>Erasure receipt: ${this._receipt.name}</h3>
-            <pre>${JSON.stringify(this._receipt.receipt, null, 2)}</pre>
+            <dl>
+              ${Object.entries(this._receipt.receipt).map(
+                ([key, value]) =>
+                  html`<dt>${key.replaceAll("_", " ")}</dt>
+                    <dd>${Array.isArray(value) ? `${value.length}: ${value.join(", ")}` : String(value)}</dd>`,
+              )}
+            </dl>
             <div class="actions"><button @click=${() => (this._receipt = null)}>Done</button></div>
           </div>`
         : nothing}
