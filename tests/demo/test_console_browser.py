@@ -27,6 +27,7 @@ from typing import Any
 import uuid
 
 import aiohttp
+from PIL import Image
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 import pytest
 
@@ -215,8 +216,13 @@ def _open(browser: Browser, width: int, height: int) -> Page:
 
 
 def _shot(page: Page, name: str) -> None:
+    """A screenshot, in 256 colours (the docs keep them small)."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"console-{name}.png")
+    path = SCREENSHOTS / f"console-{name}.png"
+    page.screenshot(path=path)
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").quantize(colors=256)
+    small.save(path, optimize=True)
 
 
 def _rows(page: Page) -> list[str]:
@@ -334,6 +340,19 @@ def test_live_match_confirmed_from_the_panel(home: ConsoleHome, browser: Browser
 
     detail = home.call(lambda api, ws: ws.call("smartshop/incidents/get", incident_id=incident_id))
     assert detail["incident"]["review_status"] == "confirmed"
+
+    # "Not them" asks why, and sends the reason with the dismissal.
+    seeded = page.locator("smartshop-match-card", has_text=SEEDED_LOCATION).first
+    seeded_id = seeded.locator(".card").get_attribute("data-incident")
+    seeded.get_by_role("button", name="Not them").click()
+    seeded.locator("textarea[name='reason']").fill("Her sister, not her")
+    seeded.get_by_role("button", name="Dismiss: not them").click()
+    page.locator(f".card[data-incident='{seeded_id}']").get_by_text("Not them").first.wait_for()
+    dismissed = home.call(
+        lambda api, ws: ws.call("smartshop/incidents/get", incident_id=seeded_id)
+    )["incident"]
+    assert dismissed["review_status"] == "dismissed"
+    assert dismissed["review_reason"] == "Her sister, not her"
     assert errors == []
 
 
@@ -350,8 +369,9 @@ def test_watchlist(home: ConsoleHome, browser: Browser) -> None:
     assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
     _shot(page, "watchlist")
 
+    before = home.call(lambda api, ws: ws.call("smartshop/watchlist/list"))["people"]
+    later = datetime.fromisoformat(before[0]["expires"]).date() + timedelta(days=30)
     person.get_by_role("button", name="Extend").click()
-    later = (datetime.now(UTC) + timedelta(days=20)).date()
     person.locator("input[name='expires']").fill(later.isoformat())
     person.get_by_role("button", name="Save").click()
     person.get_by_role("button", name="Extend").wait_for()
