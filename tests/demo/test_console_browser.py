@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import os
 from pathlib import Path
+import re
 import signal
 import subprocess
 import sys
@@ -28,7 +29,7 @@ import uuid
 
 import aiohttp
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 import pytest
 
 from custom_components.smartshop.incidents import Incident, IncidentStore, ReviewStatus
@@ -198,21 +199,35 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def _open(browser: Browser, width: int, height: int) -> Page:
-    """A logged-in page of the given size, on Home Assistant's start page."""
-    context = browser.new_context(
-        viewport={"width": width, "height": height}, timezone_id="Europe/London"
-    )
-    context.set_default_timeout(UI_GUARD_MS)
-    page = context.new_page()
-    page.goto(HA_URL)
-    page.get_by_label("Username").click()
-    page.keyboard.type(USERNAME)
-    page.keyboard.press("Tab")
-    page.keyboard.type(PASSWORD)
-    page.keyboard.press("Enter")
-    page.get_by_text("Welcome Demo owner").wait_for()
-    return page
+OpenPage = Callable[..., Page]
+
+
+@pytest.fixture
+def open_page(browser: Browser) -> Iterator[OpenPage]:
+    """Opens logged-in pages (``open_page(width, height, dark=False)``); closes them after."""
+    contexts: list[BrowserContext] = []
+
+    def open_page(width: int, height: int, *, dark: bool = False) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            timezone_id="Europe/London",
+            color_scheme="dark" if dark else "light",
+        )
+        contexts.append(context)
+        context.set_default_timeout(UI_GUARD_MS)
+        page = context.new_page()
+        page.goto(HA_URL)
+        page.get_by_label("Username").click()
+        page.keyboard.type(USERNAME)
+        page.keyboard.press("Tab")
+        page.keyboard.type(PASSWORD)
+        page.keyboard.press("Enter")
+        page.get_by_text("Welcome Demo owner").wait_for()
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def _shot(page: Page, name: str) -> None:
@@ -245,10 +260,10 @@ def _select(page: Page, name: str, label: str) -> None:
 
 
 @pytest.mark.slow
-def test_panel_in_the_sidebar_and_its_incidents(home: ConsoleHome, browser: Browser) -> None:
+def test_panel_in_the_sidebar_and_its_incidents(home: ConsoleHome, open_page: OpenPage) -> None:
     """The SmartShop panel is in the sidebar; it shows the store's totals, pages through its
     incidents newest first, filters them and opens one with both photos and its history."""
-    page = _open(browser, 1280, 900)
+    page = open_page(1280, 900)
     errors = _console_errors(page)
     page.get_by_role("link", name="SmartShop").first.click()
     page.wait_for_url(f"{HA_URL}/smartshop**")
@@ -291,10 +306,10 @@ def test_panel_in_the_sidebar_and_its_incidents(home: ConsoleHome, browser: Brow
 
 
 @pytest.mark.slow
-def test_trends(home: ConsoleHome, browser: Browser) -> None:
+def test_trends(home: ConsoleHome, open_page: OpenPage) -> None:
     """The heatmap counts every seeded incident in its hour; the weekly bars, the outcomes per
     watchlist and camera and the time to review are drawn from the same history."""
-    page = _open(browser, 1280, 900)
+    page = open_page(1280, 900)
     errors = _console_errors(page)
     page.goto(f"{HA_URL}/smartshop/trends")
     cells = page.locator("smartshop-trends-view .heatmap .cell")
@@ -313,10 +328,10 @@ def test_trends(home: ConsoleHome, browser: Browser) -> None:
 
 
 @pytest.mark.slow
-def test_live_match_confirmed_from_the_panel(home: ConsoleHome, browser: Browser) -> None:
+def test_live_match_confirmed_from_the_panel(home: ConsoleHome, open_page: OpenPage) -> None:
     """With the Live view open, the demo offender is enrolled: their match arrives with the
     door's crop beside the reference photo, and Confirm confirms it in Home Assistant."""
-    page = _open(browser, 1280, 900)
+    page = open_page(1280, 900)
     errors = _console_errors(page)
     page.goto(f"{HA_URL}/smartshop/live")
     page.get_by_text("Listening for matches").wait_for()
@@ -357,10 +372,10 @@ def test_live_match_confirmed_from_the_panel(home: ConsoleHome, browser: Browser
 
 
 @pytest.mark.slow
-def test_watchlist(home: ConsoleHome, browser: Browser) -> None:
+def test_watchlist(home: ConsoleHome, open_page: OpenPage) -> None:
     """The enrolled offender is listed with their reference photo; an administrator extends the
     entry, then removes it and is shown the erasure receipt."""
-    page = _open(browser, 1280, 900)
+    page = open_page(1280, 900)
     errors = _console_errors(page)
     page.goto(f"{HA_URL}/smartshop/watchlist")
     person = page.locator("smartshop-watchlist-view .person", has_text=OFFENDER)
@@ -386,20 +401,40 @@ def test_watchlist(home: ConsoleHome, browser: Browser) -> None:
     assert errors == []
 
 
+# What shows that each view has its content (the width is measured once it is there).
+LOADED = {
+    "live": "smartshop-live-view smartshop-match-card",
+    "incidents": "smartshop-incidents-view tr[data-incident]",
+    "trends": "smartshop-trends-view .heatmap .cell",
+    "watchlist": "smartshop-watchlist-view .card",
+}
+
+
+def _luminance(css_colour: str) -> float:
+    """Relative brightness (0 black … 1 white) of a computed ``rgb(…)``/``rgba(…)`` colour."""
+    red, green, blue = (int(part) for part in re.findall(r"\d+", css_colour)[:3])
+    return (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+
+
 @pytest.mark.slow
-def test_phone(home: ConsoleHome, browser: Browser) -> None:
-    """On a 390x844 phone every view fits the width (nothing scrolls sideways)."""
-    page = _open(browser, 390, 844)
+def test_phone_in_the_dark(home: ConsoleHome, open_page: OpenPage) -> None:
+    """On a 390x844 phone whose browser prefers dark, every view fits the width (nothing
+    scrolls sideways) and the console follows Home Assistant's dark theme."""
+    page = open_page(390, 844, dark=True)
     errors = _console_errors(page)
-    for view in ("live", "incidents", "trends", "watchlist"):
+    for view, loaded in LOADED.items():
         page.goto(f"{HA_URL}/smartshop/{view}")
-        page.locator(f"smartshop-{view}-view").wait_for()
+        page.locator(loaded).first.wait_for()
         page.locator("smartshop-panel .store", has_text=STORE).wait_for()
-        width = page.locator("smartshop-panel main").evaluate("main => main.scrollWidth")
-        assert width <= 390, view
+        main = page.locator("smartshop-panel main")
+        overflow = main.evaluate("main => main.scrollWidth - main.clientWidth")
+        assert overflow <= 0, f"{view} is {overflow} px too wide"
+        assert main.evaluate("main => main.clientWidth") <= 390
         if view == "incidents":
-            page.locator("smartshop-incidents-view tr[data-incident]").first.wait_for()
             _shot(page, "phone")
+    store = page.locator("smartshop-panel .store", has_text=STORE)
+    assert _luminance(store.evaluate("store => getComputedStyle(store).backgroundColor")) < 0.3
+    assert _luminance(store.evaluate("store => getComputedStyle(store).color")) > 0.7
     assert errors == []
 
 
