@@ -28,6 +28,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.util.hass_dict import HassKey
 
+from .console_api import CONF_CONSOLE_FOR_STAFF
 from .const import DOMAIN, LOGGER
 
 PANEL_URL_PATH: Final = "smartshop"
@@ -36,8 +37,6 @@ PANEL_TITLE: Final = "SmartShop"
 PANEL_ICON: Final = "mdi:store-search"
 BUNDLE: Final = Path(__file__).parent / "frontend" / "smartshop-panel.js"
 BUNDLE_URL: Final = "/smartshop_static/smartshop-panel.js"
-# The store option that opens the console to every user of Home Assistant, not only admins.
-OPTION_CONSOLE_FOR_STAFF: Final = "console_for_staff"
 VERSION_LENGTH: Final = 12
 
 DATA_PANEL: HassKey[str] = HassKey(f"{DOMAIN}_panel")
@@ -56,7 +55,7 @@ def module_url(version: str) -> str:
 def staff_allowed(entries: list[ConfigEntry]) -> bool:
     """True when a loaded store opens the console to users who are not administrators."""
     return any(
-        entry.state is ConfigEntryState.LOADED and bool(entry.options.get(OPTION_CONSOLE_FOR_STAFF))
+        entry.state is ConfigEntryState.LOADED and bool(entry.options.get(CONF_CONSOLE_FOR_STAFF))
         for entry in entries
     )
 

@@ -15,14 +15,14 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "bridge_protocol",
         "const imaging incidents bridge_client",
         "recognition alert_rules cost people usage snapshots compliance audit",
-        "views watchlist bridge_connection errors database exports console_queries panel",
+        "views watchlist bridge_connection errors database exports console_queries",
         "data",
         "review entity",
         "sighting footage_actions reembed",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
         "flow_options flow_subentries console_api",
-        "config_flow",
+        "config_flow panel",
         "__init__",
     )
 )

@@ -9,12 +9,8 @@ from homeassistant.components import frontend
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
-from custom_components.smartshop.panel import (
-    BUNDLE,
-    OPTION_CONSOLE_FOR_STAFF,
-    PANEL_ELEMENT,
-    PANEL_URL_PATH,
-)
+from custom_components.smartshop.console_api import CONF_CONSOLE_FOR_STAFF
+from custom_components.smartshop.panel import BUNDLE, PANEL_ELEMENT, PANEL_URL_PATH
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
 
@@ -85,7 +81,7 @@ async def test_console_for_staff_opens_the_panel(
 ) -> None:
     """A store with console_for_staff shows the panel to every user; turning it off (the store
     reloads) hides it from them again."""
-    entry = store_entry(camera=None, options={OPTION_CONSOLE_FOR_STAFF: True})
+    entry = store_entry(camera=None, options={CONF_CONSOLE_FOR_STAFF: True})
     await setup_store(hass, rekognition, entry)
     staff = await _sidebar(hass, hass_ws_client, hass_read_only_access_token)
     assert staff[PANEL_URL_PATH]["require_admin"] is False
@@ -93,7 +89,7 @@ async def test_console_for_staff_opens_the_panel(
     rekognition.credentials_ok()
     rekognition.collection_exists(COLLECTION)
     hass.config_entries.async_update_entry(
-        entry, options={**entry.options, OPTION_CONSOLE_FOR_STAFF: False}
+        entry, options={**entry.options, CONF_CONSOLE_FOR_STAFF: False}
     )
     await hass.async_block_till_done()
     panel = _panel(hass)
