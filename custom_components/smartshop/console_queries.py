@@ -383,11 +383,12 @@ def weekly(
             return []
         weeks = week_starts(zone, *span)
         cases = " ".join("WHEN h >= ? THEN ?" for _ in weeks[:-1])
+        monday = f"CASE {cases} ELSE ? END" if cases else "?"
         rows = connection.execute(
             f"WITH buckets AS (SELECT {HOUR} AS h, {key} AS key, COUNT(*) AS n "  # noqa: S608
             f"FROM incidents WHERE {where} GROUP BY h, {group}) "
             f"SELECT monday, key, {label} AS label, n FROM ("
-            f"SELECT CASE {cases} ELSE ? END AS monday, key, SUM(n) AS n FROM buckets "
+            f"SELECT {monday} AS monday, key, SUM(n) AS n FROM buckets "
             "GROUP BY monday, key) ORDER BY monday, key",
             (*params, *(value for week in weeks[:-1] for value in week), weeks[-1][1]),
         ).fetchall()
