@@ -7,7 +7,9 @@ and again, some incidents anonymised) and prints one JSON document: for each siz
 filtered page (one store, one camera, dismissed) and each trend query, in the shop's zone
 (Europe/London, so a daylight-saving change falls inside the range).
 
-``--check`` exits 1 when any median is over 100 ms.
+``--check`` exits 1 when any median (wall clock) is over 100 ms. The CPU time of each query is
+printed too, and the machine's load average: on a busy machine the wall clock includes waiting
+for a core.
 
 Run from the repository root:
 ``.venv/bin/python -m benchmarks.console_queries [--sizes 10000,100000] [--runs 7] [--check]``
@@ -115,14 +117,20 @@ def seed(store: IncidentStore, incidents: list[Incident]) -> None:
         connection.execute("ANALYZE")
 
 
-def median_ms(call: Callable[[], Any], runs: int) -> float:
+def median_ms(call: Callable[[], Any], runs: int) -> tuple[float, float]:
+    """Median wall-clock and CPU (this thread's) milliseconds of ``runs`` calls after a warm-up.
+
+    On a busy machine the wall clock also counts the time spent waiting for a core; the CPU
+    time is the query's own work.
+    """
     call()  # warm the page cache
-    samples = []
+    wall, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(samples), 2)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - started_cpu) * 1000)
+    return round(statistics.median(wall), 2), round(statistics.median(cpu), 2)
 
 
 def deep_cursor(store: IncidentStore, filters: queries.IncidentFilters) -> str:
@@ -137,7 +145,8 @@ def measure(size: int, runs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         store = IncidentStore(Path(folder) / "smartshop.db")
         seed(store, synthetic_incidents(size))
-        everything = queries.IncidentFilters()
+        # What the console asks by default: every store the user may see.
+        everything = queries.IncidentFilters(store_ids=tuple(store for store, _ in STORES))
         filtered = queries.IncidentFilters(
             store_ids=("store-b",),
             camera="camera.store-b_till",
@@ -161,7 +170,8 @@ def measure(size: int, runs: int) -> dict[str, Any]:
         figures = {name: median_ms(call, runs) for name, call in timings.items()}
         return {
             "incidents": size,
-            "median_ms": figures,
+            "median_ms": {name: wall for name, (wall, _) in figures.items()},
+            "median_cpu_ms": {name: cpu for name, (_, cpu) in figures.items()},
             "review_times": asdict(queries.review_times(store, everything)),
         }
 
@@ -173,7 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help=f"exit 1 if any is over {LIMIT_MS} ms")
     args = parser.parse_args(argv)
     results = [measure(int(size), args.runs) for size in args.sizes.split(",")]
-    print(json.dumps({"limit_ms": LIMIT_MS, "runs": args.runs, "results": results}, indent=2))
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").is_file() else None
+    print(
+        json.dumps(
+            {"limit_ms": LIMIT_MS, "runs": args.runs, "load_average_1m": load, "results": results},
+            indent=2,
+        )
+    )
     over = [
         f"{result['incidents']}: {name} {value} ms"
         for result in results

@@ -21,7 +21,7 @@ import base64
 import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import json
 import sqlite3
 from typing import Any, Final
@@ -31,6 +31,7 @@ from .incidents import Incident, IncidentStore, ReviewStatus
 
 MAX_PAGE_SIZE: Final = 200
 REPEAT_VISITORS_LIMIT: Final = 50
+REPEAT_VISITORS_BATCH: Final = 100
 WEEKLY_DIMENSIONS: Final = ("store", "camera", "category")
 
 
@@ -58,7 +59,10 @@ class IncidentFilters:
         clauses: list[str] = []
         params: list[Any] = []
         if self.store_ids:
-            clauses.append(f"store_id IN ({', '.join('?' for _ in self.store_ids)})")
+            # Unary plus: the stores are checked in whichever index a query reads, never chosen
+            # as the index (the console asks for every store a user may see, and that index
+            # would then have to be sorted again for the grouping or the page).
+            clauses.append(f"+store_id IN ({', '.join('?' for _ in self.store_ids)})")
             params.extend(self.store_ids)
         for column, value in (
             ("camera", self.camera),
@@ -211,18 +215,30 @@ def offset_changes(zone: tzinfo, start: datetime, end: datetime) -> list[tuple[d
     return changes
 
 
-def local_time(connection: sqlite3.Connection, zone: tzinfo, filters: IncidentFilters) -> LocalTime:
-    """The local time of the incidents ``filters`` can cover (the whole table's range when
-    open-ended)."""
+def time_range(
+    connection: sqlite3.Connection, filters: IncidentFilters
+) -> tuple[datetime, datetime] | None:
+    """The span ``filters`` can cover: their start and end, or else the table's first and last
+    incident (end exclusive); None for an open-ended span over an empty table."""
     start, end = filters.start, filters.end
     if start is None or end is None:
         first, last = connection.execute(
             "SELECT MIN(occurred_at), MAX(occurred_at) FROM incidents"
         ).fetchone()
         if first is None:
-            return LocalTime([], _minutes(_offset_minutes(zone, datetime.now(UTC))))
+            return None
         start = start or datetime.fromisoformat(first)
         end = end or datetime.fromisoformat(last) + timedelta(seconds=1)
+    return start, end
+
+
+def local_time(connection: sqlite3.Connection, zone: tzinfo, filters: IncidentFilters) -> LocalTime:
+    """The local time of the incidents ``filters`` can cover (the whole table's range when
+    open-ended)."""
+    span = time_range(connection, filters)
+    if span is None:
+        return LocalTime([], _minutes(_offset_minutes(zone, datetime.now(UTC))))
+    start, end = span
     changes = offset_changes(zone, start.astimezone(UTC), end.astimezone(UTC))
     return LocalTime(
         [(utc_text(at), _minutes(offset)) for at, offset in reversed(changes[1:])],
@@ -321,16 +337,35 @@ def heatmap(store: IncidentStore, filters: IncidentFilters, zone: tzinfo) -> lis
 
 # Per dimension: the column counted, and the index-ordered columns to group the hours by.
 _WEEKLY: Final = {
-    "store": ("store_id", "store_id"),
-    "camera": ("camera", "store_id, camera"),
-    "category": ("category", "store_id, camera, watchlist_id, category"),
+    "store": ("store_id", "category, store_id"),
+    "camera": ("camera", "category, store_id, camera"),
+    "category": ("category", "category"),
 }
+
+
+def week_starts(zone: tzinfo, start: datetime, end: datetime) -> list[tuple[str, str]]:
+    """(UTC hour, local date) of each local Monday 00:00 from the week holding ``start`` up to
+    ``end``, newest first. The UTC hour is the first hour bucket of the week."""
+    local = start.astimezone(zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    weeks: list[tuple[str, str]] = []
+    while True:
+        begins = datetime.combine(monday, time(), tzinfo=zone).astimezone(UTC)
+        if weeks and begins >= end:
+            break
+        weeks.append((begins.isoformat()[:13], monday.isoformat()))
+        monday += timedelta(weeks=1)
+    return list(reversed(weeks))
 
 
 def weekly(
     store: IncidentStore, filters: IncidentFilters, zone: tzinfo, by: str
 ) -> list[WeekCount]:
-    """Incidents per ISO week (local time) and store, camera or category (``by``)."""
+    """Incidents per ISO week (local time) and store, camera or category (``by``).
+
+    Incidents are counted per UTC hour and key in index order; each hour is then given its
+    local week by comparing it with the weeks' first hours (found in Python with the zone).
+    """
     if by not in _WEEKLY:
         raise ValueError(f"weekly counts are by one of {', '.join(WEEKLY_DIMENSIONS)}")
     key, group = _WEEKLY[by]
@@ -343,17 +378,19 @@ def weekly(
         else "key"
     )
     with store.connect() as connection:
-        local = local_time(connection, zone, filters)
+        span = time_range(connection, filters)
+        if span is None:
+            return []
+        weeks = week_starts(zone, *span)
+        cases = " ".join("WHEN h >= ? THEN ?" for _ in weeks[:-1])
+        monday = f"CASE {cases} ELSE ? END" if cases else "?"
         rows = connection.execute(
             f"WITH buckets AS (SELECT {HOUR} AS h, {key} AS key, COUNT(*) AS n "  # noqa: S608
-            f"FROM incidents WHERE {where} GROUP BY h, {group}), "
-            "hours AS (SELECT h, date(t, m, '-6 days', 'weekday 1') AS monday "
-            f"FROM (SELECT h, t, {local.modifier('t')} AS m "
-            f"FROM (SELECT DISTINCT h, {HOUR_START} AS t FROM buckets))) "
+            f"FROM incidents WHERE {where} GROUP BY h, {group}) "
             f"SELECT monday, key, {label} AS label, n FROM ("
-            "SELECT monday, key, SUM(n) AS n FROM buckets JOIN hours USING (h) "
+            f"SELECT {monday} AS monday, key, SUM(n) AS n FROM buckets "
             "GROUP BY monday, key) ORDER BY monday, key",
-            (*params, *local.params),
+            (*params, *(value for week in weeks[:-1] for value in week), weeks[-1][1]),
         ).fetchall()
     return [
         WeekCount(_iso_week(row["monday"]), row["key"], row["label"], int(row["n"])) for row in rows
@@ -371,50 +408,53 @@ def repeat_visitors(
     zone: tzinfo,
     limit: int = REPEAT_VISITORS_LIMIT,
 ) -> list[RepeatVisitor]:
-    """People seen on different (local) days or at different cameras, most visits first.
+    """People seen on different (local) days or at different cameras: most visits first, then
+    by person id.
 
-    Anonymised incidents (person_id '') are not anyone and are left out. A person's first and
-    last visit fall on different days exactly when they came on more than one day, so the
-    people are chosen in one scan of ``incidents_person_visits``; their days and cameras are
-    then counted for those people only.
+    Anonymised incidents (person_id '') are not anyone and are left out. Visits are counted
+    per person in one scan of ``incidents_person_visits``; then the days and cameras of the
+    people with most visits are counted, a batch at a time, until ``limit`` came back.
     """
     where, params = filters.where()
     with store.connect() as connection:
         local = local_time(connection, zone, filters)
-        chosen = connection.execute(
-            "SELECT person_id, visits, first_seen, last_seen FROM ("  # noqa: S608 (fixed SQL)
-            "SELECT person_id, COUNT(*) AS visits, MIN(occurred_at) AS first_seen, "
-            "MAX(occurred_at) AS last_seen, MIN(camera) AS one, MAX(camera) AS other "
-            f"FROM incidents WHERE person_id != '' AND {where} GROUP BY person_id) "
-            f"WHERE one != other OR date(first_seen, {local.modifier('first_seen')}) "
-            f"!= date(last_seen, {local.modifier('last_seen')}) "
-            "ORDER BY visits DESC, last_seen DESC, person_id LIMIT ?",
-            (*params, *local.params, *local.params, limit),
+        candidates = connection.execute(
+            "SELECT person_id, COUNT(*) AS visits FROM incidents "  # noqa: S608 (fixed SQL)
+            f"WHERE person_id != '' AND {where} GROUP BY person_id HAVING visits > 1 "
+            "ORDER BY visits DESC, person_id",
+            params,
         ).fetchall()
-        if not chosen:
-            return []
-        people = [row["person_id"] for row in chosen]
-        marks = ", ".join("?" for _ in people)
-        spread = {
-            row["person_id"]: (int(row["days"]), int(row["cameras"]))
-            for row in connection.execute(
-                "SELECT person_id, COUNT(DISTINCT date(occurred_at, m)) AS days, "  # noqa: S608
-                "COUNT(DISTINCT camera) AS cameras FROM ("
-                f"SELECT person_id, camera, occurred_at, {local.modifier('occurred_at')} AS m "
-                f"FROM incidents WHERE person_id IN ({marks}) AND {where}) GROUP BY person_id",
-                (*local.params, *people, *params),
-            )
-        }
-    return [
-        RepeatVisitor(
-            row["person_id"],
-            int(row["visits"]),
-            *spread[row["person_id"]],
-            datetime.fromisoformat(row["first_seen"]),
-            datetime.fromisoformat(row["last_seen"]),
-        )
-        for row in chosen
-    ]
+        found: list[RepeatVisitor] = []
+        for batch in range(0, len(candidates), REPEAT_VISITORS_BATCH):
+            chosen = candidates[batch : batch + REPEAT_VISITORS_BATCH]
+            marks = ", ".join("?" for _ in chosen)
+            spread = {
+                row["person_id"]: row
+                for row in connection.execute(
+                    "SELECT person_id, COUNT(DISTINCT date(occurred_at, m)) AS days, "  # noqa: S608
+                    "COUNT(DISTINCT camera) AS cameras, MIN(occurred_at) AS first_seen, "
+                    "MAX(occurred_at) AS last_seen FROM ("
+                    f"SELECT person_id, camera, occurred_at, {local.modifier('occurred_at')} AS m "
+                    f"FROM incidents WHERE person_id IN ({marks}) AND {where}) GROUP BY person_id",
+                    (*local.params, *(row["person_id"] for row in chosen), *params),
+                )
+            }
+            for candidate in chosen:
+                row = spread[candidate["person_id"]]
+                if row["days"] > 1 or row["cameras"] > 1:
+                    found.append(
+                        RepeatVisitor(
+                            row["person_id"],
+                            int(candidate["visits"]),
+                            int(row["days"]),
+                            int(row["cameras"]),
+                            datetime.fromisoformat(row["first_seen"]),
+                            datetime.fromisoformat(row["last_seen"]),
+                        )
+                    )
+                    if len(found) == limit:
+                        return found
+    return found
 
 
 # Per dimension: the column grouped by, and how the group is labelled (its newest name).

@@ -198,6 +198,13 @@ def test_weekly_counts_by_store_camera_and_category(store: IncidentStore) -> Non
         queries.WeekCount("2026-W31", "theft", "theft", 2),
         queries.WeekCount("2026-W32", "theft", "theft", 1),
     ]
+    # A span within one week, and no incident at all.
+    one_week = IncidentFilters(start=sunday_night, end=sunday_night + timedelta(days=2))
+    assert queries.weekly(store, one_week, LONDON, "category") == [
+        queries.WeekCount("2026-W32", "banned", "banned", 1),
+        queries.WeekCount("2026-W32", "theft", "theft", 1),
+    ]
+    assert queries.weekly(store, IncidentFilters(store_ids=("none",)), LONDON, "store") == []
     with pytest.raises(ValueError, match="weekly"):
         queries.weekly(store, IncidentFilters(), LONDON, "person")
 
