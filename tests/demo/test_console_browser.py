@@ -26,6 +26,7 @@ import subprocess
 import sys
 from typing import Any
 import uuid
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from PIL import Image
@@ -55,6 +56,7 @@ SCREENSHOTS = (
     if os.environ.get("SMARTSHOP_UPDATE_SCREENSHOTS") == "1"
     else REPO / ".screenshots"
 )
+LONDON = ZoneInfo("Europe/London")  # the demo's time zone, and the browser's
 # Seeded history: 40 incidents over three weeks at two cameras; 30 wait for a review.
 SEEDED = 40
 PENDING, CONFIRMED, DISMISSED = 30, 6, 4
@@ -293,6 +295,24 @@ def test_panel_in_the_sidebar_and_its_incidents(home: ConsoleHome, open_page: Op
     _wait_rows(page, [i.incident_id for i in home.seeded if i.camera == "Back door"])
     _shot(page, "incidents")
 
+    # Days in the shop's calendar: from the start of "From" until the end of "Until".
+    _select(page, "camera", "All")
+    first_day = home.seeded[20].occurred_at.astimezone(LONDON).date()
+    last_day = home.seeded[8].occurred_at.astimezone(LONDON).date()
+    page.locator("smartshop-incidents-view input[name='start']").fill(first_day.isoformat())
+    page.locator("smartshop-incidents-view input[name='end']").fill(last_day.isoformat())
+    _wait_rows(
+        page,
+        [
+            i.incident_id
+            for i in home.seeded
+            if first_day <= i.occurred_at.astimezone(LONDON).date() <= last_day
+        ],
+    )
+    page.locator("smartshop-incidents-view input[name='start']").fill("")
+    page.locator("smartshop-incidents-view input[name='end']").fill("")
+    _wait_rows(page, newest_first[:PAGE_SIZE])
+
     dismissed_one = next(i for i in home.seeded if i.review_status is ReviewStatus.DISMISSED)
     _select(page, "camera", "All")
     _select(page, "review_status", "Not them")
@@ -422,6 +442,11 @@ def test_phone_in_the_dark(home: ConsoleHome, open_page: OpenPage) -> None:
     scrolls sideways) and the console follows Home Assistant's dark theme."""
     page = open_page(390, 844, dark=True)
     errors = _console_errors(page)
+    page.goto(f"{HA_URL}/smartshop/live")
+    overview = page.locator("ha-sidebar").get_by_text("Overview")
+    expect(overview).not_to_be_visible()
+    page.locator("smartshop-panel button.menu").click()  # the sidebar is hidden on a phone
+    expect(overview).to_be_visible()
     for view, loaded in LOADED.items():
         page.goto(f"{HA_URL}/smartshop/{view}")
         page.locator(loaded).first.wait_for()
