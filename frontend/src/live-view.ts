@@ -138,6 +138,7 @@ export class SmartShopLiveView extends LitElement {
   private _arrived(match: LiveMatch): void {
     const others = this._matches.filter((known) => known.incident_id !== match.incident_id);
     this._matches = [fromLive(match), ...others].slice(0, KEPT);
+    this.dispatchEvent(new CustomEvent("matched", { bubbles: true, composed: true }));
   }
 
   private _reviewed(event: CustomEvent<Incident>): void {

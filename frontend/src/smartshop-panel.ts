@@ -166,6 +166,7 @@ export class SmartShopPanel extends LitElement {
     }
   }
 
+  /** The stores and their totals, again after a review or a new match changed them. */
   private async _loadStores(): Promise<void> {
     try {
       const stores = await fetchStores(this.hass);
@@ -268,7 +269,7 @@ export class SmartShopPanel extends LitElement {
         )}
         </nav>
       </div>
-      <main>
+      <main @reviewed=${this._loadStores} @matched=${this._loadStores}>
         ${this._error ? html`<p class="error">${this._error}</p>` : nothing} ${this._storeBar()}
         ${this.hass ? this._content() : nothing}
       </main>`;

@@ -388,13 +388,16 @@ def test_live_match_confirmed_from_the_panel(home: ConsoleHome, open_page: OpenP
     )["incident"]
     assert dismissed["review_status"] == "dismissed"
     assert dismissed["review_reason"] == "Her sister, not her"
+    # The store's totals follow: one incident more, two fewer waiting.
+    store = page.locator("smartshop-panel .store", has_text=STORE)
+    store.get_by_text(f"{SEEDED + 1} incidents · {PENDING - 1} waiting").wait_for()
     assert errors == []
 
 
 @pytest.mark.slow
 def test_watchlist(home: ConsoleHome, open_page: OpenPage) -> None:
     """The enrolled offender is listed with their reference photo; an administrator extends the
-    entry, then removes it and is shown the erasure receipt."""
+    entry, edits its category and reason, then removes it and is shown the erasure receipt."""
     page = open_page(1280, 900)
     errors = _console_errors(page)
     page.goto(f"{HA_URL}/smartshop/watchlist")
@@ -413,6 +416,14 @@ def test_watchlist(home: ConsoleHome, open_page: OpenPage) -> None:
     listed = home.call(lambda api, ws: ws.call("smartshop/watchlist/list"))["people"]
     assert [person["name"] for person in listed] == [OFFENDER]
     assert listed[0]["expires"].startswith(later.isoformat())
+
+    person.get_by_role("button", name="Edit").click()
+    person.locator("select[name='category']").select_option("banned")
+    person.locator("textarea[name='reason']").fill("Threatened staff on 1 December")
+    person.get_by_role("button", name="Save").click()
+    person.get_by_text("Threatened staff on 1 December").wait_for()
+    edited = home.call(lambda api, ws: ws.call("smartshop/watchlist/list"))["people"][0]
+    assert (edited["category"], edited["reason"]) == ("banned", "Threatened staff on 1 December")
 
     person.get_by_role("button", name="Remove").click()
     person.get_by_role("button", name="Remove and erase").click()
