@@ -26,7 +26,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
-from homeassistant.util.hass_dict import HassKey
 
 from .console_api import CONF_CONSOLE_FOR_STAFF
 from .const import DOMAIN, LOGGER
@@ -38,8 +37,6 @@ PANEL_ICON: Final = "mdi:store-search"
 BUNDLE: Final = Path(__file__).parent / "frontend" / "smartshop-panel.js"
 BUNDLE_URL: Final = "/smartshop_static/smartshop-panel.js"
 VERSION_LENGTH: Final = 12
-
-DATA_PANEL: HassKey[str] = HassKey(f"{DOMAIN}_panel")
 
 
 def bundle_version(bundle: Path = BUNDLE) -> str:
@@ -61,45 +58,38 @@ def staff_allowed(entries: list[ConfigEntry]) -> bool:
 
 
 async def async_setup_panel(hass: HomeAssistant) -> None:
-    """Serve the bundle, add the panel to the sidebar and follow the stores' changes (once)."""
-    if DATA_PANEL in hass.data:
-        return
-    version = await hass.async_add_executor_job(bundle_version)
-    hass.data[DATA_PANEL] = module_url(version)
+    """Serve the bundle, add the panel to the sidebar and follow the stores' changes.
+
+    Called once, from the integration's set-up.
+    """
+    url = module_url(await hass.async_add_executor_job(bundle_version))
     await hass.http.async_register_static_paths(
         [StaticPathConfig(BUNDLE_URL, str(BUNDLE), cache_headers=True)]
     )
 
     @callback
     def _entry_changed(change: ConfigEntryChange, entry: ConfigEntry) -> None:
-        if entry.domain != DOMAIN:
-            return
+        # Any entry's change (another integration's leaves the stores as they are).
         gone = entry.entry_id if change is ConfigEntryChange.REMOVED else None
-        async_update_panel(hass, removed_entry_id=gone)
+        _async_update_panel(hass, url, removed_entry_id=gone)
 
     async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, _entry_changed)
-    async_update_panel(hass)
+    _async_update_panel(hass, url)
 
 
 @callback
-def async_update_panel(hass: HomeAssistant, removed_entry_id: str | None = None) -> None:
+def _async_update_panel(hass: HomeAssistant, url: str, removed_entry_id: str | None = None) -> None:
     """Register the panel for who may use it now; remove it once no store is left."""
-    url = hass.data.get(DATA_PANEL)
-    if url is None:
-        return
     entries = [
         entry
         for entry in hass.config_entries.async_entries(DOMAIN)
         if entry.entry_id != removed_entry_id
     ]
     if not entries:
-        if frontend.async_panel_exists(hass, PANEL_URL_PATH):
-            frontend.async_remove_panel(hass, PANEL_URL_PATH)
-            LOGGER.debug("Console panel removed with the last store")
+        frontend.async_remove_panel(hass, PANEL_URL_PATH, warn_if_unknown=False)
         return
     require_admin = not staff_allowed(entries)
-    panels = hass.data.get(frontend.DATA_PANELS, {})
-    current = panels.get(PANEL_URL_PATH)
+    current = hass.data.get(frontend.DATA_PANELS, {}).get(PANEL_URL_PATH)
     if current is not None and current.require_admin == require_admin:
         return
     frontend.async_register_built_in_panel(
