@@ -366,9 +366,9 @@ def heatmap(store: IncidentStore, filters: IncidentFilters, zone: tzinfo) -> lis
 
 # Per dimension: the column counted, and the index-ordered columns to group the hours by.
 _WEEKLY: Final = {
-    "store": ("store_id", "category, store_id"),
-    "camera": ("camera", "category, store_id, camera"),
-    "category": ("category", "category"),
+    "store": ("store_id", "h, store_id"),  # incidents_hour
+    "camera": ("camera", "h, store_id, camera"),  # incidents_hour
+    "category": ("category", "category, h"),  # incidents_category_hour
 }
 
 
@@ -414,7 +414,7 @@ def weekly(
         monday = f"CASE {cases} ELSE ? END" if cases else "?"
         rows = connection.execute(
             f"WITH buckets AS (SELECT {HOUR} AS h, {key} AS key, COUNT(*) AS n "  # noqa: S608
-            f"FROM incidents WHERE {where} GROUP BY h, {group}) "
+            f"FROM incidents WHERE {where} GROUP BY {group}) "
             f"SELECT monday, key, {label} AS label, n FROM ("
             f"SELECT {monday} AS monday, key, SUM(n) AS n FROM buckets "
             "GROUP BY monday, key) ORDER BY monday, key",

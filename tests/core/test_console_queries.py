@@ -71,6 +71,7 @@ def test_the_console_migration_adds_its_indexes(store: IncidentStore) -> None:
         assert {
             "incidents_time",
             "incidents_hour",
+            "incidents_category_hour",
             "incidents_store_status",
             "incidents_camera_status",
             "incidents_watchlist_status",
