@@ -252,9 +252,9 @@ def time_range(
     incident (end exclusive); None for an open-ended span over an empty table."""
     start, end = filters.start, filters.end
     if start is None or end is None:
-        first, last = connection.execute(
-            "SELECT MIN(occurred_at), MAX(occurred_at) FROM incidents"
-        ).fetchone()
+        # Two statements: SQLite seeks a lone MIN or MAX in the index, but scans for both.
+        first = connection.execute("SELECT MIN(occurred_at) FROM incidents").fetchone()[0]
+        last = connection.execute("SELECT MAX(occurred_at) FROM incidents").fetchone()[0]
         if first is None:
             return None
         start = start or datetime.fromisoformat(first)
