@@ -28,13 +28,17 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
 )
 MODULES = frozenset(path.stem for path in COMPONENT.glob("*.py"))
 # Without Home Assistant: the bottom layers but for the modules that store through it.
-HOME_ASSISTANT_FREE = LAYERS[0] | LAYERS[1] | {
-    "recognition",
-    "alert_rules",
-    "cost",
-    "audit",
-    "console_queries",
-}
+HOME_ASSISTANT_FREE = (
+    LAYERS[0]
+    | LAYERS[1]
+    | {
+        "recognition",
+        "alert_rules",
+        "cost",
+        "audit",
+        "console_queries",
+    }
+)
 
 
 def _layer(module: str) -> int:
