@@ -144,9 +144,13 @@ async def ensure_history(ws: WebSocket, entry_id: str, store_name: str, config: 
     watchlists = [sub for sub in subentries if sub.get("subentry_type") == "watchlist"]
     if not watchlists:
         raise DemoError("the demo store has no watchlist to give a history")
+    # Asking the console for the stores makes Home Assistant open (create and migrate) the
+    # database first, so the two processes never both migrate it.
+    stores = await ws.call("smartshop/stores")
+    if entry_id not in [store["store_id"] for store in stores["stores"]]:
+        raise DemoError("the console does not list the demo store")
     database = config / INCIDENT_DATABASE
     if not database.is_file():
-        # The loaded store created it; without it the history would race its migration.
         raise DemoError(f"the SmartShop database {database} is missing")
     incidents = generate_history(
         store_id=entry_id,

@@ -15,12 +15,11 @@ the connection's own sign-in and expire after an hour.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Final
 
-from homeassistant.components.http.auth import async_sign_path
 from homeassistant.components.websocket_api import async_register_command
 from homeassistant.components.websocket_api.connection import ActiveConnection
 from homeassistant.components.websocket_api.const import ERR_INVALID_FORMAT
@@ -33,6 +32,8 @@ from homeassistant.util import dt as dt_util
 import probatio
 
 from .audit import AuditAction
+from .console_access import CONF_CONSOLE_FOR_STAFF, Access, console_access
+from .console_images import ConnectionSigner, held_images
 from .console_queries import (
     MAX_PAGE_SIZE,
     WEEKLY_DIMENSIONS,
@@ -49,18 +50,13 @@ from .console_queries import (
     weekly,
 )
 from .const import DOMAIN, EVENT_MATCH, Category
-from .data import SmartShopConfigEntry
 from .database import async_audit, incident_store
 from .incidents import Incident, IncidentStore, ReviewStatus
 from .people import Person
 from .review import AlreadyReviewedError, async_review
 from .services import DECISIONS, SERVICE_REMOVE, SERVICE_UPDATE
-from .snapshots import SnapshotKind, SnapshotStore
-from .views import SIGNED_URL_LIFETIME, snapshot_path
+from .snapshots import SnapshotKind
 
-# Store option: users who are not administrators may use the console for this store (look and
-# review; no watchlist changes). Its field in the options flow is still to be added.
-CONF_CONSOLE_FOR_STAFF: Final = "console_for_staff"
 EXPIRES_SOON: Final = timedelta(days=14)
 DEFAULT_PAGE_SIZE: Final = 50
 ERR_ALREADY_REVIEWED: Final = "already_reviewed"
@@ -75,37 +71,6 @@ _FILTERS: dict[Any, Any] = {
     probatio.Optional("start"): cv.datetime,
     probatio.Optional("end"): cv.datetime,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Access:
-    """What one signed-in user may do in the console."""
-
-    admin: bool
-    stores: dict[str, SmartShopConfigEntry]  # by store id (config entry id)
-
-    def store_ids(self, wanted: Iterable[str] | None = None) -> tuple[str, ...]:
-        """The stores asked for (all this user may see when none are); a store the user may
-        not see is refused."""
-        chosen = tuple(dict.fromkeys(wanted or ()))
-        if not chosen:
-            return tuple(self.stores)
-        if any(store_id not in self.stores for store_id in chosen):
-            raise Unauthorized
-        return chosen
-
-
-def console_access(hass: HomeAssistant, user_is_admin: bool) -> Access | None:
-    """The stores a user may see, or None when the console is closed to them."""
-    loaded: list[SmartShopConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
-    if user_is_admin:
-        return Access(True, {entry.entry_id: entry for entry in loaded})
-    staff = {
-        entry.entry_id: entry
-        for entry in loaded
-        if entry.options.get(CONF_CONSOLE_FOR_STAFF, False)
-    }
-    return Access(False, staff) if staff else None
 
 
 def _access(
@@ -129,51 +94,6 @@ def _filters(access: Access, msg: dict[str, Any]) -> IncidentFilters:
         start=dt_util.as_utc(start) if start else None,
         end=dt_util.as_utc(end) if end else None,
     )
-
-
-# --- images ------------------------------------------------------------------------------------
-
-
-def _held(snapshots: SnapshotStore, kind: SnapshotKind, ident: str) -> bool:
-    """True when the image is stored (blocking)."""
-    try:
-        return snapshots._path(kind, ident).is_file()  # the store's own file layout
-    except ValueError:
-        return False
-
-
-def _held_images(
-    snapshots: SnapshotStore, incident_ids: Iterable[str], person_ids: Iterable[str]
-) -> tuple[set[str], set[str]]:
-    """(incidents with an evidence crop, people with a reference photo) of those asked about."""
-    return (
-        {ident for ident in incident_ids if _held(snapshots, SnapshotKind.INCIDENT, ident)},
-        {
-            ident
-            for ident in person_ids
-            if ident and _held(snapshots, SnapshotKind.REFERENCE, ident)
-        },
-    )
-
-
-class _Signer:
-    """Signs image paths for one connection's sign-in (the link dies with it)."""
-
-    def __init__(self, hass: HomeAssistant, connection: ActiveConnection) -> None:
-        self._hass = hass
-        self._token = connection.refresh_token_id
-
-    def __call__(self, kind: SnapshotKind, ident: str) -> str:
-        return async_sign_path(
-            self._hass,
-            snapshot_path(kind, ident),
-            SIGNED_URL_LIFETIME,
-            refresh_token_id=self._token,
-        )
-
-    def resign(self, url: str | None, kind: SnapshotKind, ident: str | None) -> str | None:
-        """A link the event carried, signed again for this connection (None stays None)."""
-        return None if url is None or not ident else self(kind, ident)
 
 
 # --- stores ------------------------------------------------------------------------------------
@@ -234,7 +154,7 @@ async def ws_stores(hass: HomeAssistant, connection: ActiveConnection, msg: dict
 
 
 def _row(
-    incident: Incident, sign: _Signer, crops: set[str], references: set[str]
+    incident: Incident, sign: ConnectionSigner, crops: set[str], references: set[str]
 ) -> dict[str, Any]:
     return incident.as_dict() | {
         "snapshot_url": (
@@ -281,14 +201,14 @@ async def ws_incidents_list(
     crops, references = set(), set()
     for store_id, snapshot_store in snapshots.items():
         held = await hass.async_add_executor_job(
-            _held_images,
+            held_images,
             snapshot_store,
             [i.incident_id for i in page.incidents if i.store_id == store_id],
             [i.person_id for i in page.incidents if i.store_id == store_id],
         )
         crops |= held[0]
         references |= held[1]
-    sign = _Signer(hass, connection)
+    sign = ConnectionSigner(hass, connection)
     connection.send_result(
         msg["id"],
         {
@@ -344,7 +264,7 @@ async def ws_incidents_get(
         entry.runtime_data.watchlists.store.get(incident.person_id) if incident.person_id else None
     )
     crops, references = await hass.async_add_executor_job(
-        _held_images, entry.runtime_data.snapshots, [incident.incident_id], [incident.person_id]
+        held_images, entry.runtime_data.snapshots, [incident.incident_id], [incident.person_id]
     )
     subjects = [incident.incident_id, *([incident.person_id] if incident.person_id else [])]
     history = [
@@ -366,7 +286,7 @@ async def ws_incidents_get(
     connection.send_result(
         msg["id"],
         {
-            "incident": _row(incident, _Signer(hass, connection), crops, references),
+            "incident": _row(incident, ConnectionSigner(hass, connection), crops, references),
             "person": _person_details(person, dt_util.utcnow()) if person else None,
             "review_history": history,
         },
@@ -484,14 +404,14 @@ async def ws_watchlist_list(
     """The watchlist entries of the user's stores, with names and reference photos."""
     access = _access(hass, connection)
     now = dt_util.utcnow()
-    sign = _Signer(hass, connection)
+    sign = ConnectionSigner(hass, connection)
     people: list[dict[str, Any]] = []
     for store_id in access.store_ids(msg.get("store_ids")):
         entry = access.stores[store_id]
         manager = entry.runtime_data.watchlists
         entries = sorted(manager.store.people(), key=lambda person: person.added_at)
         _, references = await hass.async_add_executor_job(
-            _held_images, entry.runtime_data.snapshots, [], [p.person_id for p in entries]
+            held_images, entry.runtime_data.snapshots, [], [p.person_id for p in entries]
         )
         for person in entries:
             watchlist = manager.watchlists.get(person.watchlist_id)
@@ -597,7 +517,7 @@ def ws_subscribe_matches(
     """Forward each ``smartshop_match`` of the user's stores as it is fired, with image links
     signed for this connection. Ends when the client unsubscribes or the connection closes."""
     _access(hass, connection)
-    sign = _Signer(hass, connection)
+    sign = ConnectionSigner(hass, connection)
     is_admin = connection.user.is_admin
 
     @callback

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 import json
 import sqlite3
@@ -89,6 +90,37 @@ def utc_text(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
+def stores_present(connection: sqlite3.Connection) -> list[str]:
+    """Every store with incidents, found by seeking from one store to the next in
+    ``incidents_store_time`` (one seek per store, whatever the number of incidents)."""
+    found: list[str] = []
+    row = connection.execute("SELECT MIN(store_id) FROM incidents").fetchone()
+    while row[0] is not None:
+        found.append(row[0])
+        row = connection.execute(
+            "SELECT MIN(store_id) FROM incidents WHERE store_id > ?", (row[0],)
+        ).fetchone()
+    return found
+
+
+@contextmanager
+def _reading(
+    store: IncidentStore, filters: IncidentFilters
+) -> Iterator[tuple[sqlite3.Connection, str, list[Any]]]:
+    """A connection reading one snapshot of the database, and the filters' SQL condition and
+    parameters. A store filter that covers every store with incidents is left out (it would
+    cost a check per row and exclude nothing)."""
+    with store.connect() as connection:
+        connection.execute("BEGIN")
+        try:
+            if filters.store_ids and set(stores_present(connection)) <= set(filters.store_ids):
+                filters = replace(filters, store_ids=())
+            where, params = filters.where()
+            yield connection, where, params
+        finally:
+            connection.execute("COMMIT")
+
+
 def _incident(row: sqlite3.Row) -> Incident:
     data = dict(row)
     reviewed = data["reviewed_at"]
@@ -141,15 +173,13 @@ def page(
 ) -> Page:
     """Up to ``limit`` incidents (at most MAX_PAGE_SIZE) after ``cursor``, newest first."""
     limit = max(1, min(limit, MAX_PAGE_SIZE))
-    where, params = filters.where()
-    if cursor is not None:
-        where += " AND (occurred_at, incident_id) < (?, ?)"
-        params.extend(decode_cursor(cursor))
-    with store.connect() as connection:
+    after = decode_cursor(cursor) if cursor is not None else None
+    with _reading(store, filters) as (connection, where, params):
+        keyset = " AND (occurred_at, incident_id) < (?, ?)" if after is not None else ""
         rows = connection.execute(
-            f"SELECT * FROM incidents WHERE {where} "  # noqa: S608 (fixed clauses, bound values)
+            f"SELECT * FROM incidents WHERE {where}{keyset} "  # noqa: S608 (fixed SQL)
             "ORDER BY occurred_at DESC, incident_id DESC LIMIT ?",
-            (*params, limit + 1),
+            (*params, *(after or ()), limit + 1),
         ).fetchall()
     incidents = [_incident(row) for row in rows[:limit]]
     more = len(rows) > limit
@@ -222,9 +252,9 @@ def time_range(
     incident (end exclusive); None for an open-ended span over an empty table."""
     start, end = filters.start, filters.end
     if start is None or end is None:
-        first, last = connection.execute(
-            "SELECT MIN(occurred_at), MAX(occurred_at) FROM incidents"
-        ).fetchone()
+        # Two statements: SQLite seeks a lone MIN or MAX in the index, but scans for both.
+        first = connection.execute("SELECT MIN(occurred_at) FROM incidents").fetchone()[0]
+        last = connection.execute("SELECT MAX(occurred_at) FROM incidents").fetchone()[0]
         if first is None:
             return None
         start = start or datetime.fromisoformat(first)
@@ -319,8 +349,7 @@ class ReviewTimes:
 
 def heatmap(store: IncidentStore, filters: IncidentFilters, zone: tzinfo) -> list[HeatCell]:
     """Incidents per (local weekday, local hour); cells without incidents are left out."""
-    where, params = filters.where()
-    with store.connect() as connection:
+    with _reading(store, filters) as (connection, where, params):
         local = local_time(connection, zone, filters)
         rows = connection.execute(
             f"WITH buckets AS (SELECT {HOUR} AS h, COUNT(*) AS n FROM incidents "  # noqa: S608
@@ -337,9 +366,9 @@ def heatmap(store: IncidentStore, filters: IncidentFilters, zone: tzinfo) -> lis
 
 # Per dimension: the column counted, and the index-ordered columns to group the hours by.
 _WEEKLY: Final = {
-    "store": ("store_id", "category, store_id"),
-    "camera": ("camera", "category, store_id, camera"),
-    "category": ("category", "category"),
+    "store": ("store_id", "h, store_id"),  # incidents_hour
+    "camera": ("camera", "h, store_id, camera"),  # incidents_hour
+    "category": ("category", "category, h"),  # incidents_category_hour
 }
 
 
@@ -369,7 +398,6 @@ def weekly(
     if by not in _WEEKLY:
         raise ValueError(f"weekly counts are by one of {', '.join(WEEKLY_DIMENSIONS)}")
     key, group = _WEEKLY[by]
-    where, params = filters.where()
     # A store is labelled with its newest name.
     label = (
         "(SELECT store_name FROM incidents AS named WHERE named.store_id = key "
@@ -377,7 +405,7 @@ def weekly(
         if by == "store"
         else "key"
     )
-    with store.connect() as connection:
+    with _reading(store, filters) as (connection, where, params):
         span = time_range(connection, filters)
         if span is None:
             return []
@@ -386,7 +414,7 @@ def weekly(
         monday = f"CASE {cases} ELSE ? END" if cases else "?"
         rows = connection.execute(
             f"WITH buckets AS (SELECT {HOUR} AS h, {key} AS key, COUNT(*) AS n "  # noqa: S608
-            f"FROM incidents WHERE {where} GROUP BY h, {group}) "
+            f"FROM incidents WHERE {where} GROUP BY {group}) "
             f"SELECT monday, key, {label} AS label, n FROM ("
             f"SELECT {monday} AS monday, key, SUM(n) AS n FROM buckets "
             "GROUP BY monday, key) ORDER BY monday, key",
@@ -415,8 +443,7 @@ def repeat_visitors(
     per person in one scan of ``incidents_person_visits``; then the days and cameras of the
     people with most visits are counted, a batch at a time, until ``limit`` came back.
     """
-    where, params = filters.where()
-    with store.connect() as connection:
+    with _reading(store, filters) as (connection, where, params):
         local = local_time(connection, zone, filters)
         candidates = connection.execute(
             "SELECT person_id, COUNT(*) AS visits FROM incidents "  # noqa: S608 (fixed SQL)
@@ -470,7 +497,6 @@ def outcomes(store: IncidentStore, filters: IncidentFilters, by: str) -> list[Ou
     if by not in _OUTCOMES:
         raise ValueError(f"outcomes are by one of {', '.join(_OUTCOMES)}")
     key, name = _OUTCOMES[by]
-    where, params = filters.where()
     # The newest incident of the group names it (found by its time on incidents_time).
     label = (
         f"(SELECT {name} FROM incidents AS named WHERE named.occurred_at = last "  # noqa: S608
@@ -478,7 +504,7 @@ def outcomes(store: IncidentStore, filters: IncidentFilters, by: str) -> list[Ou
         if name
         else "key"
     )
-    with store.connect() as connection:
+    with _reading(store, filters) as (connection, where, params):
         rows = connection.execute(
             f"SELECT key, {label} AS label, last, pending, confirmed, dismissed FROM ("  # noqa: S608
             "SELECT key, MAX(last) AS last, "
@@ -514,9 +540,8 @@ def review_times(store: IncidentStore, filters: IncidentFilters) -> ReviewTimes:
     Read in order from the partial index ``incidents_review_wait``: the count, then the value
     at each rank.
     """
-    where, params = filters.where()
-    reviewed = f"reviewed_at IS NOT NULL AND {where}"
-    with store.connect() as connection:
+    with _reading(store, filters) as (connection, where, params):
+        reviewed = f"reviewed_at IS NOT NULL AND {where}"
         count = int(
             connection.execute(
                 f"SELECT COUNT(*) FROM incidents WHERE {reviewed}",  # noqa: S608 (fixed SQL)

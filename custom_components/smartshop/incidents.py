@@ -164,8 +164,11 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         # The manager's console (console_queries.py): each page and trend reads one covering
         # index in its own order. Every index ends with the filterable columns it lacks.
         "CREATE INDEX incidents_time ON incidents (occurred_at, incident_id)",
-        """CREATE INDEX incidents_hour ON incidents (substr(occurred_at, 1, 13), category,
-            store_id, camera, watchlist_id, review_status, occurred_at)""",
+        """CREATE INDEX incidents_hour ON incidents (substr(occurred_at, 1, 13), store_id,
+            camera, watchlist_id, category, review_status, occurred_at)""",
+        """CREATE INDEX incidents_category_hour ON incidents (category,
+            substr(occurred_at, 1, 13), store_id, camera, watchlist_id, review_status,
+            occurred_at)""",
         """CREATE INDEX incidents_store_status ON incidents (store_id, review_status,
             camera, watchlist_id, category, occurred_at)""",
         """CREATE INDEX incidents_camera_status ON incidents (camera, review_status,

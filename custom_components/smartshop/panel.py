@@ -22,12 +22,11 @@ from homeassistant.config_entries import (
     SIGNAL_CONFIG_ENTRY_CHANGED,
     ConfigEntry,
     ConfigEntryChange,
-    ConfigEntryState,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .console_api import CONF_CONSOLE_FOR_STAFF
+from .console_access import console_access
 from .const import DOMAIN, LOGGER
 
 PANEL_URL_PATH: Final = "smartshop"
@@ -47,14 +46,6 @@ def bundle_version(bundle: Path = BUNDLE) -> str:
 def module_url(version: str) -> str:
     """The URL the sidebar loads the panel's module from."""
     return f"{BUNDLE_URL}?v={version}"
-
-
-def staff_allowed(entries: list[ConfigEntry]) -> bool:
-    """True when a loaded store opens the console to users who are not administrators."""
-    return any(
-        entry.state is ConfigEntryState.LOADED and bool(entry.options.get(CONF_CONSOLE_FOR_STAFF))
-        for entry in entries
-    )
 
 
 async def async_setup_panel(hass: HomeAssistant) -> None:
@@ -88,7 +79,9 @@ def _async_update_panel(hass: HomeAssistant, url: str, removed_entry_id: str | N
     if not entries:
         frontend.async_remove_panel(hass, PANEL_URL_PATH, warn_if_unknown=False)
         return
-    require_admin = not staff_allowed(entries)
+    # The console's own rule: users who are not administrators get in through a loaded store's
+    # console_for_staff option, so the sidebar shows them the panel exactly when it would work.
+    require_admin = console_access(hass, user_is_admin=False) is None
     current = hass.data.get(frontend.DATA_PANELS, {}).get(PANEL_URL_PATH)
     if current is not None and current.require_admin == require_admin:
         return

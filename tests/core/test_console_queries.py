@@ -71,6 +71,7 @@ def test_the_console_migration_adds_its_indexes(store: IncidentStore) -> None:
         assert {
             "incidents_time",
             "incidents_hour",
+            "incidents_category_hour",
             "incidents_store_status",
             "incidents_camera_status",
             "incidents_watchlist_status",
@@ -132,6 +133,11 @@ def test_page_filters(store: IncidentStore) -> None:
     assert ids(review_status=ReviewStatus.DISMISSED) == ["i004"]
     assert ids(start=at + timedelta(hours=1), end=at + timedelta(hours=3)) == ["i003", "i002"]
     assert ids(store_ids=("s1",), review_status=ReviewStatus.PENDING) == ["i003", "i001"]
+    # Stores asked for that cover every store with incidents: nothing is left out.
+    with store.connect() as connection:
+        assert queries.stores_present(connection) == ["s1", "s2", "s3"]
+    assert ids(store_ids=("s1", "s2", "s3", "elsewhere")) == ids()
+    assert ids(store_ids=("s1", "s3", "elsewhere")) == ["i005", "i004", "i003", "i001"]
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,8 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.smartshop.audit import AuditAction
-from custom_components.smartshop.console_api import CONF_CONSOLE_FOR_STAFF, ERR_ALREADY_REVIEWED
+from custom_components.smartshop.console_access import CONF_CONSOLE_FOR_STAFF
+from custom_components.smartshop.console_api import ERR_ALREADY_REVIEWED
 from custom_components.smartshop.const import EVENT_DISMISSED, EVENT_MATCH, Category
 from custom_components.smartshop.database import audit_log, incident_store
 from custom_components.smartshop.incidents import Incident, ReviewStatus
@@ -573,12 +574,14 @@ async def test_live_matches_through_the_sighting_path(
     _put_person(entry, user_created=False)  # searched by face, as the stub answers
     await _save_image(hass, entry, SnapshotKind.REFERENCE, PERSON)
     client = await hass_ws_client(hass)
+    bus_events = async_capture_events(hass, EVENT_MATCH)
+    listeners = hass.bus.async_listeners()[EVENT_MATCH]
     await client.send_json_auto_id({"type": "smartshop/subscribe_matches"})
     subscribed = await client.receive_json()
     assert subscribed["success"]
     subscription_id = subscribed["id"]
+    assert hass.bus.async_listeners()[EVENT_MATCH] == listeners + 1
 
-    bus_events = async_capture_events(hass, EVENT_MATCH)
     rekognition.detect(ONE_FACE)
     rekognition.search([(PERSON, 99.0)])
     await _scan(hass)
@@ -602,9 +605,24 @@ async def test_live_matches_through_the_sighting_path(
     hass.bus.async_fire(EVENT_MATCH, dict(fired.data) | {"config_entry_id": OTHER_STORE})
     await client.send_json_auto_id({"type": "unsubscribe_events", "subscription": subscription_id})
     assert (await client.receive_json())["success"]
+    assert hass.bus.async_listeners().get(EVENT_MATCH, 0) == listeners
     hass.bus.async_fire(EVENT_MATCH, dict(fired.data))
     await client.send_json_auto_id({"type": "ping"})
     assert (await client.receive_json())["type"] == "pong"
+
+
+async def test_subscription_ends_with_the_connection(
+    hass: HomeAssistant, rekognition: Rekognition, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Closing the WebSocket removes the subscription's bus listener."""
+    await _store(hass, rekognition)
+    listeners = hass.bus.async_listeners().get(EVENT_MATCH, 0)
+    client = await hass_ws_client(hass)
+    await _ok(client, "subscribe_matches")
+    assert hass.bus.async_listeners()[EVENT_MATCH] == listeners + 1
+    await client.close()
+    await hass.async_block_till_done()
+    assert hass.bus.async_listeners().get(EVENT_MATCH, 0) == listeners
 
 
 async def test_staff_subscription_follows_the_option(

@@ -17,7 +17,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "recognition alert_rules cost people usage snapshots compliance audit",
         "views watchlist bridge_connection errors database exports console_queries",
         "data",
-        "review entity",
+        "review entity console_access console_images",
         "sighting footage_actions reembed",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
