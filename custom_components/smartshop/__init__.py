@@ -26,6 +26,7 @@ from .audit import AuditAction
 from .bridge_client import BridgeError, BridgeNotTLSError, pair
 from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
+from .console_api import async_setup_console_api
 from .const import (
     CONF_ALERT_COOLDOWN,
     CONF_BACKEND,
@@ -82,6 +83,7 @@ from .errors import (
 )
 from .exports import ExportView
 from .key_rotation import async_resume_key_rotation
+from .panel import async_setup_panel
 from .people import Person, async_remove_person_store, person_store
 from .recognition import RateLimiter, RecognitionClient, RecognitionError
 from .retention import async_privacy_purge
@@ -107,7 +109,7 @@ PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Pla
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions and the snapshot view, once for every store."""
+    """Register the actions, the snapshot and export views and the console panel (once)."""
     async_setup_services(hass)
     keys = await async_load_keys(hass)
     snapshots = SnapshotStore(Path(hass.config.path(DOMAIN, "snapshots")), keys)
@@ -115,6 +117,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_resume_key_rotation(hass, keys)
     hass.http.register_view(SnapshotView(snapshots))
     hass.http.register_view(ExportView())
+    async_setup_console_api(hass)
+    await async_setup_panel(hass)
     return True
 
 

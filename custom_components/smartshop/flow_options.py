@@ -14,6 +14,7 @@ from homeassistant.helpers import selector
 import probatio
 
 from .alert_rules import CONF_ALERT_RULES, AlertRule, rules_from_options
+from .console_access import CONF_CONSOLE_FOR_STAFF
 from .const import (
     CONF_ALERT_COOLDOWN,
     CONF_ANONYMOUS_RETENTION_DAYS,
@@ -182,6 +183,10 @@ class SmartShopOptionsFlow(OptionsFlow):
                 probatio.Optional(CONF_ANONYMOUS_RETENTION_DAYS): days_box(3650),
                 probatio.Optional(
                     CONF_REQUIRE_APPROVAL, default=bool(options.get(CONF_REQUIRE_APPROVAL, False))
+                ): bool,
+                probatio.Optional(
+                    CONF_CONSOLE_FOR_STAFF,
+                    default=bool(options.get(CONF_CONSOLE_FOR_STAFF, False)),
                 ): bool,
                 probatio.Required(CONF_MAX_FACES): number_box(1, 20),
                 probatio.Required(CONF_PRESENCE_MINUTES): number_box(1, 1440, unit="min"),
