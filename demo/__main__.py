@@ -30,6 +30,7 @@ from .bridge_process import (
     write_config,
 )
 from .check import AlertCheck, Bridge, CheckResult, owner_greeting_problems
+from .history import ensure_history
 from .home_assistant import (
     ALERT_AUTOMATION_ID,
     HA_PORT,
@@ -43,7 +44,7 @@ from .home_assistant import (
     start_process,
     write_config_dir,
 )
-from .store import ensure_offender, ensure_store
+from .store import STORE, ensure_offender, ensure_store
 
 WORK = Path(os.environ.get("SMARTSHOP_DEMO_DIR") or REPO / ".demo")
 BRIDGE_ID = "demo-bridge"
@@ -145,6 +146,12 @@ def _start_bridge() -> RunningBridge:
     return bridge
 
 
+async def _history(ws: WebSocket, entry_id: str) -> None:
+    """Eight weeks of incident history for the console's trends, on a demo's first start."""
+    if added := await ensure_history(ws, entry_id, STORE, WORK / "homeassistant"):
+        log(f"wrote {added} incidents of demo history (8 weeks, marked as demo data)")
+
+
 async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
     started = time.monotonic()
     _ports_free(HA_PORT, BRIDGE_API_PORT, ENGINE_PORT)
@@ -170,7 +177,7 @@ async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
 
                 async def prepare() -> None:
                     log("setting up the demo store (bridge pairing, watchlist, offender)")
-                    await ensure_store(api, ws, bridge)
+                    await _history(ws, await ensure_store(api, ws, bridge))
                     # Loaded, so a store from before TLS has migrated: its old key has served.
                     (WORK / "bridge-pairing-key").unlink(missing_ok=True)
                     await ensure_offender(api)

@@ -97,5 +97,8 @@ async def ensure_offender(api: HomeAssistantApi) -> None:
             "incident_reference": "DEMO-0001",
             "added_by": "SmartShop demo",
             "image_path": str(FACES / "astronaut.jpg"),
+            "justification": "repeat_offender",
+            "attest_adult": True,
+            "attest_not_vulnerable": True,
         },
     )

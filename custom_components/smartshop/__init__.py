@@ -22,9 +22,11 @@ from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
 from .alert_rules import rules_from_options
+from .audit import AuditAction
 from .bridge_client import BridgeError, BridgeNotTLSError, pair
 from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
+from .console_api import async_setup_console_api
 from .const import (
     CONF_ALERT_COOLDOWN,
     CONF_BACKEND,
@@ -32,22 +34,18 @@ from .const import (
     CONF_BRIDGE_ID,
     CONF_BRIDGE_KEY,
     CONF_BRIDGE_PORT,
-    CONF_CONFIRMED_RETENTION_DAYS,
     CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
     CONF_ENDPOINT_URL,
     CONF_ENGINE_ON_BRIDGE,
-    CONF_INCIDENT_RETENTION_DAYS,
     CONF_MATCH_THRESHOLD,
     CONF_MAX_EXPIRY_DAYS,
     CONF_MAX_FACES,
     CONF_PRICE_PER_1000,
     CONF_STORE_ID,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
-    DEFAULT_CONFIRMED_RETENTION_DAYS,
     DEFAULT_DAILY_BUDGET,
     DEFAULT_EXPIRY_DAYS,
-    DEFAULT_INCIDENT_RETENTION_DAYS,
     DEFAULT_MATCH_THRESHOLD,
     DEFAULT_MAX_EXPIRY_DAYS,
     DEFAULT_MAX_FACES,
@@ -69,8 +67,9 @@ from .data import (
     new_store_id,
     pairing_data,
 )
-from .database import incident_store
+from .database import async_audit, incident_store
 from .entity import bridge_device_info, store_device_info
+from .erasure import async_forget_store_erasures, async_retry_erasures
 from .errors import (
     ErrorKind,
     async_auth_failed,
@@ -84,11 +83,14 @@ from .errors import (
 )
 from .exports import ExportView
 from .key_rotation import async_resume_key_rotation
-from .people import async_remove_person_store, person_store
+from .panel import async_setup_panel
+from .people import Person, async_remove_person_store, person_store
 from .recognition import RateLimiter, RecognitionClient, RecognitionError
+from .retention import async_privacy_purge
 from .services import async_setup_services
+from .settings_audit import async_audit_settings
 from .sighting import SightingService
-from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore, async_load_keys
+from .snapshots import DATA_SNAPSHOTS, SnapshotStore, async_load_keys
 from .usage import UsageMeter, UsageStore
 from .views import SnapshotView
 from .watchlist import WatchlistManager
@@ -101,11 +103,13 @@ PURGE_INTERVAL: Final = timedelta(days=1)
 HEALTH_PROBE_INTERVAL: Final = timedelta(seconds=20)
 # Entries from before users that the backend could not make users at set-up are tried again.
 USER_MIGRATION_INTERVAL: Final = timedelta(minutes=10)
+# Erasures the backend could not complete (it was down) are tried again as often.
+ERASURE_RETRY_INTERVAL: Final = USER_MIGRATION_INTERVAL
 PLATFORMS: Final = [Platform.BINARY_SENSOR, Platform.CAMERA, Platform.EVENT, Platform.SENSOR]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the actions and the snapshot view, once for every store."""
+    """Register the actions, the snapshot and export views and the console panel (once)."""
     async_setup_services(hass)
     keys = await async_load_keys(hass)
     snapshots = SnapshotStore(Path(hass.config.path(DOMAIN, "snapshots")), keys)
@@ -113,6 +117,8 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     async_resume_key_rotation(hass, keys)
     hass.http.register_view(SnapshotView(snapshots))
     hass.http.register_view(ExportView())
+    async_setup_console_api(hass)
+    await async_setup_panel(hass)
     return True
 
 
@@ -163,6 +169,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         hass, entry, incidents=incident_store(hass), snapshots=hass.data[DATA_SNAPSHOTS]
     )
     manager.on_removed = sightings.async_forget_person
+    manager.on_expired = partial(_async_audit_expired, hass, entry)
     await _async_connect(hass, entry, manager)
     bridge = await _async_connect_bridge(hass, entry)
     # The bridge and its engine showed the paired certificate.
@@ -200,6 +207,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
                 options.get(CONF_ALERT_COOLDOWN, DEFAULT_ALERT_COOLDOWN_MINUTES)
             ),
         ),
+        options=dict(options),
     )
 
     entry.async_on_unload(
@@ -213,6 +221,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
             hass, partial(_async_migrate_users, entry), USER_MIGRATION_INTERVAL
         )
     )
+    entry.async_on_unload(
+        async_track_time_interval(
+            hass, partial(_async_retry_erasures, hass, entry), ERASURE_RETRY_INTERVAL
+        )
+    )
+    await async_retry_erasures(hass, entry, client)
     entry.async_on_unload(entry.add_update_listener(_async_reload))
     entry.async_on_unload(usage.add_listener(lambda: usage_store.async_schedule_save(usage)))
     # The store's device first, so camera devices can point at it.
@@ -241,6 +255,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         )
         entry.async_on_unload(bridge.stop)
         entry.async_on_unload(bridge.add_listener(partial(_async_bridge_changed, hass, entry)))
+    # The daily timer starts afresh at every set-up: purge now too, so a Home Assistant that
+    # restarts more often than daily still keeps nothing past its retention.
+    entry.async_create_task(
+        hass, async_privacy_purge(hass, entry, dt_util.utcnow()), f"{DOMAIN} privacy purge"
+    )
     return True
 
 
@@ -273,6 +292,13 @@ async def _async_migrate_users(entry: SmartShopConfigEntry, _now: datetime) -> N
     manager = entry.runtime_data.watchlists
     if manager.users_to_retry:
         await manager.async_migrate_users()
+
+
+async def _async_retry_erasures(
+    hass: HomeAssistant, entry: SmartShopConfigEntry, _now: datetime
+) -> None:
+    """Retry the backend part of erasures the backend could not complete before."""
+    await async_retry_erasures(hass, entry, entry.runtime_data.client)
 
 
 async def _async_migrate_pairing(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
@@ -384,28 +410,27 @@ def _async_remove_stale_bridge_cameras(
 async def _async_daily_purge(
     hass: HomeAssistant, entry: SmartShopConfigEntry, now: datetime
 ) -> None:
-    """Delete expired watchlist entries and incidents past retention."""
+    """Delete expired watchlist entries; apply the retention of incident data."""
     data = entry.runtime_data
     try:
         await data.watchlists.async_purge_expired()
     except RecognitionError as err:
         LOGGER.warning("Expired entries not purged yet (will retry): %s", err)
-    options = entry.options
-    purged = await hass.async_add_executor_job(
-        partial(
-            data.incidents.purge,
-            now=now,
-            unconfirmed_days=int(
-                options.get(CONF_INCIDENT_RETENTION_DAYS, DEFAULT_INCIDENT_RETENTION_DAYS)
-            ),
-            confirmed_days=int(
-                options.get(CONF_CONFIRMED_RETENTION_DAYS, DEFAULT_CONFIRMED_RETENTION_DAYS)
-            ),
-        )
-    )
-    for incident in purged:
-        await hass.async_add_executor_job(
-            data.snapshots.delete, SnapshotKind.INCIDENT, incident.incident_id
+    await async_privacy_purge(hass, entry, now)
+
+
+async def _async_audit_expired(
+    hass: HomeAssistant, entry: SmartShopConfigEntry, people: list[Person]
+) -> None:
+    """One audit row per entry the expiry purge removed (the system acted)."""
+    for person in people:
+        await async_audit(
+            hass,
+            None,
+            AuditAction.EXPIRE,
+            store_id=entry.entry_id,
+            subject=person.person_id,
+            details={"watchlist_id": person.watchlist_id},
         )
 
 
@@ -440,7 +465,9 @@ def _async_bridge_changed(hass: HomeAssistant, entry: SmartShopConfigEntry) -> N
 
 
 async def _async_reload(hass: HomeAssistant, entry: SmartShopConfigEntry) -> None:
-    """Options or subentries changed: apply them."""
+    """Options or subentries changed: audit a change of settings, then apply them."""
+    await async_audit_settings(hass, entry.entry_id, entry.runtime_data.options, entry.options)
+    entry.runtime_data.options = dict(entry.options)
     hass.config_entries.async_schedule_reload(entry.entry_id)
 
 
@@ -458,6 +485,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -
     end its credentials on its bridge."""
     await async_remove_person_store(hass, entry.entry_id)
     await hass.async_add_executor_job(incident_store(hass).delete_store, entry.entry_id)
+    await async_forget_store_erasures(hass, entry.entry_id)
     async_sync_issue(hass, entry.entry_id, entry.title, [])
     for issue in (
         certificate_issue_id(entry.entry_id),

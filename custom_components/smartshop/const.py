@@ -64,8 +64,18 @@ CONF_MATCH_THRESHOLD: Final = "match_threshold"
 CONF_ALERT_COOLDOWN: Final = "alert_cooldown_minutes"
 CONF_DEFAULT_EXPIRY_DAYS: Final = "default_expiry_days"
 CONF_MAX_EXPIRY_DAYS: Final = "max_expiry_days"
+# How long an incident stays linked to its person (then it is anonymised): unconfirmed
+# (pending or dismissed) and confirmed incidents. The keys predate anonymisation, when the whole
+# incident was deleted at these ages.
 CONF_INCIDENT_RETENTION_DAYS: Final = "incident_retention_days"
 CONF_CONFIRMED_RETENTION_DAYS: Final = "confirmed_retention_days"
+# How long the evidence crop of an unconfirmed match, and of a confirmed incident, is kept (never
+# longer than the link), and how long the anonymous row is kept for trends (then deleted).
+CONF_EVIDENCE_RETENTION_DAYS: Final = "evidence_retention_days"
+CONF_CONFIRMED_EVIDENCE_RETENTION_DAYS: Final = "confirmed_evidence_retention_days"
+CONF_ANONYMOUS_RETENTION_DAYS: Final = "anonymous_incident_retention_days"
+# Four-eyes enrolment: a new entry stays inactive until another user approves it.
+CONF_REQUIRE_APPROVAL: Final = "require_approval"
 CONF_SCAN_INTERVAL: Final = "scan_interval_seconds"
 CONF_MAX_FACES: Final = "max_faces_per_frame"
 CONF_PRICE_PER_1000: Final = "price_per_1000_images"
@@ -98,6 +108,9 @@ DEFAULT_MAX_EXPIRY_DAYS: Final = 730
 DEFAULT_REVIEW_DAYS: Final = 90
 DEFAULT_INCIDENT_RETENTION_DAYS: Final = 30
 DEFAULT_CONFIRMED_RETENTION_DAYS: Final = 365
+DEFAULT_EVIDENCE_RETENTION_DAYS: Final = 30
+DEFAULT_CONFIRMED_EVIDENCE_RETENTION_DAYS: Final = 365
+DEFAULT_ANONYMOUS_RETENTION_DAYS: Final = 730
 DEFAULT_SCAN_INTERVAL: Final = 0  # 0 = scan only on image_processing.scan (no paid polling)
 DEFAULT_MAX_FACES: Final = 5
 # Rekognition list price per 1,000 images (Group 1 APIs, first tier) in USD, used to show what an
@@ -123,11 +136,18 @@ DISMISSALS_BEFORE_REVIEW: Final = 3
 EVENT_ENTRY_THRESHOLD_CHANGED: Final = "smartshop_entry_threshold_changed"
 ENTRY_THRESHOLD_STEP: Final = 0.1
 MAX_ENTRY_THRESHOLD: Final = 99.5
+# A subject-access export reports how far it is: {export, done, total}, every few files written.
+EVENT_EXPORT_PROGRESS: Final = "smartshop_export_progress"
 
 
 def signal_match(entry_id: str) -> str:
     """Dispatcher signal for a store's match, confirmation and dismissal (entities listen)."""
     return f"{DOMAIN}_{entry_id}_match"
+
+
+def signal_purge(entry_id: str) -> str:
+    """Dispatcher signal after a store's privacy purge (its purge sensor listens)."""
+    return f"{DOMAIN}_{entry_id}_purge"
 
 
 def signal_sighting(entry_id: str) -> str:
@@ -144,6 +164,8 @@ ISSUE_BRIDGE_CERTIFICATE_CHANGED: Final = "bridge_certificate_changed"
 ISSUE_BRIDGE_UPDATE_REQUIRED: Final = "bridge_update_required"
 # An engine by URL reached over plain HTTP on the network.
 ISSUE_INSECURE_ENGINE: Final = "insecure_engine_connection"
+# A person was erased here but the backend could not delete their user or faces yet (retried).
+ISSUE_ERASURE_INCOMPLETE: Final = "erasure_incomplete"
 
 
 class Backend(StrEnum):
@@ -160,3 +182,10 @@ class Category(StrEnum):
     BANNED = "banned"
     VIOLENCE = "violence"
     OTHER = "other"
+
+
+class Justification(StrEnum):
+    """Why an entry is necessary (recorded at enrolment)."""
+
+    REPEAT_OFFENDER = "repeat_offender"
+    SERIOUS_OFFENCE = "serious_offence"

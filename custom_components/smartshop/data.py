@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -88,6 +89,14 @@ class BackendHealth:
 
 
 @dataclass(slots=True)
+class PurgeReport:
+    """A store's last privacy purge: when, and what it removed or anonymised by kind."""
+
+    at: datetime | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class SmartShopData:
     """Everything a store's platforms and actions share."""
 
@@ -104,6 +113,9 @@ class SmartShopData:
     store_device_id: str = ""
     bridge: BridgeConnection | None = None
     bridge_device_id: str = ""
+    last_purge: PurgeReport = field(default_factory=PurgeReport)
+    # The options the store was set up with (a change is audited before the reload).
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def can_search(self) -> bool:

@@ -14,19 +14,24 @@ from homeassistant.helpers import selector
 import probatio
 
 from .alert_rules import CONF_ALERT_RULES, AlertRule, rules_from_options
+from .console_access import CONF_CONSOLE_FOR_STAFF
 from .const import (
     CONF_ALERT_COOLDOWN,
+    CONF_ANONYMOUS_RETENTION_DAYS,
     CONF_BACKEND,
     CONF_CATEGORY,
+    CONF_CONFIRMED_EVIDENCE_RETENTION_DAYS,
     CONF_CONFIRMED_RETENTION_DAYS,
     CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
+    CONF_EVIDENCE_RETENTION_DAYS,
     CONF_INCIDENT_RETENTION_DAYS,
     CONF_MATCH_THRESHOLD,
     CONF_MAX_EXPIRY_DAYS,
     CONF_MAX_FACES,
     CONF_PRESENCE_MINUTES,
     CONF_PRICE_PER_1000,
+    CONF_REQUIRE_APPROVAL,
     CONF_SCAN_INTERVAL,
     DEFAULT_ALERT_COOLDOWN_MINUTES,
     DEFAULT_MATCH_THRESHOLD,
@@ -43,12 +48,19 @@ from .flow_schemas import (
     days_box,
     number_box,
 )
+from .retention import policy_from_options
 
 CONF_MIN_SIMILARITY: Final = "min_similarity"
 CONF_NEEDS_CONFIRMATION: Final = "needs_confirmation"
 CONF_QUIET_START: Final = "quiet_start"
 CONF_QUIET_END: Final = "quiet_end"
 MIN_SCAN_INTERVAL: Final = 10
+# Optional in the form: left empty, the default applies (see retention.py).
+OPTIONAL_RETENTION: Final = (
+    CONF_EVIDENCE_RETENTION_DAYS,
+    CONF_CONFIRMED_EVIDENCE_RETENTION_DAYS,
+    CONF_ANONYMOUS_RETENTION_DAYS,
+)
 
 
 class SmartShopOptionsFlow(OptionsFlow):
@@ -145,10 +157,16 @@ class SmartShopOptionsFlow(OptionsFlow):
             interval = cleaned[CONF_SCAN_INTERVAL]
             if cleaned[CONF_DEFAULT_EXPIRY_DAYS] > cleaned[CONF_MAX_EXPIRY_DAYS]:
                 errors[CONF_DEFAULT_EXPIRY_DAYS] = "expiry_above_maximum"
+            elif retention_errors := _retention_errors(cleaned):
+                errors.update(retention_errors)
             elif 0 < interval < MIN_SCAN_INTERVAL:
                 errors[CONF_SCAN_INTERVAL] = "interval_too_short"
             else:
-                self._pending = dict(options) | cleaned
+                self._pending = {
+                    key: value
+                    for key, value in options.items()
+                    if key not in OPTIONAL_RETENTION  # left empty: the default applies
+                } | cleaned
                 if interval > 0 and interval != options.get(CONF_SCAN_INTERVAL, 0):
                     return await self.async_step_confirm_cost()
                 return self.async_create_entry(data=self._pending)
@@ -160,6 +178,16 @@ class SmartShopOptionsFlow(OptionsFlow):
                 probatio.Required(CONF_MAX_EXPIRY_DAYS): days_box(1095),
                 probatio.Required(CONF_INCIDENT_RETENTION_DAYS): days_box(365),
                 probatio.Required(CONF_CONFIRMED_RETENTION_DAYS): days_box(2190),
+                probatio.Optional(CONF_EVIDENCE_RETENTION_DAYS): days_box(365),
+                probatio.Optional(CONF_CONFIRMED_EVIDENCE_RETENTION_DAYS): days_box(2190),
+                probatio.Optional(CONF_ANONYMOUS_RETENTION_DAYS): days_box(3650),
+                probatio.Optional(
+                    CONF_REQUIRE_APPROVAL, default=bool(options.get(CONF_REQUIRE_APPROVAL, False))
+                ): bool,
+                probatio.Optional(
+                    CONF_CONSOLE_FOR_STAFF,
+                    default=bool(options.get(CONF_CONSOLE_FOR_STAFF, False)),
+                ): bool,
                 probatio.Required(CONF_MAX_FACES): number_box(1, 20),
                 probatio.Required(CONF_PRESENCE_MINUTES): number_box(1, 1440, unit="min"),
                 probatio.Required(CONF_DAILY_BUDGET): number_box(0, 1_000_000),
@@ -170,7 +198,9 @@ class SmartShopOptionsFlow(OptionsFlow):
         )
         return self.async_show_form(
             step_id="settings",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input or options),
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or _retention_shown(options) | dict(options)
+            ),
             errors=errors,
         )
 
@@ -198,6 +228,33 @@ class SmartShopOptionsFlow(OptionsFlow):
         )
 
 
+def _retention_shown(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The retention in effect, shown in the form for the options never set."""
+    policy = policy_from_options(options)
+    return {
+        CONF_EVIDENCE_RETENTION_DAYS: policy.evidence_unconfirmed,
+        CONF_CONFIRMED_EVIDENCE_RETENTION_DAYS: policy.evidence_confirmed,
+        CONF_ANONYMOUS_RETENTION_DAYS: policy.anonymous_rows,
+    }
+
+
+def _retention_errors(options: Mapping[str, Any]) -> dict[str, str]:
+    """Evidence may not outlive the link to the person, nor the link the anonymous row."""
+    errors: dict[str, str] = {}
+    for evidence, link in (
+        (CONF_EVIDENCE_RETENTION_DAYS, CONF_INCIDENT_RETENTION_DAYS),
+        (CONF_CONFIRMED_EVIDENCE_RETENTION_DAYS, CONF_CONFIRMED_RETENTION_DAYS),
+    ):
+        if evidence in options and options[evidence] > options[link]:
+            errors[evidence] = "evidence_outlives_link"
+    rows = options.get(CONF_ANONYMOUS_RETENTION_DAYS)
+    if rows is not None and rows < max(
+        options[CONF_INCIDENT_RETENTION_DAYS], options[CONF_CONFIRMED_RETENTION_DAYS]
+    ):
+        errors[CONF_ANONYMOUS_RETENTION_DAYS] = "link_outlives_row"
+    return errors
+
+
 def _numbers(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """Number selectors return floats; whole-number settings are stored as int."""
     cleaned = dict(user_input)
@@ -213,6 +270,9 @@ def _numbers(user_input: Mapping[str, Any]) -> dict[str, Any]:
         CONF_PRESENCE_MINUTES,
     ):
         cleaned[key] = int(cleaned[key])
+    for key in OPTIONAL_RETENTION:
+        if key in cleaned:
+            cleaned[key] = int(cleaned[key])
     cleaned[CONF_MATCH_THRESHOLD] = float(cleaned[CONF_MATCH_THRESHOLD])
     cleaned[CONF_PRICE_PER_1000] = float(cleaned[CONF_PRICE_PER_1000])
     return cleaned

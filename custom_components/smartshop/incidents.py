@@ -41,21 +41,61 @@ class Incident:
     watchlist_id: str
     watchlist: str
     category: str
-    person_id: str
-    similarity: float
-    snapshot_ref: str | None = None
+    person_id: str  # '' once dismissed ("Not them") or anonymised: no longer about anyone
+    similarity: float | None  # None once anonymised
+    snapshot_ref: str | None = None  # the evidence crop's id while one is kept
     review_status: ReviewStatus = ReviewStatus.PENDING
     reviewed_by: str | None = None
     reviewed_at: datetime | None = None
     review_reason: str | None = None
+    anonymised_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         data = asdict(self)
         data["occurred_at"] = self.occurred_at.isoformat()
         data["reviewed_at"] = self.reviewed_at.isoformat() if self.reviewed_at else None
+        data["anonymised_at"] = self.anonymised_at.isoformat() if self.anonymised_at else None
         data["review_status"] = str(self.review_status)
         return data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetentionPolicy:
+    """How long each kind of incident data is kept, in days from the incident.
+
+    Evidence crops go first; then the link to the person (the incident is anonymised: person,
+    evidence, similarity and the reviewer's reason go); the anonymous row, kept for trends, last.
+    """
+
+    evidence_unconfirmed: int
+    evidence_confirmed: int
+    link_unconfirmed: int
+    link_confirmed: int
+    anonymous_rows: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetentionResult:
+    """What one retention pass removed, by kind, and the evidence crops to delete."""
+
+    evidence_unconfirmed: int = 0
+    evidence_confirmed: int = 0
+    anonymised_unconfirmed: int = 0
+    anonymised_confirmed: int = 0
+    rows_deleted: int = 0
+    evidence_ids: tuple[str, ...] = ()
+
+    def counts(self) -> dict[str, int]:
+        """The counts alone (for the audit log and the purge sensor)."""
+        return {
+            "evidence_unconfirmed": self.evidence_unconfirmed,
+            "evidence_confirmed": self.evidence_confirmed,
+            "anonymised_unconfirmed": self.anonymised_unconfirmed,
+            "anonymised_confirmed": self.anonymised_confirmed,
+            "rows_deleted": self.rows_deleted,
+            "evidence_deleted": len(self.evidence_ids),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +154,7 @@ _COLUMNS: Final = (
     "reviewed_by",
     "reviewed_at",
     "review_reason",
+    "anonymised_at",
 )
 
 # Each entry moves the schema from version N to N + 1. Append; never edit a shipped migration.
@@ -160,6 +201,69 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
             BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END""",
     ),
+    (
+        # Anonymisation: the similarity may be cleared (a rebuild, as SQLite cannot drop NOT
+        # NULL), the row remembers when it was anonymised, and the evidence crop is referenced
+        # by id. Rows from before kept their crop under their own id, if they had one.
+        """CREATE TABLE incidents_new (
+            incident_id TEXT PRIMARY KEY,
+            dedup_key TEXT NOT NULL UNIQUE,
+            occurred_at TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            store_name TEXT NOT NULL,
+            camera TEXT NOT NULL,
+            location TEXT NOT NULL,
+            watchlist_id TEXT NOT NULL,
+            watchlist TEXT NOT NULL,
+            category TEXT NOT NULL,
+            person_id TEXT NOT NULL,
+            similarity REAL,
+            snapshot_ref TEXT,
+            review_status TEXT NOT NULL DEFAULT 'pending',
+            reviewed_by TEXT,
+            reviewed_at TEXT,
+            review_reason TEXT,
+            anonymised_at TEXT
+        )""",
+        """INSERT INTO incidents_new (
+            incident_id, dedup_key, occurred_at, store_id, store_name, camera, location,
+            watchlist_id, watchlist, category, person_id, similarity, snapshot_ref,
+            review_status, reviewed_by, reviewed_at, review_reason
+        ) SELECT
+            incident_id, dedup_key, occurred_at, store_id, store_name, camera, location,
+            watchlist_id, watchlist, category, person_id, similarity,
+            CASE WHEN review_status = 'dismissed' THEN NULL
+                 ELSE COALESCE(snapshot_ref, incident_id) END,
+            review_status, reviewed_by, reviewed_at, review_reason
+        FROM incidents""",
+        "DROP TABLE incidents",
+        "ALTER TABLE incidents_new RENAME TO incidents",
+        "CREATE INDEX incidents_store_time ON incidents (store_id, occurred_at)",
+        "CREATE INDEX incidents_person ON incidents (person_id)",
+    ),
+    (
+        # The manager's console (console_queries.py): each page and trend reads one covering
+        # index in its own order. Every index ends with the filterable columns it lacks.
+        "CREATE INDEX incidents_time ON incidents (occurred_at, incident_id)",
+        """CREATE INDEX incidents_hour ON incidents (substr(occurred_at, 1, 13), store_id,
+            camera, watchlist_id, category, review_status, occurred_at)""",
+        """CREATE INDEX incidents_category_hour ON incidents (category,
+            substr(occurred_at, 1, 13), store_id, camera, watchlist_id, review_status,
+            occurred_at)""",
+        """CREATE INDEX incidents_store_status ON incidents (store_id, review_status,
+            camera, watchlist_id, category, occurred_at)""",
+        """CREATE INDEX incidents_camera_status ON incidents (camera, review_status,
+            store_id, watchlist_id, category, occurred_at)""",
+        """CREATE INDEX incidents_watchlist_status ON incidents (watchlist_id, review_status,
+            store_id, camera, category, occurred_at)""",
+        """CREATE INDEX incidents_person_visits ON incidents (person_id, occurred_at, camera,
+            store_id, watchlist_id, category, review_status)""",
+        """CREATE INDEX incidents_review_wait ON incidents
+            ((julianday(reviewed_at) - julianday(occurred_at)) * 86400.0, store_id, camera,
+            watchlist_id, category, review_status, occurred_at)
+            WHERE reviewed_at IS NOT NULL""",
+        "ANALYZE",
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -187,6 +291,7 @@ def _from_row(row: sqlite3.Row) -> Incident:
         | {
             "occurred_at": occurred,
             "reviewed_at": _utc(data["reviewed_at"]),
+            "anonymised_at": _utc(data["anonymised_at"]),
             "review_status": ReviewStatus(data["review_status"]),
         }
     )
@@ -247,6 +352,7 @@ class IncidentStore:
         values = asdict(incident)
         values["occurred_at"] = _iso(incident.occurred_at)
         values["reviewed_at"] = _iso(incident.reviewed_at) if incident.reviewed_at else None
+        values["anonymised_at"] = _iso(incident.anonymised_at) if incident.anonymised_at else None
         values["review_status"] = str(incident.review_status)
         placeholders = ", ".join(f":{column}" for column in _COLUMNS)
         with self.connect() as connection:
@@ -301,40 +407,109 @@ class IncidentStore:
     ) -> tuple[bool, Incident | None]:
         """Record a reviewer's decision on a pending incident.
 
+        A dismissal ("Not them") unlinks the incident from the entry: the customer was not that
+        person, so the row keeps only the fact, time, place, similarity and reviewer; its
+        evidence reference goes (the caller deletes the crop).
+
         Returns (changed, incident): changed is False when the incident was already reviewed
         (two phones answering one alert: the first answer counts) or does not exist (None).
         """
+        unlink = status is ReviewStatus.DISMISSED
         with self.connect() as connection:
             changed = (
                 connection.execute(
                     "UPDATE incidents SET review_status = ?, reviewed_by = ?, reviewed_at = ?, "
-                    "review_reason = ? WHERE incident_id = ? AND review_status = 'pending'",
-                    (str(status), by, _iso(at), reason, incident_id),
+                    "review_reason = ?, "
+                    "person_id = CASE WHEN ? THEN '' ELSE person_id END, "
+                    "snapshot_ref = CASE WHEN ? THEN NULL ELSE snapshot_ref END "
+                    "WHERE incident_id = ? AND review_status = 'pending'",
+                    (str(status), by, _iso(at), reason, unlink, unlink, incident_id),
                 ).rowcount
                 == 1
             )
         return changed, self.get(incident_id)
 
-    def purge(self, *, now: datetime, unconfirmed_days: int, confirmed_days: int) -> list[Incident]:
-        """Delete incidents past retention; returns what was deleted (for snapshot clean-up)."""
-        unconfirmed_cut = _iso(now - timedelta(days=unconfirmed_days))
-        confirmed_cut = _iso(now - timedelta(days=confirmed_days))
-        condition = (
-            "(review_status != 'confirmed' AND occurred_at < ?) "
-            "OR (review_status = 'confirmed' AND occurred_at < ?)"
-        )
+    def clear_evidence(self, incident_id: str) -> None:
+        """The incident has no evidence crop (none could be cut from the image)."""
+        with self.connect() as connection:
+            connection.execute(
+                "UPDATE incidents SET snapshot_ref = NULL WHERE incident_id = ?", (incident_id,)
+            )
+
+    def apply_retention(
+        self, *, now: datetime, policy: RetentionPolicy, store_id: str
+    ) -> RetentionResult:
+        """One retention pass over one store, in one transaction: delete rows past
+        ``anonymous_rows``, anonymise those past their link retention, and drop evidence
+        references past theirs.
+
+        Returns the counts and the ids of the evidence crops the caller deletes from disk.
+        """
+
+        def cut(days: int) -> str:
+            return _iso(now - timedelta(days=days))
+
+        confirmed = "store_id = ? AND review_status = 'confirmed'"
+        unconfirmed = "store_id = ? AND review_status != 'confirmed'"
+        evidence: list[str] = []
+        counts: dict[str, int] = {}
         with self.connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
-            rows = connection.execute(
-                f"SELECT * FROM incidents WHERE {condition}",  # noqa: S608
-                (unconfirmed_cut, confirmed_cut),
-            ).fetchall()
-            connection.execute(
-                f"DELETE FROM incidents WHERE {condition}",  # noqa: S608
-                (unconfirmed_cut, confirmed_cut),
-            )
+            try:
+                where = "store_id = ? AND occurred_at < ?"
+                old = (store_id, cut(policy.anonymous_rows))
+                evidence += self._refs(connection, where, old)
+                counts["rows_deleted"] = connection.execute(
+                    f"DELETE FROM incidents WHERE {where}",  # noqa: S608 (fixed SQL)
+                    old,
+                ).rowcount
+                for kind, status, days in (
+                    ("anonymised_unconfirmed", unconfirmed, policy.link_unconfirmed),
+                    ("anonymised_confirmed", confirmed, policy.link_confirmed),
+                ):
+                    where = f"{status} AND anonymised_at IS NULL AND occurred_at < ?"
+                    params = (store_id, cut(days))
+                    evidence += self._refs(connection, where, params)
+                    counts[kind] = connection.execute(
+                        "UPDATE incidents SET person_id = '', snapshot_ref = NULL, "  # noqa: S608 (fixed SQL)
+                        "similarity = NULL, review_reason = NULL, anonymised_at = ? "
+                        f"WHERE {where}",
+                        (_iso(now), *params),
+                    ).rowcount
+                for kind, status, days in (
+                    ("evidence_unconfirmed", unconfirmed, policy.evidence_unconfirmed),
+                    ("evidence_confirmed", confirmed, policy.evidence_confirmed),
+                ):
+                    where = f"{status} AND occurred_at < ?"
+                    params = (store_id, cut(days))
+                    refs = self._refs(connection, where, params)
+                    evidence += refs
+                    counts[kind] = len(refs)
+                    connection.execute(
+                        f"UPDATE incidents SET snapshot_ref = NULL WHERE {where}",  # noqa: S608
+                        params,
+                    )
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
             connection.execute("COMMIT")
-        return [_from_row(row) for row in rows]
+        return RetentionResult(
+            evidence_unconfirmed=counts["evidence_unconfirmed"],
+            evidence_confirmed=counts["evidence_confirmed"],
+            anonymised_unconfirmed=counts["anonymised_unconfirmed"],
+            anonymised_confirmed=counts["anonymised_confirmed"],
+            rows_deleted=counts["rows_deleted"],
+            evidence_ids=tuple(evidence),
+        )
+
+    @staticmethod
+    def _refs(connection: sqlite3.Connection, where: str, params: tuple[str, ...]) -> list[str]:
+        """Evidence references of the rows ``where`` selects."""
+        rows = connection.execute(
+            f"SELECT snapshot_ref FROM incidents WHERE ({where}) AND snapshot_ref IS NOT NULL",  # noqa: S608
+            params,
+        ).fetchall()
+        return [str(row[0]) for row in rows]
 
     def delete_person(self, person_id: str) -> list[Incident]:
         """Erase every incident of one person; returns what was deleted."""

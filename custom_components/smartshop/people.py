@@ -7,6 +7,11 @@ here, in Home Assistant's storage (written atomically).
 Version 2 of the storage file keeps, per person, when each photo was added and whether the
 person is a user on the backend yet (``user_created``). Version 1 entries (one face, no user)
 load with ``user_created`` False and become users at the store's next set-up.
+
+Version 2.2 adds the enrolment safeguards: the justification and the two attestations staff
+gave, and whether the entry is active (an entry waiting for a second user's approval is not).
+Entries from before load with no justification, no attestation and active: they are shown as
+such, not blocked.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from homeassistant.util.hass_dict import HassKey
 from .const import DOMAIN, Category
 
 STORAGE_VERSION: Final = 2
+STORAGE_MINOR_VERSION: Final = 2
 DATA_PEOPLE: HassKey[dict[str, PersonStore]] = HassKey(f"{DOMAIN}_people")
 
 MANDATORY_TEXT_FIELDS: Final = ("display_name", "reason", "incident_reference", "added_by")
@@ -58,11 +64,31 @@ class Person:
     # The entry's own match threshold, raised by staff dismissing its matches ("Not them");
     # None: the store's threshold applies. A number only: nothing of the dismissed face is kept.
     dismissal_threshold: float | None = None
+    # How many of the entry's matches staff dismissed: a count only, since a dismissed incident
+    # is no longer linked to the entry.
+    dismissals: int = 0
     # When each face (photo) was added; a face missing here was added with the entry.
     photo_added_at: dict[str, datetime] = field(default_factory=dict)
     # True once the person is a user on the backend with every face associated; False for an
     # entry from before users (or whose user could not be made yet): it is made at set-up.
     user_created: bool = False
+    # The enrolment safeguards: why the entry is necessary (a Justification; '' for entries
+    # from before), and what staff attested: the person is an adult, and not vulnerable.
+    justification: str = ""
+    attest_adult: bool = False
+    attest_not_vulnerable: bool = False
+    # False while the entry waits for a second user's approval (four-eyes): it never alerts.
+    active: bool = True
+    # The Home Assistant user who enrolled it (None: an automation or the system), and who
+    # approved it and when (an entry that needed no approval has neither).
+    enrolled_by_user_id: str | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+
+    @property
+    def status(self) -> str:
+        """``active``, or ``pending_approval`` while a second user has not approved it."""
+        return "active" if self.active else "pending_approval"
 
     def photo_time(self, face_id: str) -> datetime:
         """When a photo was added."""
@@ -78,6 +104,7 @@ class Person:
         for key in ("added_at", "expires_at", "review_at", "updated_at"):
             data[key] = data[key].isoformat()
         data["category"] = str(self.category)
+        data["approved_at"] = self.approved_at.isoformat() if self.approved_at else None
         data["photo_added_at"] = {
             face_id: added.isoformat() for face_id, added in self.photo_added_at.items()
         }
@@ -109,12 +136,22 @@ class Person:
             dismissal_threshold=(
                 None if (threshold := data.get("dismissal_threshold")) is None else float(threshold)
             ),
+            dismissals=int(data.get("dismissals", 0)),
             photo_added_at={
                 face_id: added
                 for face_id, value in data.get("photo_added_at", {}).items()
                 if (added := dt_util.parse_datetime(value)) is not None
             },
             user_created=bool(data.get("user_created", False)),
+            justification=str(data.get("justification", "")),
+            attest_adult=bool(data.get("attest_adult", False)),
+            attest_not_vulnerable=bool(data.get("attest_not_vulnerable", False)),
+            active=bool(data.get("active", True)),
+            enrolled_by_user_id=data.get("enrolled_by_user_id"),
+            approved_by=data.get("approved_by"),
+            approved_at=(
+                dt_util.parse_datetime(data["approved_at"]) if data.get("approved_at") else None
+            ),
         )
 
 
@@ -150,14 +187,18 @@ class _PeopleFile(Store[dict[str, Any]]):
     async def _async_migrate_func(
         self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
     ) -> dict[str, Any]:
-        return migrate_people_data(old_major_version, old_data)
+        return migrate_people_data(old_major_version, old_data, old_minor_version)
 
 
-def migrate_people_data(old_version: int, data: dict[str, Any]) -> dict[str, Any]:
+def migrate_people_data(
+    old_version: int, data: dict[str, Any], old_minor_version: int = STORAGE_MINOR_VERSION
+) -> dict[str, Any]:
     """Bring a people file of an older version to the current one.
 
     1 -> 2: each entry's single face becomes a photo added with the entry, and the entry is
     marked as not yet a user on the backend (set-up makes it one).
+    2.1 -> 2.2: entries from before the enrolment safeguards have no justification and no
+    attestation (shown as such), and stay active.
     """
     if old_version < 2:
         people = []
@@ -169,6 +210,20 @@ def migrate_people_data(old_version: int, data: dict[str, Any]) -> dict[str, Any
             person.setdefault("user_created", False)
             people.append(person)
         data = {**data, "people": people}
+    if old_version < 2 or old_minor_version < STORAGE_MINOR_VERSION:
+        data = {
+            **data,
+            "people": [
+                {
+                    "justification": "",
+                    "attest_adult": False,
+                    "attest_not_vulnerable": False,
+                    "active": True,
+                }
+                | dict(item)
+                for item in data.get("people", [])
+            ],
+        }
     return data
 
 
@@ -178,7 +233,12 @@ class PersonStore:
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
         """Attach to the store file of one config entry."""
         self._store: Store[dict[str, Any]] = _PeopleFile(
-            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}.people", private=True, atomic_writes=True
+            hass,
+            STORAGE_VERSION,
+            f"{DOMAIN}.{entry_id}.people",
+            private=True,
+            atomic_writes=True,
+            minor_version=STORAGE_MINOR_VERSION,
         )
         self._people: dict[str, Person] = {}
         self._by_face: dict[str, str] = {}

@@ -56,7 +56,7 @@ DEFAULT_BURST = 5
 # Set-up and bookkeeping calls (collections, users, listings) are few and pass unthrottled, so
 # they never hold a search back.
 RATE_LIMITED_OPERATIONS: Final = frozenset(
-    {"DetectFaces", "IndexFaces", "SearchFacesByImage", "SearchUsersByImage"}
+    {"CompareFaces", "DetectFaces", "IndexFaces", "SearchFacesByImage", "SearchUsersByImage"}
 )
 MAX_FACE_IDS_PER_DELETE = 4096
 MAX_FACE_IDS_PER_ASSOCIATION = 100
@@ -1085,6 +1085,42 @@ class RecognitionClient:
         prepared = await self._prepare(image)
         matches = await self._search(ids, prepared, threshold=threshold, max_matches=max_matches)
         return _by_similarity(matches)
+
+    async def compare_faces(
+        self, source: bytes, targets: Sequence[bytes], *, threshold: float
+    ) -> list[float | None]:
+        """CompareFaces of the largest face in ``source`` with each target image (e.g. stored
+        face crops): per target, the best similarity at or above ``threshold``, or None.
+
+        The source is prepared once. A source in which the backend finds no face gives None
+        for every target; a target without a face gives None for that target. Not every
+        Rekognition-compatible engine offers CompareFaces (the SmartShop engine does not).
+        """
+        _check_threshold(threshold)
+        if not targets:
+            return []
+        prepared = await self._prepare(source)
+        results: list[float | None] = []
+        for target in targets:
+            target_prepared = await self._prepare(target)
+            try:
+                response = await self._call(
+                    "CompareFaces",
+                    SourceImage={"Bytes": prepared.jpeg},
+                    TargetImage={"Bytes": target_prepared.jpeg},
+                    SimilarityThreshold=threshold,
+                    QualityFilter="NONE",
+                )
+            except RecognitionError as err:
+                if err.code == "InvalidParameterException" and _NO_FACE.search(str(err)):
+                    results.append(None)
+                    continue
+                raise
+            similarities = [
+                float(m.get("Similarity", 0.0)) for m in response.get("FaceMatches", [])
+            ]
+            results.append(max(similarities) if similarities else None)
+        return results
 
     async def search_frame(
         self,

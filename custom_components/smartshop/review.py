@@ -1,9 +1,12 @@
 """Staff review of a match: confirm or dismiss, who, when and why.
 
 A dismissal ("Not them") teaches without keeping the innocent: the incident's evidence crop is
-deleted at once (the incident keeps the fact, time, place, similarity and reviewer), and the
-entry's own threshold rises just above the dismissed similarity. The threshold is a number only;
-no image, crop or face template of the dismissed customer is kept for it.
+deleted at once, the incident is unlinked from the entry (the customer was not that person; it
+keeps the fact, time, place, similarity and reviewer), and the entry's own threshold rises just
+above the dismissed similarity. The threshold and the entry's count of dismissals are numbers
+only; no image, crop or face template of the dismissed customer is kept for them.
+
+Every review and every change of an entry's threshold is a row in the audit log.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 
+from .audit import AuditAction
 from .const import (
     DISMISSALS_BEFORE_REVIEW,
     DOMAIN,
@@ -32,6 +36,7 @@ from .const import (
     signal_match,
 )
 from .data import SmartShopConfigEntry
+from .database import async_audit
 from .incidents import Incident, ReviewStatus
 from .people import Person
 from .snapshots import SnapshotKind
@@ -143,6 +148,18 @@ def async_set_entry_threshold(
         context=context,
     )
     LOGGER.info("%s: %s", entry.title, message)
+    entry.async_create_task(
+        hass,
+        async_audit(
+            hass,
+            context,
+            AuditAction.THRESHOLD,
+            store_id=entry.entry_id,
+            subject=person.person_id,
+            details={"old_threshold": old, "new_threshold": threshold, "cause": str(cause)},
+        ),
+        f"{DOMAIN} audit entry threshold",
+    )
 
 
 async def async_review(
@@ -157,8 +174,9 @@ async def async_review(
 ) -> Incident:
     """Record the decision, announce it, and flag entries staff keep dismissing.
 
-    A dismissal deletes the incident's evidence crop at once and raises the entry's own
-    threshold above the dismissed similarity (``user_id``: the reviewer's Home Assistant user).
+    A dismissal deletes the incident's evidence crop at once, unlinks the incident from the
+    entry and raises the entry's own threshold above the dismissed similarity (``user_id``: the
+    reviewer's Home Assistant user). ``incident`` is the incident as it was before the review.
     """
     data = entry.runtime_data
     changed, reviewed = await hass.async_add_executor_job(
@@ -175,9 +193,18 @@ async def async_review(
     if not changed:
         raise AlreadyReviewedError(reviewed)
     event_type = EVENT_CONFIRMED if status is ReviewStatus.CONFIRMED else EVENT_DISMISSED
+    await async_audit(
+        hass,
+        Context(user_id=user_id),
+        AuditAction.REVIEW,
+        store_id=entry.entry_id,
+        subject=reviewed.incident_id,
+        details={"incident_id": reviewed.incident_id, "outcome": str(status)},
+    )
     payload: dict[str, Any] = {
         "incident_id": reviewed.incident_id,
-        "person_id": reviewed.person_id,
+        # The entry the alert was about (a dismissed incident itself no longer names it).
+        "person_id": incident.person_id,
         "category": reviewed.category,
         "watchlist": reviewed.watchlist,
         "camera": reviewed.camera,
@@ -195,8 +222,8 @@ async def async_review(
         await hass.async_add_executor_job(
             data.snapshots.delete, SnapshotKind.INCIDENT, reviewed.incident_id
         )
-        await _async_raise_threshold(hass, entry, reviewed, user_id)
-        await _async_flag_often_dismissed(hass, entry, reviewed)
+        await _async_raise_threshold(hass, entry, incident, user_id)
+        await _async_flag_often_dismissed(hass, entry, incident)
     return reviewed
 
 
@@ -206,8 +233,10 @@ async def _async_raise_threshold(
     """The dismissed customer, seen again at the same similarity, does not alert again."""
     store = entry.runtime_data.watchlists.store
     person = store.get(incident.person_id)
-    if person is None:
-        return  # a face enrolled by another store sharing the watchlist: its store decides
+    if person is None or incident.similarity is None:
+        # A face enrolled by another store sharing the watchlist (its store decides), or an
+        # incident anonymised before anyone reviewed it.
+        return
     threshold = raised_threshold(
         person.dismissal_threshold, incident.similarity, entry.runtime_data.match_threshold
     )
@@ -228,17 +257,15 @@ async def _async_raise_threshold(
 async def _async_flag_often_dismissed(
     hass: HomeAssistant, entry: SmartShopConfigEntry, incident: Incident
 ) -> None:
-    dismissed = await hass.async_add_executor_job(
-        partial(
-            entry.runtime_data.incidents.query,
-            person_id=incident.person_id,
-            status=ReviewStatus.DISMISSED,
-            limit=DISMISSALS_BEFORE_REVIEW,
-        )
-    )
-    if len(dismissed) < DISMISSALS_BEFORE_REVIEW:
+    """Count the entry's dismissals; from DISMISSALS_BEFORE_REVIEW on, suggest reviewing it."""
+    store = entry.runtime_data.watchlists.store
+    person = store.get(incident.person_id)
+    if person is None:
+        return  # a face enrolled by another store sharing the watchlist: its store decides
+    person.dismissals += 1
+    await store.async_save()
+    if person.dismissals < DISMISSALS_BEFORE_REVIEW:
         return
-    person = entry.runtime_data.watchlists.store.get(incident.person_id)
     ir.async_create_issue(
         hass,
         DOMAIN,
@@ -249,7 +276,7 @@ async def _async_flag_often_dismissed(
         translation_placeholders={
             "person_id": incident.person_id,
             "watchlist": incident.watchlist,
-            "reference": person.incident_reference if person else "-",
-            "count": str(len(dismissed)),
+            "reference": person.incident_reference,
+            "count": str(person.dismissals),
         },
     )

@@ -1,10 +1,11 @@
-"""Diagnostic sensors of a store: billable calls and cost today, last match latency, and the
-share of reviewed alerts staff confirmed."""
+"""Diagnostic sensors of a store: billable calls and cost today, last match latency, the share of
+reviewed alerts staff confirmed, and when the last privacy purge ran and what it removed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -17,9 +18,11 @@ from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.restore_state import RestoreEntity
+from homeassistant.util import dt as dt_util
 
-from .const import EVENT_CONFIRMED, EVENT_DISMISSED, LOGGER, signal_match
-from .data import SmartShopConfigEntry
+from .const import EVENT_CONFIRMED, EVENT_DISMISSED, LOGGER, signal_match, signal_purge
+from .data import PurgeReport, SmartShopConfigEntry
 from .entity import SmartShopEntity
 from .incidents import Calibration, IncidentStoreError
 from .usage import UsageMeter
@@ -76,6 +79,7 @@ async def async_setup_entry(
         [
             *(SmartShopSensor(entry, description) for description in SENSORS),
             AlertConfirmationSensor(entry),
+            PrivacyPurgeSensor(entry),
         ]
     )
 
@@ -182,3 +186,61 @@ class AlertConfirmationSensor(SmartShopEntity, SensorEntity):
             async_dispatcher_connect(self.hass, signal_match(self._entry.entry_id), reviewed)
         )
         self.async_schedule_update_ha_state(force_refresh=True)
+
+
+class PrivacyPurgeSensor(SmartShopEntity, RestoreEntity, SensorEntity):
+    """When the store's last privacy purge ran, with what it removed or anonymised by kind.
+
+    Counts only: evidence crops deleted, incidents anonymised (unconfirmed, confirmed) and
+    anonymous rows deleted. Restored across restarts until the next purge.
+    """
+
+    _attr_translation_key = "last_privacy_purge"
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+    _attr_should_poll = False
+
+    def __init__(self, entry: SmartShopConfigEntry) -> None:
+        """Describe the sensor."""
+        super().__init__(entry, "last_privacy_purge")
+        self._restored = PurgeReport()
+
+    @property
+    def available(self) -> bool:
+        """The purge runs in Home Assistant, whatever the backend does."""
+        return True
+
+    @property
+    def _report(self) -> PurgeReport:
+        report = self._entry.runtime_data.last_purge
+        return report if report.at is not None else self._restored
+
+    @property
+    def native_value(self) -> datetime | None:
+        """When the last purge ran."""
+        return self._report.at
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """What the last purge removed or anonymised, by kind."""
+        return dict(self._report.counts) if self._report.at is not None else None
+
+    async def async_added_to_hass(self) -> None:
+        """Restore the last purge, then follow every new one."""
+        await super().async_added_to_hass()
+        if (last := await self.async_get_last_state()) is not None and (
+            at := dt_util.parse_datetime(last.state)
+        ) is not None:
+            self._restored = PurgeReport(
+                at=at,
+                counts={
+                    key: int(value)
+                    for key, value in last.attributes.items()
+                    if isinstance(value, int) and not isinstance(value, bool)
+                },
+            )
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass, signal_purge(self._entry.entry_id), self.async_write_ha_state
+            )
+        )

@@ -1,5 +1,12 @@
-"""Actions: enrol, update, remove and list watchlist entries, add and remove their photos,
-review matches, and rotate a store's credentials on its bridge."""
+"""Actions: enrol, approve, update, remove and list watchlist entries, add and remove their
+photos, review matches, rotate a store's credentials on its bridge, and the data-rights actions
+(find by face, subject-access export, erasure everywhere).
+
+Enrolment asks for the safeguards the ICO expects: why the entry is necessary and two
+attestations (the person is an adult, and not vulnerable); a store may require a second user's
+approval before a new entry alerts. Every change, approval, review and view of names is audited
+(identifiers, counts and field names only).
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.json import JsonValueType
 import probatio
 
+from .audit import AuditAction
 from .audit_actions import async_setup_audit_actions
 from .bridge_client import BridgeError
 from .const import (
@@ -30,32 +38,42 @@ from .const import (
     CONF_CLIENT_ID,
     CONF_ENGINE_ACCESS_KEY_ID,
     CONF_ENGINE_SECRET_ACCESS_KEY,
+    CONF_REQUIRE_APPROVAL,
     DOMAIN,
     LOGGER,
     Category,
+    Justification,
 )
 from .data import SmartShopConfigEntry, is_legacy_pairing, make_bridge_client
+from .database import async_audit
+from .erasure import async_erase_person
 from .errors import action_error
 from .evidence_pack import async_setup_evidence_pack_action
+from .find_by_face import DEFAULT_THRESHOLD, async_find_by_face
 from .footage_actions import ImageReader, async_setup_footage_actions
 from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
+from .person_lookup import find_person
 from .recognition import FaceAssociationError, PhotoQualityError, RecognitionError
 from .reembed import async_setup_reembed_action
 from .review import AlreadyReviewedError, async_delete_review_issue, async_review
 from .sighting import forget_photo
 from .snapshots import SnapshotKind, SnapshotStore
+from .subject_access import async_export_person
 from .watchlist import NewEntry
 
 SERVICE_ENROLL: Final = "enroll_person"
 SERVICE_UPDATE: Final = "update_person"
+SERVICE_APPROVE: Final = "approve_person"
 SERVICE_REMOVE: Final = "remove_person"
 SERVICE_LIST: Final = "list_people"
 SERVICE_REVIEW: Final = "review_match"
 SERVICE_ROTATE: Final = "rotate_bridge_credentials"
 SERVICE_ADD_PHOTO: Final = "add_photo"
 SERVICE_REMOVE_PHOTO: Final = "remove_photo"
+SERVICE_FIND_BY_FACE: Final = "find_person_by_face"
+SERVICE_EXPORT_PERSON: Final = "export_person_data"
 
 ATTR_WATCHLIST: Final = "watchlist"
 ATTR_PERSON_ID: Final = "person_id"
@@ -72,6 +90,13 @@ ATTR_INCIDENT_ID: Final = "incident_id"
 ATTR_DECISION: Final = "decision"
 ATTR_REVIEWER: Final = "reviewer"
 ATTR_FACE_ID: Final = "face_id"
+ATTR_THRESHOLD: Final = "threshold"
+ATTR_JUSTIFICATION: Final = "justification"
+ATTR_ATTEST_ADULT: Final = "attest_adult"
+ATTR_ATTEST_NOT_VULNERABLE: Final = "attest_not_vulnerable"
+ATTESTATIONS: Final = (ATTR_ATTEST_ADULT, ATTR_ATTEST_NOT_VULNERABLE)
+# Fields of an entry update_person may change (the audit log names those that changed).
+UPDATABLE: Final = ("category", "reason", "incident_reference", "expires_at", "review_at")
 DECISIONS: Final = {"confirm": ReviewStatus.CONFIRMED, "dismiss": ReviewStatus.DISMISSED}
 
 MAX_IMAGE_FILE_BYTES: Final = 25 * 1024 * 1024
@@ -90,10 +115,15 @@ ENROLL_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_ADDED_BY): cv.string,
         probatio.Optional(ATTR_EXPIRES): cv.date,
         probatio.Optional(ATTR_REVIEW_DATE): cv.date,
+        # Required, but checked by the action for a translated refusal.
+        probatio.Optional(ATTR_JUSTIFICATION): probatio.In([str(j) for j in Justification]),
+        probatio.Optional(ATTR_ATTEST_ADULT): cv.boolean,
+        probatio.Optional(ATTR_ATTEST_NOT_VULNERABLE): cv.boolean,
         probatio.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
         probatio.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
     }
 )
+APPROVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
 UPDATE_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
@@ -132,6 +162,16 @@ REMOVE_PHOTO_SCHEMA = probatio.Schema(
         probatio.Required(ATTR_FACE_ID): cv.string,
     }
 )
+FIND_BY_FACE_SCHEMA = probatio.Schema(
+    {
+        probatio.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
+        probatio.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
+        probatio.Optional(ATTR_THRESHOLD, default=DEFAULT_THRESHOLD): probatio.All(
+            probatio.Coerce(float), probatio.Range(min=0, max=100)
+        ),
+    }
+)
+EXPORT_PERSON_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -223,6 +263,8 @@ async def _async_enroll(
     watchlist = manager.find_watchlist(call.data[ATTR_WATCHLIST])
     if watchlist is None:
         raise _error("watchlist_not_found", watchlist=call.data[ATTR_WATCHLIST])
+    _require_safeguards(call)
+    approval_required = bool(entry.options.get(CONF_REQUIRE_APPROVAL, False))
     new = NewEntry(
         display_name=call.data[ATTR_NAME],
         reason=call.data[ATTR_REASON],
@@ -231,6 +273,11 @@ async def _async_enroll(
         category=Category(call.data[ATTR_CATEGORY]) if ATTR_CATEGORY in call.data else None,
         expires_at=_as_datetime(call.data.get(ATTR_EXPIRES)),
         review_at=_as_datetime(call.data.get(ATTR_REVIEW_DATE)),
+        justification=call.data[ATTR_JUSTIFICATION],
+        attest_adult=True,
+        attest_not_vulnerable=True,
+        active=not approval_required,
+        enrolled_by_user_id=call.context.user_id,
     )
     try:
         manager.build_person(watchlist, new, dt_util.utcnow())  # refuse bad metadata first
@@ -249,13 +296,64 @@ async def _async_enroll(
     await hass.async_add_executor_job(
         _save_photo, entry.runtime_data.snapshots, person.face_ids[0], image
     )
+    await async_audit(
+        hass,
+        call.context,
+        AuditAction.ENROL,
+        store_id=entry.entry_id,
+        subject=person.person_id,
+        details={
+            "watchlist_id": person.watchlist_id,
+            "category": str(person.category),
+            "justification": person.justification,
+            "photos": len(person.face_ids),
+            "approval_required": approval_required,
+        },
+    )
     return {
         "person_id": person.person_id,
         "watchlist": watchlist.name,
         "face_ids": list(person.face_ids),
         "expires": person.expires_at.isoformat(),
         "review_date": person.review_at.isoformat(),
+        "status": person.status,
     }
+
+
+def _require_safeguards(call: ServiceCall) -> None:
+    """Refuse an enrolment without its justification and both attestations."""
+    if not call.data.get(ATTR_JUSTIFICATION):
+        raise _error("justification_required")
+    for attestation in ATTESTATIONS:
+        if call.data.get(attestation) is not True:
+            raise _error("attestation_required", attestation=attestation)
+
+
+async def _async_approve(call: ServiceCall) -> ServiceResponse:
+    """Four-eyes: a different user than the one who enrolled it activates a pending entry."""
+    hass = call.hass
+    entry = _entry(hass, call)
+    person = _person(entry, call.data[ATTR_PERSON_ID])
+    if not entry.options.get(CONF_REQUIRE_APPROVAL, False):
+        raise _error("approval_not_required", store=entry.title)
+    if person.active:
+        raise _error("already_approved", person_id=person.person_id)
+    user_id = call.context.user_id
+    user = await hass.auth.async_get_user(user_id) if user_id else None
+    if user is None:
+        raise _error("approver_required")
+    if user.id == person.enrolled_by_user_id:
+        raise _error("approver_is_enroller", person_id=person.person_id)
+    approved = await entry.runtime_data.watchlists.async_approve(person, by=user.name or user.id)
+    await async_audit(
+        hass,
+        call.context,
+        AuditAction.APPROVE,
+        store_id=entry.entry_id,
+        subject=approved.person_id,
+        details={"watchlist_id": approved.watchlist_id},
+    )
+    return {"person": _public(approved)}
 
 
 async def _async_add_photo(call: ServiceCall) -> ServiceResponse:
@@ -272,7 +370,25 @@ async def _async_add_photo(call: ServiceCall) -> ServiceResponse:
     # A new photo is a new chance to match only its person: the entry's "Not them" threshold
     # resets (logged and announced like every change of it).
     async_delete_review_issue(hass, person.person_id, user_id=call.context.user_id)
+    await _async_audit_photo(call, entry, AuditAction.ADD_PHOTO, person, face_id)
     return {"person_id": person.person_id, "face_id": face_id, "photos": _photos(person)}
+
+
+async def _async_audit_photo(
+    call: ServiceCall,
+    entry: SmartShopConfigEntry,
+    action: AuditAction,
+    person: Person,
+    face_id: str,
+) -> None:
+    await async_audit(
+        call.hass,
+        call.context,
+        action,
+        store_id=entry.entry_id,
+        subject=person.person_id,
+        details={"face_id": face_id, "photos": len(person.face_ids)},
+    )
 
 
 async def _async_remove_photo(call: ServiceCall) -> ServiceResponse:
@@ -290,6 +406,7 @@ async def _async_remove_photo(call: ServiceCall) -> ServiceResponse:
     await hass.async_add_executor_job(
         _forget_photo, entry.runtime_data.snapshots, person, face_id, face_id == first
     )
+    await _async_audit_photo(call, entry, AuditAction.REMOVE_PHOTO, person, face_id)
     return {"person_id": person.person_id, "face_id": face_id, "photos": _photos(person)}
 
 
@@ -308,21 +425,47 @@ async def _async_update(call: ServiceCall) -> ServiceResponse:
     except EntryValidationError as err:
         raise _error(err.translation_key, **err.placeholders) from err
     async_delete_review_issue(call.hass, updated.person_id, user_id=call.context.user_id)
+    await async_audit(
+        call.hass,
+        call.context,
+        AuditAction.UPDATE,
+        store_id=entry.entry_id,
+        subject=updated.person_id,
+        details={
+            "fields": [
+                name for name in UPDATABLE if getattr(person, name) != getattr(updated, name)
+            ]
+        },
+    )
     return {"person": _public(updated)}
 
 
+def _held_person(call: ServiceCall) -> tuple[SmartShopConfigEntry, Person]:
+    """The person and the store holding them: the store named, else whichever store has them."""
+    hass = call.hass
+    person_id = call.data[ATTR_PERSON_ID].strip()
+    entry = _entry(hass, call) if call.data.get(ATTR_CONFIG_ENTRY_ID) else None
+    if (found := find_person(hass, person_id, entry)) is None:
+        raise _error("person_not_found", person_id=person_id)
+    return found
+
+
 async def _async_remove(call: ServiceCall) -> ServiceResponse:
-    entry = _entry(call.hass, call)
-    person = _person(entry, call.data[ATTR_PERSON_ID])
-    try:
-        deleted = await entry.runtime_data.watchlists.async_remove(person)
-    except RecognitionError as err:
-        raise action_error(err) from err
-    return {
-        "person_id": person.person_id,
-        "faces_deleted": list[JsonValueType](deleted),
-        "removed_at": dt_util.utcnow().isoformat(),
-    }
+    """Erase the person everywhere; the receipt (see erasure.py)."""
+    entry, person = _held_person(call)
+    return await async_erase_person(call.hass, entry, person, call.context)
+
+
+async def _async_find_by_face(call: ServiceCall) -> ServiceResponse:
+    image = await _read_image(call.hass, call)
+    return await async_find_by_face(
+        call.hass, image, threshold=float(call.data[ATTR_THRESHOLD]), context=call.context
+    )
+
+
+async def _async_export_person(call: ServiceCall) -> ServiceResponse:
+    entry, person = _held_person(call)
+    return await async_export_person(call.hass, entry, person, call.context)
 
 
 async def _async_list(call: ServiceCall) -> ServiceResponse:
@@ -335,6 +478,14 @@ async def _async_list(call: ServiceCall) -> ServiceResponse:
             raise _error("watchlist_not_found", watchlist=wanted)
         watchlist_id = watchlist.watchlist_id
     people = sorted(manager.store.people(watchlist_id), key=lambda p: p.added_at)
+    # Names were shown: who looked, at how many (never the names themselves).
+    await async_audit(
+        call.hass,
+        call.context,
+        AuditAction.LIST_PEOPLE,
+        store_id=entry.entry_id,
+        details={"count": len(people), "watchlist_id": watchlist_id},
+    )
     return {"people": [_public(person) for person in people]}
 
 
@@ -464,8 +615,9 @@ def _photos(person: Person) -> list[JsonValueType]:
 
 def _public(person: Person) -> dict[str, Any]:
     data = person.as_dict()
-    for key in ("face_ids", "photo_added_at", "user_created"):
+    for key in ("face_ids", "photo_added_at", "user_created", "enrolled_by_user_id"):
         data.pop(key)
+    data["status"] = person.status
     data["faces"] = len(person.face_ids)
     data["photos"] = _photos(person)
     return data
@@ -485,6 +637,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
     )
     hass.services.async_register(
+        DOMAIN, SERVICE_APPROVE, _async_approve, APPROVE_SCHEMA, SupportsResponse.OPTIONAL
+    )
+    hass.services.async_register(
         DOMAIN, SERVICE_REMOVE, _async_remove, REMOVE_SCHEMA, SupportsResponse.OPTIONAL
     )
     hass.services.async_register(
@@ -502,5 +657,19 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_REMOVE_PHOTO,
         _async_remove_photo,
         REMOVE_PHOTO_SCHEMA,
+        SupportsResponse.OPTIONAL,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_FIND_BY_FACE,
+        _async_find_by_face,
+        FIND_BY_FACE_SCHEMA,
+        SupportsResponse.ONLY,
+    )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_EXPORT_PERSON,
+        _async_export_person,
+        EXPORT_PERSON_SCHEMA,
         SupportsResponse.OPTIONAL,
     )

@@ -320,6 +320,8 @@ class SightingService:
             has_snapshot = await self._hass.async_add_executor_job(
                 _save_evidence, self.snapshots, incident.incident_id, sighting.evidence, match
             )
+            if not has_snapshot:
+                await self._async_no_evidence(incident.incident_id)
             payload = self._event_data(resolved, incident, sighting, now) | {
                 "snapshot_url": (
                     signed_snapshot_url(self._hass, SnapshotKind.INCIDENT, incident.incident_id)
@@ -344,10 +346,18 @@ class SightingService:
             alerted.append(resolved)
         return alerted
 
+    async def _async_no_evidence(self, incident_id: str) -> None:
+        """No crop could be cut for the incident: it references none."""
+        try:
+            await self._hass.async_add_executor_job(self.incidents.clear_evidence, incident_id)
+        except IncidentStoreError as err:
+            LOGGER.error("Incident %s not updated: %s", incident_id, err)
+
     def _incident(self, sighting: Sighting, resolved: ResolvedMatch, category: str) -> Incident:
         person_key = resolved.match.external_image_id
+        incident_id = str(uuid.uuid4())
         return Incident(
-            incident_id=str(uuid.uuid4()),
+            incident_id=incident_id,
             dedup_key=(
                 f"{sighting.dedup_key}:{person_key}" if sighting.dedup_key else str(uuid.uuid4())
             ),
@@ -361,6 +371,7 @@ class SightingService:
             category=category,
             person_id=person_key,
             similarity=round(resolved.match.similarity, 2),
+            snapshot_ref=incident_id,  # the evidence crop is kept under the incident's id
         )
 
     def _event_data(

@@ -105,6 +105,13 @@ class SnapshotStore:
                 return False
         return True
 
+    def exists(self, kind: SnapshotKind, ident: str) -> bool:
+        """True when an image is stored under this id (an id no file can have: False)."""
+        try:
+            return self._path(kind, ident).is_file()
+        except ValueError:
+            return False
+
     def stored(self) -> list[tuple[SnapshotKind, str]]:
         """Every stored image of every kind, as (kind, id)."""
         found: list[tuple[SnapshotKind, str]] = []

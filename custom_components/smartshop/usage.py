@@ -15,7 +15,7 @@ from .const import DOMAIN
 
 # Rekognition operations billed per image (the rest, like collection management, are free).
 BILLABLE_OPERATIONS: Final = frozenset(
-    {"DetectFaces", "SearchFacesByImage", "IndexFaces", "SearchFaces"}
+    {"CompareFaces", "DetectFaces", "SearchFacesByImage", "IndexFaces", "SearchFaces"}
 )
 
 

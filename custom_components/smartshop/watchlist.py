@@ -93,6 +93,12 @@ class NewEntry:
     category: Category | None = None
     expires_at: datetime | None = None
     review_at: datetime | None = None
+    justification: str = ""
+    attest_adult: bool = False
+    attest_not_vulnerable: bool = False
+    # False: the store requires a second user's approval before the entry alerts.
+    active: bool = True
+    enrolled_by_user_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +136,8 @@ class WatchlistManager:
         # Called after a person is removed (by staff, expiry or a removed watchlist) to delete
         # what else is held about them: reference photo, incidents and their snapshots.
         self.on_removed: Callable[[Person], Awaitable[None]] | None = None
+        # Called with the entries the expiry purge removed (also when it stopped part-way).
+        self.on_expired: Callable[[list[Person]], Awaitable[None]] | None = None
         # True after the backend refused to make an entry a user: retried later.
         self.users_to_retry = False
 
@@ -210,6 +218,11 @@ class WatchlistManager:
             expires_at=expires_at,
             review_at=review_at,
             updated_at=now,
+            justification=entry.justification,
+            attest_adult=entry.attest_adult,
+            attest_not_vulnerable=entry.attest_not_vulnerable,
+            active=entry.active,
+            enrolled_by_user_id=entry.enrolled_by_user_id,
         )
         validate_entry(person, now=now, max_expiry_days=self.max_expiry_days)
         return person
@@ -402,6 +415,15 @@ class WatchlistManager:
         await self.store.async_save()
         return updated
 
+    async def async_approve(self, person: Person, *, by: str) -> Person:
+        """Activate an entry waiting for approval (the caller checks who may approve)."""
+        person.active = True
+        person.approved_by = by
+        person.approved_at = person.updated_at = dt_util.utcnow()
+        self.store.put(person)
+        await self.store.async_save()
+        return person
+
     async def async_remove(self, person: Person) -> list[str]:
         """Delete a person's user and faces from the backend, then the entry. Returns deleted
         face ids. The user goes first: AWS refuses to delete faces associated with a user."""
@@ -422,15 +444,21 @@ class WatchlistManager:
             await self.on_removed(person)
         return deleted
 
-    async def async_purge_expired(self, now: datetime | None = None) -> int:
-        """Remove every entry past its expiry (faces deleted from the backend)."""
+    async def async_purge_expired(self, now: datetime | None = None) -> list[Person]:
+        """Remove every entry past its expiry (faces deleted from the backend); returns them."""
         now = now or dt_util.utcnow()
         expired = [person for person in self.store.people() if person.is_expired(now)]
-        for person in expired:
-            await self.async_remove(person)
-        if expired:
-            LOGGER.info("Removed %s expired watchlist entries", len(expired))
-        return len(expired)
+        removed: list[Person] = []
+        try:
+            for person in expired:
+                await self.async_remove(person)
+                removed.append(person)
+        finally:
+            if removed:
+                LOGGER.info("Removed %s expired watchlist entries", len(removed))
+                if self.on_expired is not None:
+                    await self.on_expired(removed)
+        return removed
 
     def resolve(self, match: FaceMatch) -> ResolvedMatch | None:
         """Join a backend match with the watchlist and, when held here, the person."""
@@ -439,7 +467,9 @@ class WatchlistManager:
             return None
         person = self.store.get(match.external_image_id)
         if person is not None and (
-            person.watchlist_id != watchlist.watchlist_id or person.is_expired(dt_util.utcnow())
+            person.watchlist_id != watchlist.watchlist_id
+            or person.is_expired(dt_util.utcnow())
+            or not person.active  # waiting for a second user's approval: never alerts
         ):
             return None
         return ResolvedMatch(match=match, watchlist=watchlist, person=person)

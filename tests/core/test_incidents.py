@@ -10,10 +10,12 @@ import sqlite3
 import pytest
 
 from custom_components.smartshop.incidents import (
+    MIGRATIONS,
     SCHEMA_VERSION,
     Incident,
     IncidentStore,
     IncidentStoreError,
+    RetentionPolicy,
     ReviewStatus,
 )
 
@@ -91,17 +93,117 @@ def test_query_and_review(store: IncidentStore) -> None:
     assert reviewed.as_dict()["review_status"] == "confirmed"
 
 
-def test_retention(store: IncidentStore) -> None:
-    """Unconfirmed incidents go after 30 days, confirmed ones after 365."""
-    store.add(_incident(1, days_ago=31))
-    store.add(_incident(2, days_ago=29))
-    store.add(_incident(3, days_ago=200))
-    store.review("i3", ReviewStatus.CONFIRMED, by="Sam", reason="ok", at=NOW)
-    store.add(_incident(4, days_ago=366))
-    store.review("i4", ReviewStatus.CONFIRMED, by="Sam", reason="ok", at=NOW)
-    purged = store.purge(now=NOW, unconfirmed_days=30, confirmed_days=365)
-    assert {i.incident_id for i in purged} == {"i1", "i4"}
-    assert {i.incident_id for i in store.query()} == {"i2", "i3"}
+POLICY = RetentionPolicy(
+    evidence_unconfirmed=10,
+    evidence_confirmed=100,
+    link_unconfirmed=30,
+    link_confirmed=365,
+    anonymous_rows=730,
+)
+
+
+def _with_evidence(n: int, *, store: str = "s1", days_ago: float = 0) -> Incident:
+    incident = _incident(n, store=store, days_ago=days_ago)
+    return replace(incident, snapshot_ref=incident.incident_id)
+
+
+def test_retention_by_kind(store: IncidentStore) -> None:
+    """Evidence goes first, then the person link (the row is anonymised), the row last; each
+    kind at its own age, confirmed incidents kept longer; another store is left alone."""
+    store.add(_with_evidence(1, days_ago=5))  # young: untouched
+    store.add(_with_evidence(2, days_ago=11))  # unconfirmed, evidence past 10 days
+    store.add(_with_evidence(3, days_ago=31))  # unconfirmed, link past 30 days
+    store.add(_with_evidence(4, days_ago=200))  # confirmed, evidence past 100 days
+    store.review("i4", ReviewStatus.CONFIRMED, by="Sam", reason="seen on CCTV", at=NOW)
+    store.add(_with_evidence(5, days_ago=366))  # confirmed, link past 365 days
+    store.review("i5", ReviewStatus.CONFIRMED, by="Sam", reason="seen on CCTV", at=NOW)
+    store.add(_with_evidence(6, days_ago=731))  # past every retention: deleted
+    store.add(_with_evidence(7, days_ago=731, store="s2"))  # another store's
+
+    result = store.apply_retention(now=NOW, policy=POLICY, store_id="s1")
+
+    assert result.counts() == {
+        "evidence_unconfirmed": 1,
+        "evidence_confirmed": 1,
+        "anonymised_unconfirmed": 1,
+        "anonymised_confirmed": 1,
+        "rows_deleted": 1,
+        "evidence_deleted": 5,
+    }
+    assert sorted(result.evidence_ids) == ["i2", "i3", "i4", "i5", "i6"]
+    assert store.get("i1") == _with_evidence(1, days_ago=5)
+    assert store.get("i2") == replace(_incident(2, days_ago=11), snapshot_ref=None)
+    anonymous = store.get("i5")
+    assert anonymous is not None
+    assert (anonymous.person_id, anonymous.snapshot_ref, anonymous.similarity) == ("", None, None)
+    assert anonymous.review_reason is None
+    assert anonymous.anonymised_at == NOW
+    # What trends need stays.
+    assert (anonymous.occurred_at, anonymous.store_id, anonymous.camera) == (
+        NOW - timedelta(days=366),
+        "s1",
+        "camera.door",
+    )
+    assert (anonymous.watchlist_id, anonymous.category, anonymous.review_status) == (
+        "w1",
+        "theft",
+        ReviewStatus.CONFIRMED,
+    )
+    assert store.get("i3") is not None
+    assert store.get("i3").person_id == ""  # type: ignore[union-attr]
+    assert store.get("i6") is None
+    assert store.get("i7") is not None
+
+    # A second pass finds nothing new.
+    assert set(store.apply_retention(now=NOW, policy=POLICY, store_id="s1").counts().values()) == {
+        0
+    }
+
+
+def test_dismissal_unlinks_the_incident(store: IncidentStore) -> None:
+    """ "Not them": the incident no longer names the entry nor references a crop; a
+    confirmation keeps both."""
+    store.add(_with_evidence(1))
+    store.add(_with_evidence(2))
+    changed, dismissed = store.review("i1", ReviewStatus.DISMISSED, by="Sam", reason="no", at=NOW)
+    assert changed
+    assert dismissed is not None
+    assert (dismissed.person_id, dismissed.snapshot_ref) == ("", None)
+    assert (dismissed.similarity, dismissed.reviewed_by, dismissed.review_reason) == (
+        99.5,
+        "Sam",
+        "no",
+    )
+    _, confirmed = store.review("i2", ReviewStatus.CONFIRMED, by="Sam", reason="yes", at=NOW)
+    assert confirmed is not None
+    assert (confirmed.person_id, confirmed.snapshot_ref) == ("p1", "i2")
+
+
+def test_schema_3_keeps_rows_of_schema_2(tmp_path: Path) -> None:
+    """A database of schema 2 migrates in place: its rows stay, their crops are referenced by
+    incident id (none for a dismissed one), and the similarity may then be cleared."""
+    path = tmp_path / "db.sqlite"
+    connection = sqlite3.connect(path)
+    for statement in (*MIGRATIONS[0], *MIGRATIONS[1]):
+        connection.execute(statement)
+    connection.execute("PRAGMA user_version = 2")
+    for n, status in ((1, "pending"), (2, "dismissed")):
+        connection.execute(
+            "INSERT INTO incidents (incident_id, dedup_key, occurred_at, store_id, store_name, "
+            "camera, location, watchlist_id, watchlist, category, person_id, similarity, "
+            "review_status) VALUES (?, ?, ?, 's1', 'High Street', 'camera.door', 'Door', 'w1', "
+            "'Theft', 'theft', 'p1', 99.5, ?)",
+            (f"i{n}", f"k{n}", NOW.isoformat(), status),
+        )
+    connection.commit()
+    connection.close()
+    store = IncidentStore(path)
+    assert store.schema_version() == SCHEMA_VERSION
+    assert store.get("i1").snapshot_ref == "i1"  # type: ignore[union-attr]
+    assert store.get("i2").snapshot_ref is None  # type: ignore[union-attr]
+    result = store.apply_retention(now=NOW + timedelta(days=400), policy=POLICY, store_id="s1")
+    assert result.anonymised_unconfirmed == 2
+    assert store.get("i1").similarity is None  # type: ignore[union-attr]
 
 
 def test_erasure(store: IncidentStore) -> None:

@@ -1078,6 +1078,17 @@ class _EngineHandler(BaseHTTPRequestHandler):
         """Quiet."""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that drops the connection (the pinned one refusing a certificate) is expected."""
+
+    # server_close() joins the request threads: a request thread still finishing at teardown
+    # (a slow machine) is otherwise a lingering thread that fails the test's clean-up check.
+    daemon_threads = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """No traceback for a connection the client reset."""
+
+
 @pytest.fixture(scope="module")
 def engine_certificate(tmp_path_factory: pytest.TempPathFactory) -> BridgeCertificate:
     """The engine's certificate, made as a bridge makes its own."""
@@ -1089,10 +1100,7 @@ def tls_engine(
     engine_certificate: BridgeCertificate, socket_enabled: None
 ) -> Iterator[tuple[str, list[tuple[str, int]]]]:
     """A real HTTPS engine on loopback in a thread: (its URL, the requests it received)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _EngineHandler)
-    # server_close() joins the request threads: a request thread still finishing at teardown
-    # (a slow machine) is otherwise a lingering thread that fails the test's clean-up check.
-    server.daemon_threads = False
+    server = _QuietServer(("127.0.0.1", 0), _EngineHandler)
     server.socket = engine_certificate.server_context().wrap_socket(server.socket, server_side=True)
     _EngineHandler.requests = []
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -75,6 +75,9 @@ def _enrol_fields(**extra: object) -> dict[str, object]:
         "reason": "Took the float from till 2",
         "incident_reference": "CRN 01/99999/26",
         "added_by": "Manager Sam",
+        "justification": "repeat_offender",
+        "attest_adult": True,
+        "attest_not_vulnerable": True,
     } | extra
 
 

@@ -286,8 +286,20 @@ async def test_entries_from_before_users_become_users(
     assert person.photo_time("f-legacy-1").isoformat() == "2026-11-01T10:00:00+00:00"
     assert manager.search_by_user
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.people"]
-    assert stored["version"] == 2
+    assert (stored["version"], stored["minor_version"]) == (2, 2)
     assert stored["data"]["people"][0]["user_created"] is True
+    # From before the enrolment safeguards: shown without them, and not blocked.
+    assert (person.justification, person.attest_adult, person.attest_not_vulnerable) == (
+        "",
+        False,
+        False,
+    )
+    assert person.active
+    listed = await hass.services.async_call(
+        DOMAIN, "list_people", {}, blocking=True, return_response=True
+    )
+    (shown,) = listed["people"]
+    assert (shown["status"], shown["justification"], shown["attest_adult"]) == ("active", "", False)
 
     # Nothing left to do: the next start makes no user calls.
     rekognition.credentials_ok()
@@ -334,3 +346,7 @@ def test_people_file_migration_keeps_what_it_finds() -> None:
     assert migrated["people"][0]["photo_added_at"] == {"a": "t", "b": "t"}
     assert migrated["people"][0]["user_created"] is False
     assert migrate_people_data(2, migrated) is migrated
+    safeguarded = migrate_people_data(2, migrated, 1)["people"][0]
+    assert (safeguarded["justification"], safeguarded["active"]) == ("", True)
+    assert safeguarded["attest_adult"] is safeguarded["attest_not_vulnerable"] is False
+    assert safeguarded["user_created"] is False  # what was there stays

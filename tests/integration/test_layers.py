@@ -15,21 +15,32 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "bridge_protocol",
         "const imaging incidents bridge_client report_pdf",
         "recognition alert_rules cost people usage snapshots compliance audit",
-        "views watchlist bridge_connection errors database exports",
+        "views watchlist bridge_connection errors database exports console_queries",
         "data",
-        "review entity key_rotation",
-        "sighting footage_actions reembed audit_actions evidence_pack",
+        "review entity key_rotation person_lookup retention settings_audit console_access"
+        " console_images",
+        "sighting footage_actions reembed audit_actions erasure find_by_face subject_access"
+        " evidence_pack",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
-        "flow_options flow_subentries",
-        "config_flow",
+        "flow_options flow_subentries console_api",
+        "config_flow panel",
         "__init__",
     )
 )
 MODULES = frozenset(path.stem for path in COMPONENT.glob("*.py"))
 # Without Home Assistant: the bottom layers but for the modules that store through it.
 HOME_ASSISTANT_FREE = (
-    LAYERS[0] | LAYERS[1] | {"recognition", "alert_rules", "cost", "audit", "report_pdf"}
+    LAYERS[0]
+    | LAYERS[1]
+    | {
+        "recognition",
+        "alert_rules",
+        "cost",
+        "audit",
+        "console_queries",
+        "report_pdf",
+    }
 )
 
 

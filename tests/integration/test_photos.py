@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.smartshop.const import DOMAIN, EVENT_ENTRY_THRESHOLD_CHANGED
+from custom_components.smartshop.database import audit_log
 from custom_components.smartshop.people import Person
 from custom_components.smartshop.snapshots import SnapshotKind
 
@@ -161,6 +162,16 @@ async def test_add_and_remove_photos(
     assert await hass.async_add_executor_job(
         snapshots.load, SnapshotKind.REFERENCE, person.person_id
     ) == await hass.async_add_executor_job(snapshots.load, SnapshotKind.PHOTO, SECOND)
+    # Each photo added or removed, and the list shown, is audited: ids and counts only.
+    await hass.async_block_till_done()
+    log = {row.action: row for row in await hass.async_add_executor_job(audit_log(hass).entries)}
+    assert (log["add_photo"].subject, log["add_photo"].details) == (
+        person.person_id,
+        {"face_id": SECOND, "photos": 2},
+    )
+    assert log["remove_photo"].details == {"face_id": FACE_ID, "photos": 1}
+    assert log["list_people"].details == {"count": 1, "watchlist_id": None}
+    assert log["threshold"].details["cause"] == "entry_updated"
 
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
@@ -280,6 +291,9 @@ async def test_add_photo_to_an_entry_not_yet_a_user(
             "incident_reference": "INC-1",
             "added_by": "Manager",
             "image_path": photo,
+            "justification": "repeat_offender",
+            "attest_adult": True,
+            "attest_not_vulnerable": True,
         },
         blocking=True,
         return_response=True,

@@ -24,6 +24,7 @@ from custom_components.smartshop.const import (
     EVENT_ENTRY_THRESHOLD_CHANGED,
     EVENT_MATCH,
 )
+from custom_components.smartshop.database import audit_log
 from custom_components.smartshop.incidents import ReviewStatus
 from custom_components.smartshop.review import (
     async_review,
@@ -425,6 +426,23 @@ async def test_dismissal_raises_the_entry_threshold(
     assert "Secret Name" not in str(logbook[0].data) + str(changes[0].data)
     # Nothing of the dismissed face is kept: no incident image is left anywhere.
     assert list(snapshot.parent.iterdir()) == []
+    # The dismissed incident no longer names the entry; the audit log has the review (by
+    # incident) and the threshold change (by entry), with no name or reason.
+    assert (incident.person_id, incident.snapshot_ref) == ("", None)
+    assert person.dismissals == 1
+    log = await hass.async_add_executor_job(audit_log(hass).entries)
+    (review,) = [row for row in log if row.action == "review"]
+    assert (review.subject, review.details) == (
+        data["incident_id"],
+        {"incident_id": data["incident_id"], "outcome": "dismissed"},
+    )
+    (threshold,) = [row for row in log if row.action == "threshold"]
+    assert (threshold.subject, threshold.details) == (
+        person.person_id,
+        {"old_threshold": None, "new_threshold": 96.3, "cause": "dismissal"},
+    )
+    assert "Secret Name" not in str(log)
+    assert "Not them" not in str(log)
 
     await _no_alert(hass, rekognition, person.person_id, 96.2)
     await _match(hass, rekognition, person.person_id, 96.3)

@@ -17,6 +17,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smartshop.const import DOMAIN
+from custom_components.smartshop.database import audit_log
 from custom_components.smartshop.recognition import RecognitionClient
 from custom_components.smartshop.watchlist import NewEntry
 
@@ -43,6 +44,9 @@ def _enrol_data(photo: str, **extra: object) -> dict[str, object]:
         "incident_reference": "CRN 01/23456/26",
         "added_by": "Manager Sam",
         "image_path": photo,
+        "justification": "repeat_offender",
+        "attest_adult": True,
+        "attest_not_vulnerable": True,
     } | extra
 
 
@@ -170,6 +174,9 @@ async def test_enrol_list_update_remove(
     assert person["faces"] == 1
     assert person["photos"] == [{"face_id": FACE_ID, "added_at": person["added_at"]}]
     assert "user_created" not in person
+    assert (person["status"], person["justification"]) == ("active", "repeat_offender")
+    assert person["attest_adult"] is person["attest_not_vulnerable"] is True
+    assert "enrolled_by_user_id" not in person
     expires = dt_util.parse_datetime(person["expires_at"])
     assert timedelta(days=364) < expires - dt_util.utcnow() <= timedelta(days=365)
 
@@ -183,6 +190,22 @@ async def test_enrol_list_update_remove(
     )
     assert updated["person"]["category"] == "banned"
     assert updated["person"]["review_at"] == updated["person"]["expires_at"]
+    # Enrolment and update are audited: ids, the justification, counts and field names only.
+    log = {row.action: row for row in await hass.async_add_executor_job(audit_log(hass).entries)}
+    assert (log["enrol"].subject, log["enrol"].details) == (
+        person_id,
+        {
+            "watchlist_id": entry.runtime_data.watchlists.store.get(person_id).watchlist_id,
+            "category": "theft",
+            "justification": "repeat_offender",
+            "photos": 1,
+            "approval_required": False,
+        },
+    )
+    assert log["update"].details == {"fields": ["category", "expires_at", "review_at"]}
+    assert log["list_people"].details["count"] == 1
+    assert "Zoë" not in str(log)
+    assert "whisky" not in str(log)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN,
@@ -404,6 +427,17 @@ async def test_expired_entry_purged(
     await hass.async_block_till_done(wait_background_tasks=True)
     rekognition.assert_done()
     assert entry.runtime_data.watchlists.store.get(person.person_id) is None
+    # The system acted: one audit row per removed entry, then the purge's counts.
+    log = await hass.async_add_executor_job(audit_log(hass).entries)
+    (expired,) = [row for row in log if row.action == "expire"]
+    assert (expired.actor, expired.subject) == ("system", person.person_id)
+    assert expired.details == {"watchlist_id": person.watchlist_id}
+    purges = [row for row in log if row.action == "purge"]
+    assert len(purges) == 2  # at set-up, and the daily one
+    assert purges[-1].seq > expired.seq
+    state = hass.states.get("sensor.high_street_last_privacy_purge")
+    assert state is not None
+    assert dt_util.parse_datetime(state.state) == dt_util.utcnow().replace(microsecond=0)
 
 
 async def test_entries_survive_restart(
