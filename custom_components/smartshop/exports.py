@@ -1,5 +1,6 @@
 """The folder of files SmartShop writes for the owner (subject-access archives, audit CSVs,
-reports) and the authenticated view that lets an administrator download them.
+reports) and the authenticated view that lets an administrator download them (a period report
+also through a signed link, since it holds no personal data).
 
 Files live in ``<config>/smartshop/exports`` (0700; each file 0600). They hold personal data, so
 the view is for administrators only and never cached; a name is a plain file name in that folder
@@ -22,6 +23,9 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 
 EXPORTS_FOLDER: Final = "exports"
+# Period reports hold no name and no photo: a link signed for them (the report action makes one
+# for notifications) may be opened without an administrator's sign-in.
+REPORT_PREFIX: Final = "report-"
 URL_TEMPLATE: Final = "/api/smartshop/exports/{name}"
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _CONTENT_TYPES: Final = {
@@ -71,7 +75,8 @@ class ExportView(HomeAssistantView):
     async def get(self, request: web.Request, name: str) -> web.StreamResponse:
         """Return the file, 401 for non-administrators, 404 for anything else."""
         user = request.get("hass_user")
-        if user is None or not user.is_admin:
+        signed_report = name.startswith(REPORT_PREFIX) and "authSig" in request.query
+        if user is None or not (user.is_admin or signed_report):
             return web.Response(status=HTTPStatus.UNAUTHORIZED)
         if not _NAME.match(name) or name.startswith("."):
             return web.Response(status=HTTPStatus.NOT_FOUND)

@@ -57,6 +57,7 @@ from .people import EntryValidationError, Person
 from .person_lookup import find_person
 from .recognition import FaceAssociationError, PhotoQualityError, RecognitionError
 from .reembed import async_setup_reembed_action
+from .reports import async_setup_report_action
 from .review import AlreadyReviewedError, async_delete_review_issue, async_review
 from .sighting import forget_photo
 from .snapshots import SnapshotKind, SnapshotStore
@@ -633,6 +634,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     async_setup_reembed_action(hass, _entry)
     async_setup_audit_actions(hass)
     async_setup_evidence_pack_action(hass)
+    async_setup_report_action(hass)
     hass.services.async_register(
         DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
     )

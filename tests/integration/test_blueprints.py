@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 import shutil
 from typing import Any
@@ -51,7 +51,7 @@ from .test_image_processing import ENTITY, ONE_FACE, _person
 
 REPO = Path(__file__).parents[2]
 BLUEPRINTS = REPO / "blueprints" / "automation" / "smartshop"
-NAMES = ("notify_staff", "lock_door", "flash_lights", "forward_confirmed")
+NAMES = ("notify_staff", "lock_door", "flash_lights", "forward_confirmed", "weekly_report")
 SOURCE = (
     "https://github.com/smartshop-dev/smartshop/blob/main/blueprints/automation/smartshop/{}.yaml"
 )
@@ -287,6 +287,7 @@ async def test_blueprint_is_valid_and_importable(
         ("lock_door", {"lock": "lock.front_door"}),
         ("flash_lights", {"lights": {"entity_id": "light.till"}}),
         ("forward_confirmed", {"notify_service": "notify.head_office"}),
+        ("weekly_report", {"notify_service": "notify.manager_email"}),
     ],
 )
 async def test_blueprint_generates_valid_automation(
@@ -297,8 +298,11 @@ async def test_blueprint_generates_valid_automation(
     config = await async_validate_config_item(hass, name, _instance(name, inputs))
     assert config is not None
     assert config.validation_status == "ok"
-    expected = EVENT_CONFIRMED if name == "forward_confirmed" else EVENT_MATCH
-    assert [t.template for t in config["triggers"][0]["event_type"]] == [expected]
+    if name == "weekly_report":
+        assert "at" in config["triggers"][0]  # a time trigger
+    else:
+        expected = EVENT_CONFIRMED if name == "forward_confirmed" else EVENT_MATCH
+        assert [t.template for t in config["triggers"][0]["event_type"]] == [expected]
 
     with pytest.raises(Exception, match="Missing input"):
         await async_validate_config_item(hass, name, _instance(name, {}))
@@ -873,3 +877,79 @@ async def test_phone_confirmation_locks_and_forwards(
     assert len(unlocks) == 1
     assert any(event.event_type == EVENT_CONFIRMED for event in recorder.events)
     recorder.assert_no_name()
+
+
+# --- (e) weekly_report ------------------------------------------------------------------------
+
+
+async def test_weekly_report_sent_on_its_day(
+    hass: HomeAssistant,
+    blueprint_folder: Path,
+    recorder: Recorder,
+    freezer: FrozenDateTimeFactory,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """On the chosen day and time the report of the seven days before is made and its figures
+    and signed PDF link are sent; on other days nothing is sent."""
+    from custom_components.smartshop.database import incident_store
+    from custom_components.smartshop.incidents import Incident
+
+    assert await async_setup_component(hass, DOMAIN, {})
+    zone = dt_util.get_default_time_zone()
+    monday = datetime(2026, 11, 30, 7, 59, 50, tzinfo=zone)  # a Monday, just before 08:00
+    freezer.move_to(monday)
+    incident = Incident(
+        incident_id="00000001-aaaa-4bbb-8ccc-000000000000",
+        dedup_key="k1",
+        occurred_at=dt_util.as_utc(monday - timedelta(days=3)),
+        store_id="s1",
+        store_name="High Street",
+        camera="Front door",
+        location="Entrance",
+        watchlist_id="w-theft",
+        watchlist="Theft",
+        category="theft",
+        person_id=_person_id(1),
+        similarity=97.0,
+    )
+    await hass.async_add_executor_job(incident_store(hass).add, incident)
+    manager = recorder.mock(hass, "notify", "manager_email", NOTIFY_SERVICE_SCHEMA)
+    await _automate(
+        hass,
+        _instance(
+            "weekly_report",
+            {
+                "notify_service": "notify.manager_email",
+                "weekday": "mon",
+                "time": "08:00:00",
+                "base_url": "https://shop.example.com:8123/",
+            },
+        ),
+    )
+    freezer.move_to(monday + timedelta(seconds=15))
+    async_fire_time_changed(hass, monday + timedelta(seconds=15))
+    await hass.async_block_till_done()
+    assert len(manager) == 1
+    call = manager[0].data
+    assert call["title"] == "SmartShop weekly report, 2026-11-23 to 2026-11-29"
+    message = call["message"]
+    assert message.startswith(
+        "1 possible matches: 0 confirmed by staff, 0 dismissed as not them, 1 not reviewed."
+    )
+    link = message.split("Report (PDF): ")[1].strip()
+    assert link.startswith("https://shop.example.com:8123/api/smartshop/exports/report-")
+    client = await hass_client_no_auth()
+    response = await client.get(link.removeprefix("https://shop.example.com:8123"))
+    assert response.status == 200
+    assert (await response.read()).startswith(b"%PDF")
+
+    # Tuesday at 08:00: not the report's day.
+    tuesday = monday + timedelta(days=1, seconds=15)
+    freezer.move_to(tuesday)
+    async_fire_time_changed(hass, tuesday)
+    await hass.async_block_till_done()
+    assert len(manager) == 1
+    # Off: its time trigger is unscheduled (no timer outlives the test).
+    await hass.services.async_call(
+        "automation", "turn_off", {"entity_id": "automation.weekly_report"}, blocking=True
+    )

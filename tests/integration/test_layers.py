@@ -20,7 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         "review entity key_rotation person_lookup retention settings_audit console_access"
         " console_images",
         "sighting footage_actions reembed audit_actions erasure find_by_face subject_access"
-        " evidence_pack",
+        " evidence_pack reports",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
         " flow_schemas",
         "flow_options flow_subentries console_api",
