@@ -668,7 +668,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
         FIND_BY_FACE_SCHEMA,
         SupportsResponse.ONLY,
     )
-    hass.services.async_register(
+    # The archive holds everything about a person and only administrators may download it.
+    service.async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_EXPORT_PERSON,
         _async_export_person,

@@ -14,9 +14,10 @@ import zipfile
 
 from botocore.stub import ANY
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.auth.models import User
 from homeassistant.config_entries import ConfigSubentryData
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
@@ -565,3 +566,27 @@ async def test_removing_the_store_drops_its_pending_erasures(
     assert issues.async_get_issue(DOMAIN, erasure_issue_id(entry.entry_id)) is None
     (row,) = await _audit(hass, AuditAction.REMOVE)
     assert (row.subject, row.details["status"]) == (person_id, "pending_backend")
+
+
+async def test_subject_access_export_is_for_administrators(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    photo: str,
+    hass_read_only_user: User,
+) -> None:
+    """Staff who are not administrators cannot write a person's archive (only administrators
+    may download it); nothing is written and nothing logged as exported."""
+    entry = store_entry(camera=None)
+    await setup_store(hass, rekognition, entry)
+    person = await _enrol(hass, rekognition, photo, FACE_A, "Alice Example")
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "export_person_data",
+            {"person_id": person},
+            blocking=True,
+            return_response=True,
+            context=Context(user_id=hass_read_only_user.id),
+        )
+    assert not exports_dir(hass).exists()
+    assert await _audit(hass, AuditAction.EXPORT) == []
