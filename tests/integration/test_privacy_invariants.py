@@ -157,7 +157,7 @@ async def test_faces_not_matched_or_dismissed_leave_nothing(
     caplog.set_level(logging.DEBUG)
     # The recorder's SQL echo (its thread logs on after the test's capture ends); what the
     # recorder keeps is read from its database below.
-    caplog.set_level(logging.WARNING, logger="sqlalchemy")
+    caplog.set_level(logging.WARNING, logger="sqlalchemy.engine")
     entry: SmartShopConfigEntry = store_entry(camera=None, options={"alert_cooldown_minutes": 0})
     await setup_store(hass, rekognition, entry)
     events: list[Event] = []
