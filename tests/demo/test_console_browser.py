@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import os
@@ -150,10 +151,10 @@ async def _watchlist_id(ws: WebSocket, entry_id: str) -> str:
     )
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleHome]:
-    """Home Assistant with the demo store (no one enrolled yet) and the seeded history."""
-    workdir = tmp_path_factory.mktemp("console")
+@contextmanager
+def console_home(workdir: Path) -> Iterator[ConsoleHome]:
+    """Start Home Assistant with the demo store (no one enrolled yet) and the seeded history in
+    ``workdir``; stop it on leaving (the benchmark of the panel starts the same one)."""
     bridge_config = write_config(
         workdir / "bridge",
         bridge_id="console-bridge",
@@ -194,6 +195,24 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleHome]:
 
 
 @pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleHome]:
+    """Home Assistant with the demo store (no one enrolled yet) and the seeded history."""
+    with console_home(tmp_path_factory.mktemp("console")) as running:
+        yield running
+
+
+def log_in(page: Page) -> None:
+    """Sign in as the demo owner on Home Assistant's login page."""
+    page.goto(HA_URL)
+    page.get_by_label("Username").click()
+    page.keyboard.type(USERNAME)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_text("Welcome Demo owner").wait_for()
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: run scripts/setup")
@@ -220,13 +239,7 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
         contexts.append(context)
         context.set_default_timeout(UI_GUARD_MS)
         page = context.new_page()
-        page.goto(HA_URL)
-        page.get_by_label("Username").click()
-        page.keyboard.type(USERNAME)
-        page.keyboard.press("Tab")
-        page.keyboard.type(PASSWORD)
-        page.keyboard.press("Enter")
-        page.get_by_text("Welcome Demo owner").wait_for()
+        log_in(page)
         return page
 
     yield open_page
