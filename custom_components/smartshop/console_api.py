@@ -11,6 +11,11 @@ Names of watchlisted people appear only in these responses (``watchlist/list`` a
 ``remove_person`` actions, so their checks and audit rows apply; reviews take the one review
 path (``review.async_review``), as the ``review_match`` action does. Image links are signed for
 the connection's own sign-in and expire after an hour.
+
+Reports, evidence packs, subject-access archives and the list of the exports folder are for
+administrators only; they go through the ``generate_report``, ``create_evidence_pack`` and
+``export_person_data`` actions (their checks and audit rows apply) and answer with download
+links signed the same way.
 """
 
 from __future__ import annotations
@@ -18,15 +23,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import Any, Final
 
+from homeassistant.components.http.auth import async_sign_path
 from homeassistant.components.websocket_api import async_register_command
 from homeassistant.components.websocket_api.connection import ActiveConnection
-from homeassistant.components.websocket_api.const import ERR_INVALID_FORMAT
+from homeassistant.components.websocket_api.const import (
+    ERR_HOME_ASSISTANT_ERROR,
+    ERR_INVALID_FORMAT,
+    ERR_SERVICE_VALIDATION_ERROR,
+)
 from homeassistant.components.websocket_api.decorators import async_response, websocket_command
 from homeassistant.components.websocket_api.messages import event_message
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError, Unauthorized
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import probatio
@@ -51,13 +62,24 @@ from .console_queries import (
 )
 from .const import DOMAIN, EVENT_MATCH, Category
 from .database import async_audit, incident_store
+from .evidence_pack import SERVICE_EVIDENCE_PACK
+from .exports import REPORT_PREFIX, download_path, exports_dir
 from .incidents import Incident, IncidentStore, ReviewStatus
 from .people import Person
+from .reports import SERVICE_GENERATE_REPORT
 from .review import AlreadyReviewedError, async_review
-from .services import DECISIONS, SERVICE_REMOVE, SERVICE_UPDATE
+from .services import DECISIONS, SERVICE_EXPORT_PERSON, SERVICE_REMOVE, SERVICE_UPDATE
 from .snapshots import SnapshotKind
 
 EXPIRES_SOON: Final = timedelta(days=14)
+DOWNLOAD_LINK_LIFETIME: Final = timedelta(hours=1)
+# What an export file is, by the start of its name (the actions that write them name them so).
+EXPORT_KINDS: Final = (
+    (REPORT_PREFIX, "report"),
+    ("evidence-", "evidence_pack"),
+    ("subject-access-", "subject_access"),
+    ("audit-log-", "audit_log"),
+)
 DEFAULT_PAGE_SIZE: Final = 50
 ERR_ALREADY_REVIEWED: Final = "already_reviewed"
 
@@ -506,6 +528,179 @@ async def ws_watchlist_remove(
     connection.send_result(msg["id"], response)
 
 
+# --- exports -----------------------------------------------------------------------------------
+
+
+def _sign_download(hass: HomeAssistant, connection: ActiveConnection, name: str) -> str:
+    """A link to an export, signed for this connection's sign-in, for an hour."""
+    return async_sign_path(
+        hass,
+        download_path(name),
+        DOWNLOAD_LINK_LIFETIME,
+        refresh_token_id=connection.refresh_token_id,
+    )
+
+
+async def _async_action(
+    hass: HomeAssistant,
+    connection: ActiveConnection,
+    msg: dict[str, Any],
+    action: str,
+    data: dict[str, Any],
+) -> dict[str, Any] | None:
+    """Call one of the integration's actions as the connection's user (so its own checks and
+    audit rows apply); its response, or None once an error was sent."""
+    try:
+        response = await hass.services.async_call(
+            DOMAIN,
+            action,
+            data,
+            blocking=True,
+            context=connection.context(msg),
+            return_response=True,
+        )
+    except Unauthorized:
+        raise
+    except HomeAssistantError as err:
+        connection.send_error(
+            msg["id"],
+            ERR_SERVICE_VALIDATION_ERROR
+            if isinstance(err, ServiceValidationError)
+            else ERR_HOME_ASSISTANT_ERROR,
+            str(err) or type(err).__name__,
+            translation_key=err.translation_key,
+            translation_domain=err.translation_domain,
+            translation_placeholders=err.translation_placeholders,
+        )
+        return None
+    return dict(response or {})
+
+
+@websocket_command(
+    {
+        probatio.Required("type"): "smartshop/reports/generate",
+        probatio.Required("start"): cv.date,
+        probatio.Required("end"): cv.date,
+        probatio.Optional("store_id"): cv.string,
+    }
+)
+@async_response
+async def ws_reports_generate(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """A period report (administrators only), through the ``generate_report`` action; answers
+    with its response and links to the PDF and CSV signed for this connection."""
+    access = _access(hass, connection, admin_only=True)
+    data: dict[str, Any] = {"start": msg["start"].isoformat(), "end": msg["end"].isoformat()}
+    if store_id := msg.get("store_id"):
+        data["config_entry_id"] = access.store_ids([store_id])[0]
+    response = await _async_action(hass, connection, msg, SERVICE_GENERATE_REPORT, data)
+    if response is None:
+        return
+    connection.send_result(
+        msg["id"],
+        response
+        | {
+            "pdf_url": _sign_download(hass, connection, response["pdf"]),
+            "csv_url": _sign_download(hass, connection, response["csv"]),
+        },
+    )
+
+
+@websocket_command(
+    {
+        probatio.Required("type"): "smartshop/incidents/evidence_pack",
+        probatio.Required("incident_id"): str,
+    }
+)
+@async_response
+async def ws_incidents_evidence_pack(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """The evidence pack of a confirmed incident (administrators only), through the
+    ``create_evidence_pack`` action, with a signed link to it."""
+    access = _access(hass, connection, admin_only=True)
+    incident = await _incident(hass, access, msg["incident_id"])
+    response = await _async_action(
+        hass, connection, msg, SERVICE_EVIDENCE_PACK, {"incident_id": incident.incident_id}
+    )
+    if response is None:
+        return
+    connection.send_result(
+        msg["id"], response | {"url": _sign_download(hass, connection, response["file"])}
+    )
+
+
+@websocket_command(
+    {probatio.Required("type"): "smartshop/watchlist/export", probatio.Required("person_id"): str}
+)
+@async_response
+async def ws_watchlist_export(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Everything held about one entry, as the subject-access archive (administrators only),
+    through the ``export_person_data`` action, with a signed link to it."""
+    access = _access(hass, connection, admin_only=True)
+    response = await _async_action(
+        hass,
+        connection,
+        msg,
+        SERVICE_EXPORT_PERSON,
+        {
+            "person_id": msg["person_id"],
+            "config_entry_id": _store_of(access, msg["person_id"]),
+        },
+    )
+    if response is None:
+        return
+    connection.send_result(
+        msg["id"], response | {"url": _sign_download(hass, connection, response["file"])}
+    )
+
+
+def _export_kind(name: str) -> str:
+    return next((kind for prefix, kind in EXPORT_KINDS if name.startswith(prefix)), "other")
+
+
+def _export_files(folder: Path) -> list[tuple[str, int, float]]:
+    """(name, size, modified) of each file in the exports folder, newest first (blocking)."""
+    if not folder.is_dir():
+        return []
+    files = [
+        (path.name, stat.st_size, stat.st_mtime)
+        for path in folder.iterdir()
+        if not path.name.startswith(".") and path.is_file()
+        for stat in (path.stat(),)
+    ]
+    return sorted(files, key=lambda file: (file[2], file[0]), reverse=True)
+
+
+@websocket_command({probatio.Required("type"): "smartshop/exports/list"})
+@async_response
+async def ws_exports_list(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """The files in the exports folder, newest first, with links signed for this connection
+    (administrators only)."""
+    _access(hass, connection, admin_only=True)
+    files = await hass.async_add_executor_job(_export_files, exports_dir(hass))
+    connection.send_result(
+        msg["id"],
+        {
+            "files": [
+                {
+                    "name": name,
+                    "size": size,
+                    "modified": dt_util.utc_from_timestamp(modified).isoformat(),
+                    "kind": _export_kind(name),
+                    "url": _sign_download(hass, connection, name),
+                }
+                for name, size, modified in files
+            ]
+        },
+    )
+
+
 # --- live matches ------------------------------------------------------------------------------
 
 
@@ -548,6 +743,10 @@ COMMANDS: Final[tuple[Callable[..., Any], ...]] = (
     ws_watchlist_list,
     ws_watchlist_update,
     ws_watchlist_remove,
+    ws_watchlist_export,
+    ws_incidents_evidence_pack,
+    ws_reports_generate,
+    ws_exports_list,
     ws_subscribe_matches,
 )
 

@@ -2,12 +2,16 @@
 
 import type {
   ErasureReceipt,
+  ExportFile,
   HomeAssistant,
   Incident,
   IncidentDetail,
   IncidentFilters,
   IncidentPage,
   LiveMatch,
+  MadeFile,
+  Report,
+  ReportProgress,
   Stores,
   Trends,
   WatchlistPerson,
@@ -111,6 +115,53 @@ export function removePerson(hass: HomeAssistant, personId: string): Promise<Era
     type: "smartshop/watchlist/remove",
     person_id: personId,
   });
+}
+
+/** A period report (local days, `YYYY-MM-DD`, both included), for one store or all. */
+export function generateReport(
+  hass: HomeAssistant,
+  start: string,
+  end: string,
+  storeId: string | undefined,
+): Promise<Report> {
+  return hass.connection.sendMessagePromise<Report>({
+    type: "smartshop/reports/generate",
+    start,
+    end,
+    ...(storeId ? { store_id: storeId } : {}),
+  });
+}
+
+/** The steps of the reports being made, as they happen (administrators may subscribe). */
+export function subscribeReportProgress(
+  hass: HomeAssistant,
+  onProgress: (progress: ReportProgress) => void,
+): Promise<() => Promise<void> | void> {
+  return hass.connection.subscribeMessage<{ data: ReportProgress }>(
+    (event) => onProgress(event.data),
+    { type: "subscribe_events", event_type: "smartshop_report_progress" },
+  );
+}
+
+export function createEvidencePack(hass: HomeAssistant, incidentId: string): Promise<MadeFile> {
+  return hass.connection.sendMessagePromise<MadeFile>({
+    type: "smartshop/incidents/evidence_pack",
+    incident_id: incidentId,
+  });
+}
+
+export function exportPersonData(hass: HomeAssistant, personId: string): Promise<MadeFile> {
+  return hass.connection.sendMessagePromise<MadeFile>({
+    type: "smartshop/watchlist/export",
+    person_id: personId,
+  });
+}
+
+export async function fetchExports(hass: HomeAssistant): Promise<ExportFile[]> {
+  const result = await hass.connection.sendMessagePromise<{ files: ExportFile[] }>({
+    type: "smartshop/exports/list",
+  });
+  return result.files;
 }
 
 /** Every match of the stores this user may see; the caller picks the store it shows. */

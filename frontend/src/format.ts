@@ -63,3 +63,17 @@ export function dateInput(iso: string): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
 }
+
+/** A file size in bytes, kB or MB. */
+export function fileSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1000 * 1000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1000 / 1000).toFixed(1)} MB`;
+}
+
+/** A local day `days` before today, for a date input. */
+export function daysAgo(days: number, today: Date = new Date()): string {
+  const value = new Date(today);
+  value.setDate(value.getDate() - days);
+  return dateInput(value.toISOString());
+}

@@ -3,7 +3,13 @@
 import { LitElement, html, css, nothing } from "lit";
 import type { PropertyValues } from "lit";
 
-import { errorText, fetchIncident, fetchIncidents, fetchTrends } from "./api.js";
+import {
+  createEvidencePack,
+  errorText,
+  fetchIncident,
+  fetchIncidents,
+  fetchTrends,
+} from "./api.js";
 import { fromIncident } from "./match-card.js";
 import { dateTime, percent, statusLabel } from "./format.js";
 import { define, shared } from "./styles.js";
@@ -12,6 +18,7 @@ import type {
   Incident,
   IncidentDetail,
   IncidentFilters,
+  MadeFile,
   Outcome,
   ReviewEvent,
   ReviewStatus,
@@ -56,6 +63,7 @@ export class SmartShopIncidentsView extends LitElement {
     hass: { attribute: false },
     storeId: { attribute: false },
     stores: { attribute: false },
+    isAdmin: { attribute: false },
     _filters: { state: true },
     _rows: { state: true },
     _cursors: { state: true },
@@ -64,6 +72,9 @@ export class SmartShopIncidentsView extends LitElement {
     _error: { state: true },
     _detail: { state: true },
     _cameras: { state: true },
+    _pack: { state: true },
+    _packing: { state: true },
+    _packError: { state: true },
   };
 
   declare hass: HomeAssistant;
@@ -78,6 +89,11 @@ export class SmartShopIncidentsView extends LitElement {
   declare _error: string;
   declare _detail: IncidentDetail | null;
   declare _cameras: Outcome[];
+  declare isAdmin: boolean;
+  /** The evidence pack made for the incident open in the detail. */
+  declare _pack: MadeFile | null;
+  declare _packing: boolean;
+  declare _packError: string;
 
   private _loadedFor: string | undefined | null = null;
   private _request = 0;
@@ -93,6 +109,10 @@ export class SmartShopIncidentsView extends LitElement {
     this._detail = null;
     this._cameras = [];
     this.stores = [];
+    this.isAdmin = false;
+    this._pack = null;
+    this._packing = false;
+    this._packError = "";
   }
 
   static styles = [
@@ -126,6 +146,11 @@ export class SmartShopIncidentsView extends LitElement {
       }
       .detail .photos {
         max-width: 480px;
+      }
+      .evidence a {
+        align-self: center;
+        color: var(--primary-color, #03a9f4);
+        overflow-wrap: anywhere;
       }
       .history {
         list-style: none;
@@ -218,6 +243,10 @@ export class SmartShopIncidentsView extends LitElement {
 
   private async _open(incident: Incident): Promise<void> {
     this._error = "";
+    if (this._detail?.incident.incident_id !== incident.incident_id) {
+      this._pack = null;
+      this._packError = "";
+    }
     try {
       this._detail = await fetchIncident(this.hass, incident.incident_id);
       await this.updateComplete;
@@ -233,6 +262,40 @@ export class SmartShopIncidentsView extends LitElement {
       row.incident_id === reviewed.incident_id ? { ...row, ...reviewed } : row,
     );
     await this._open(reviewed);
+  }
+
+  private async _makePack(incidentId: string): Promise<void> {
+    this._packing = true;
+    this._packError = "";
+    try {
+      this._pack = await createEvidencePack(this.hass, incidentId);
+    } catch (error) {
+      this._packError = errorText(error);
+    } finally {
+      this._packing = false;
+    }
+  }
+
+  /** A confirmed incident's evidence pack (administrators): make it, then its link. */
+  private _evidence(incident: Incident) {
+    if (!this.isAdmin || incident.review_status !== "confirmed") return nothing;
+    return html`<div class="evidence">
+      <div class="actions">
+        <button
+          name="evidence-pack"
+          ?disabled=${this._packing}
+          @click=${() => this._makePack(incident.incident_id)}
+        >
+          ${this._packing ? "Working…" : "Evidence pack"}
+        </button>
+        ${this._pack
+          ? html`<a name="evidence-download" href=${this._pack.url} download=${this._pack.file}
+              >${this._pack.file}</a
+            >`
+          : nothing}
+      </div>
+      ${this._packError ? html`<p class="error">${this._packError}</p>` : nothing}
+    </div>`;
   }
 
   private _select(
@@ -390,6 +453,7 @@ export class SmartShopIncidentsView extends LitElement {
           <dt>Person</dt>
           <dd>${detail.person?.name ?? (incident.person_id || "anonymised")}</dd>
         </dl>
+        ${this._evidence(incident)}
         <div class="actions"><button @click=${() => (this._detail = null)}>Close</button></div>
       </div>
     </div>`;

@@ -188,3 +188,41 @@ export interface LiveMatch {
   reference_url: string | null;
   needs_confirmation?: boolean;
 }
+
+/** A period report the console made: the action's answer and links signed for this sign-in. */
+export interface Report {
+  pdf: string;
+  csv: string;
+  pdf_url: string;
+  csv_url: string;
+  start: string;
+  end: string;
+  incidents: number;
+  confirmed: number;
+  dismissed: number;
+  pending: number;
+}
+
+/** One file the console made (an evidence pack or a subject-access archive), with its link. */
+export interface MadeFile {
+  file: string;
+  url: string;
+  [key: string]: unknown;
+}
+
+export type ExportKind = "report" | "evidence_pack" | "subject_access" | "audit_log" | "other";
+
+export interface ExportFile {
+  name: string;
+  size: number;
+  modified: string;
+  kind: ExportKind;
+  url: string;
+}
+
+/** A `smartshop_report_progress` event's data. */
+export interface ReportProgress {
+  report: string;
+  step: string;
+  done: number;
+}

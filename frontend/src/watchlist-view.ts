@@ -3,13 +3,25 @@
 import { LitElement, html, css, nothing } from "lit";
 import type { PropertyValues } from "lit";
 
-import { errorText, fetchWatchlist, removePerson, updatePerson } from "./api.js";
+import {
+  errorText,
+  exportPersonData,
+  fetchWatchlist,
+  removePerson,
+  updatePerson,
+} from "./api.js";
 import type { PersonChanges } from "./api.js";
 import { CATEGORIES } from "./incidents-view.js";
 import { photo } from "./match-card.js";
 import { dateInput, day } from "./format.js";
 import { define, shared } from "./styles.js";
-import type { ErasureReceipt, HomeAssistant, Store, WatchlistPerson } from "./types.js";
+import type {
+  ErasureReceipt,
+  HomeAssistant,
+  MadeFile,
+  Store,
+  WatchlistPerson,
+} from "./types.js";
 
 type Editing = { personId: string; mode: "edit" | "extend" | "remove" };
 
@@ -25,6 +37,8 @@ export class SmartShopWatchlistView extends LitElement {
     _busy: { state: true },
     _error: { state: true },
     _receipt: { state: true },
+    _exports: { state: true },
+    _exporting: { state: true },
   };
 
   declare hass: HomeAssistant;
@@ -37,6 +51,9 @@ export class SmartShopWatchlistView extends LitElement {
   declare _busy: boolean;
   declare _error: string;
   declare _receipt: { name: string; receipt: ErasureReceipt } | null;
+  /** Subject-access archives made here, by person. */
+  declare _exports: Record<string, MadeFile>;
+  declare _exporting: string | null;
 
   private _loadedFor: string | undefined | null = null;
 
@@ -50,6 +67,8 @@ export class SmartShopWatchlistView extends LitElement {
     this._busy = false;
     this._error = "";
     this._receipt = null;
+    this._exports = {};
+    this._exporting = null;
   }
 
   static styles = [
@@ -89,6 +108,13 @@ export class SmartShopWatchlistView extends LitElement {
         display: flex;
         flex-direction: column;
         gap: 8px;
+      }
+      .exported {
+        margin-top: 8px;
+        overflow-wrap: anywhere;
+      }
+      .exported a {
+        color: var(--primary-color, #03a9f4);
       }
       .receipt {
         border-color: var(--primary-color, #03a9f4);
@@ -145,6 +171,20 @@ export class SmartShopWatchlistView extends LitElement {
       this._error = errorText(error);
     } finally {
       this._busy = false;
+    }
+  }
+
+  /** Everything held about the person, as a subject-access archive (administrators). */
+  private async _export(person: WatchlistPerson): Promise<void> {
+    this._exporting = person.person_id;
+    this._error = "";
+    try {
+      const made = await exportPersonData(this.hass, person.person_id);
+      this._exports = { ...this._exports, [person.person_id]: made };
+    } catch (error) {
+      this._error = errorText(error);
+    } finally {
+      this._exporting = null;
     }
   }
 
@@ -248,6 +288,23 @@ export class SmartShopWatchlistView extends LitElement {
               <button name="remove" class="danger" @click=${() => this._start(person, "remove")}>
                 Remove
               </button>
+              <button
+                name="export"
+                ?disabled=${this._exporting !== null}
+                @click=${() => this._export(person)}
+              >
+                ${this._exporting === person.person_id ? "Working…" : "Export data"}
+              </button>
+            </div>`
+          : nothing}
+        ${this._exports[person.person_id]
+          ? html`<div class="exported">
+              <a
+                name="export-download"
+                href=${this._exports[person.person_id].url}
+                download=${this._exports[person.person_id].file}
+                >${this._exports[person.person_id].file}</a
+              >
             </div>`
           : nothing}
       </div>

@@ -4,7 +4,11 @@ matches."""
 from __future__ import annotations
 
 from datetime import timedelta
+import io
+import os
+from pathlib import Path
 from typing import Any
+import zipfile
 
 from homeassistant.components.websocket_api import ERR_INVALID_FORMAT, ERR_UNAUTHORIZED
 from homeassistant.core import HomeAssistant
@@ -490,6 +494,13 @@ async def test_watchlist_update_and_remove_through_the_actions(
     assert gone["error"]["translation_key"] == "person_not_found"
 
 
+TODAY = dt_util.now().date().isoformat()
+ADMIN_ONLY_EXPORTS: list[tuple[str, dict[str, Any]]] = [
+    ("reports/generate", {"start": TODAY, "end": TODAY}),
+    ("incidents/evidence_pack", {"incident_id": "00000000-0000-4000-8000-000000000001"}),
+    ("watchlist/export", {"person_id": PERSON}),
+    ("exports/list", {}),
+]
 ALL_COMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("stores", {}),
     ("incidents/list", {}),
@@ -503,6 +514,7 @@ ALL_COMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("watchlist/update", {"person_id": PERSON, "reason": "x"}),
     ("watchlist/remove", {"person_id": PERSON}),
     ("subscribe_matches", {}),
+    *ADMIN_ONLY_EXPORTS,
 ]
 
 
@@ -655,3 +667,179 @@ async def test_staff_subscription_follows_the_option(
     hass.bus.async_fire(EVENT_MATCH, match)
     await client.send_json_auto_id({"type": "ping"})
     assert (await client.receive_json())["type"] == "pong"
+
+
+# --- reports, evidence packs, subject-access exports --------------------------------------------
+
+
+async def _download(client_factory: ClientSessionGenerator, url: str) -> bytes:
+    """The file behind a signed link, fetched with no sign-in."""
+    response = await (await client_factory()).get(url)
+    assert response.status == 200, url
+    return await response.read()
+
+
+def _today() -> str:
+    return dt_util.now().date().isoformat()
+
+
+async def test_report_from_the_console_with_signed_links(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """An administrator makes a period report through the action (audited) and downloads its
+    PDF and CSV through links signed for the connection; the exports list shows both."""
+    entry = await _store(hass, rekognition)
+    await _seed(
+        hass,
+        [
+            _incident(entry, 1, minutes_ago=1, status=ReviewStatus.CONFIRMED),
+            _incident(entry, 2, minutes_ago=1),
+        ],
+    )
+    client = await hass_ws_client(hass)
+    today = _today()
+    result = await _ok(client, "reports/generate", start=today, end=today, store_id=entry.entry_id)
+    assert (result["start"], result["end"], result["incidents"]) == (today, today, 2)
+    assert (result["confirmed"], result["pending"]) == (1, 1)
+    assert result["pdf_url"].startswith(f"/api/smartshop/exports/{result['pdf']}?authSig=")
+    assert (await _download(hass_client_no_auth, result["pdf_url"])).startswith(b"%PDF")
+    csv = (await _download(hass_client_no_auth, result["csv_url"])).decode()
+    assert "00000000-0000-4000-8000-000000000001" in csv
+    assert NAME not in csv
+    exports = [
+        row
+        for row in await hass.async_add_executor_job(audit_log(hass).entries)
+        if row.action == AuditAction.EXPORT
+    ]
+    assert [row.details["kind"] for row in exports] == ["report"]
+
+    files = (await _ok(client, "exports/list"))["files"]
+    assert {file["name"] for file in files} == {result["pdf"], result["csv"]}
+    assert {file["kind"] for file in files} == {"report"}
+    for file in files:
+        assert file["size"] > 0
+        assert file["url"].startswith(f"/api/smartshop/exports/{file['name']}?authSig=")
+        assert dt_util.parse_datetime(file["modified"]) is not None
+
+    reversed_period = await _call(client, "reports/generate", start=today, end="2001-01-01")
+    assert reversed_period["success"] is False
+    assert reversed_period["error"]["translation_key"] == "report_period_reversed"
+    unknown = await _call(client, "reports/generate", start=today, end=today, store_id="nope")
+    assert unknown["error"]["code"] == ERR_UNAUTHORIZED
+
+
+async def test_exports_list_newest_first_by_kind(
+    hass: HomeAssistant, rekognition: Rekognition, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Every file of the exports folder, newest first, its kind told by its name; temporary
+    files are left out."""
+    await _store(hass, rekognition)
+    client = await hass_ws_client(hass)
+    assert (await _ok(client, "exports/list"))["files"] == []
+    folder = Path(hass.config.path("smartshop", "exports"))
+
+    def write() -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for age, name in enumerate(
+            (
+                "subject-access-0f7c1d2e-20261201T000000Z.zip",
+                "evidence-00000000-20261130T000000Z.pdf",
+                "audit-log-20261129T000000Z.csv",
+                "report-20261128T000000Z.pdf",
+                ".report-20261202T000000Z.pdf.tmp",
+            )
+        ):
+            path = folder / name
+            path.write_bytes(b"x" * (age + 1))
+            os.utime(path, (1_800_000_000 - age * 60, 1_800_000_000 - age * 60))
+
+    await hass.async_add_executor_job(write)
+    files = (await _ok(client, "exports/list"))["files"]
+    assert [(file["kind"], file["size"]) for file in files] == [
+        ("subject_access", 1),
+        ("evidence_pack", 2),
+        ("audit_log", 3),
+        ("report", 4),
+    ]
+
+
+async def test_evidence_pack_from_the_console(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A confirmed incident's evidence pack, made through the action and downloaded through the
+    signed link; a pending incident has none (the action's own check)."""
+    entry = await _store(hass, rekognition)
+    confirmed = _incident(entry, 1, minutes_ago=5, status=ReviewStatus.CONFIRMED)
+    pending = _incident(entry, 2, minutes_ago=4)
+    await _seed(hass, [confirmed, pending])
+    await _save_image(hass, entry, SnapshotKind.INCIDENT, confirmed.incident_id)
+    client = await hass_ws_client(hass)
+    pack = await _ok(client, "incidents/evidence_pack", incident_id=confirmed.incident_id)
+    assert pack["file"].startswith("evidence-00000000-")
+    assert pack["url"].startswith(f"/api/smartshop/exports/{pack['file']}?authSig=")
+    assert (await _download(hass_client_no_auth, pack["url"])).startswith(b"%PDF")
+
+    refused = await _call(client, "incidents/evidence_pack", incident_id=pending.incident_id)
+    assert refused["success"] is False
+    assert refused["error"]["translation_key"] == "evidence_needs_confirmation"
+    assert refused["error"]["message"]
+    missing = await _call(
+        client, "incidents/evidence_pack", incident_id="00000000-0000-4000-8000-000000000099"
+    )
+    assert missing["error"]["translation_key"] == "incident_not_found"
+
+
+async def test_subject_access_export_from_the_console(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """An entry's subject-access archive, through the action (audited), downloaded through
+    the signed link."""
+    entry = await _store(hass, rekognition)
+    _put_person(entry)
+    await _seed(hass, [_incident(entry, 1, minutes_ago=5)])
+    client = await hass_ws_client(hass)
+    result = await _ok(client, "watchlist/export", person_id=PERSON)
+    assert result["person_id"] == PERSON
+    assert result["file"].startswith("subject-access-0f7c1d2e-")
+    archive = zipfile.ZipFile(io.BytesIO(await _download(hass_client_no_auth, result["url"])))
+    assert archive.namelist()
+    exports = [
+        row
+        for row in await hass.async_add_executor_job(audit_log(hass).entries)
+        if row.action == AuditAction.EXPORT
+    ]
+    assert [row.subject for row in exports] == [PERSON]
+    gone = await _call(client, "watchlist/export", person_id="00000000-0000-4000-8000-00000000dead")
+    assert gone["error"]["translation_key"] == "person_not_found"
+
+
+@pytest.mark.parametrize(
+    ("command", "fields"), ADMIN_ONLY_EXPORTS, ids=[c for c, _ in ADMIN_ONLY_EXPORTS]
+)
+async def test_staff_with_the_option_cannot_export(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    command: str,
+    fields: dict[str, Any],
+) -> None:
+    """Reports, evidence packs, subject-access archives and the exports folder are for
+    administrators only, even where staff may use the console; nothing is written."""
+    entry = await _store(hass, rekognition, staff=True)
+    _put_person(entry)
+    await _seed(hass, [_incident(entry, 1, minutes_ago=5, status=ReviewStatus.CONFIRMED)])
+    client = await _staff_client(hass, hass_ws_client)
+    answer = await _call(client, command, **fields)
+    assert answer["success"] is False
+    assert answer["error"]["code"] == ERR_UNAUTHORIZED
+    folder = Path(hass.config.path("smartshop", "exports"))
+    assert not await hass.async_add_executor_job(folder.exists)
