@@ -8,7 +8,6 @@ confirmed is not evidence of anything. Administrators only; every pack is audit-
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Final
 
 from homeassistant.core import (
@@ -26,7 +25,7 @@ import probatio
 from .audit import AuditAction
 from .const import DOMAIN
 from .database import async_audit, incident_store
-from .exports import download_path, export_name, exports_dir, prepare_export_path
+from .exports import download_path, export_name, exports_dir, write_export
 from .incidents import Incident, ReviewStatus
 from .report_pdf import EvidencePack, render_evidence_pdf, sha256_hex
 from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore
@@ -53,14 +52,6 @@ def _images(snapshots: SnapshotStore, incident: Incident) -> tuple[bytes | None,
         snapshots.load(SnapshotKind.REFERENCE, incident.person_id) if incident.person_id else None
     )
     return match, reference
-
-
-def _write(folder: Path, name: str, pdf: bytes) -> None:
-    path = prepare_export_path(folder, name)
-    temporary = path.with_name(f".{name}.tmp")
-    temporary.write_bytes(pdf)
-    temporary.chmod(0o600)
-    temporary.replace(path)
 
 
 async def _async_create(call: ServiceCall) -> ServiceResponse:
@@ -97,7 +88,7 @@ async def _async_create(call: ServiceCall) -> ServiceResponse:
     name = export_name(f"evidence-{incident.incident_id[:8]}", ".pdf")
     pdf = await hass.async_add_executor_job(render_evidence_pdf, pack)
     try:
-        await hass.async_add_executor_job(_write, exports_dir(hass), name, pdf)
+        await hass.async_add_executor_job(write_export, exports_dir(hass), name, pdf)
     except OSError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from http import HTTPStatus
+import os
 from pathlib import Path
 import re
 from typing import Final
@@ -58,6 +59,18 @@ def prepare_export_path(folder: Path, name: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder.chmod(0o700)
     return folder / name
+
+
+def write_export(folder: Path, name: str, data: bytes) -> Path:
+    """Write one export atomically (a hidden temporary, then a rename), readable by the owner
+    only from the first byte (blocking)."""
+    path = prepare_export_path(folder, name)
+    temporary = path.with_name(f".{name}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    temporary.replace(path)
+    return path
 
 
 def download_path(name: str) -> str:

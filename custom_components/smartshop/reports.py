@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.components.http.auth import async_sign_path
@@ -48,7 +47,7 @@ from .console_queries import (
 )
 from .const import DOMAIN
 from .database import async_audit, incident_store
-from .exports import REPORT_PREFIX, download_path, export_name, exports_dir, prepare_export_path
+from .exports import REPORT_PREFIX, download_path, export_name, exports_dir, write_export
 from .incidents import IncidentStore
 from .report_pdf import (
     Outcomes,
@@ -189,14 +188,6 @@ def _rows(
         cursor = batch.next_cursor
 
 
-def _write(folder: Path, name: str, data: bytes) -> None:
-    path = prepare_export_path(folder, name)
-    temporary = path.with_name(f".{name}.tmp")
-    temporary.write_bytes(data)
-    temporary.chmod(0o600)
-    temporary.replace(path)
-
-
 async def async_generate_report(
     hass: HomeAssistant, period: Period, store_ids: tuple[str, ...], title: str
 ) -> dict[str, Any]:
@@ -240,9 +231,9 @@ async def async_generate_report(
     step("pdf")
     folder = exports_dir(hass)
     try:
-        await hass.async_add_executor_job(_write, folder, pdf_name, pdf)
+        await hass.async_add_executor_job(write_export, folder, pdf_name, pdf)
         await hass.async_add_executor_job(
-            _write, folder, csv_name, render_report_csv(rows).encode()
+            write_export, folder, csv_name, render_report_csv(rows).encode()
         )
     except OSError as err:
         raise HomeAssistantError(
