@@ -2,14 +2,15 @@
 
 Rights: administrators may use every command, for every loaded store. Other users may use the
 console only for the stores whose option ``console_for_staff`` is on, and then only to look and
-review: they cannot change or remove watchlist entries (``ERR_UNAUTHORIZED``), and they never see
+review: they cannot enrol, change or remove watchlist entries (``ERR_UNAUTHORIZED``), and they never see
 a store without the option. With no such store, every command refuses them.
 
 Names of watchlisted people appear only in these responses (``watchlist/list`` and
 ``incidents/get``), never in states or events, and each response that shows names writes a
-``list_people`` audit row. Watchlist changes go through the ``update_person`` and
-``remove_person`` actions, so their checks and audit rows apply; reviews take the one review
-path (``review.async_review``), as the ``review_match`` action does. Image links are signed for
+``list_people`` audit row. Watchlist changes go through the ``enroll_person`` (an uploaded
+photo through its handler, in memory), ``update_person`` and ``remove_person`` actions, so their
+checks and audit rows apply; reviews take the one review path (``review.async_review``), as the
+``review_match`` action does. Image links are signed for
 the connection's own sign-in and expire after an hour.
 
 Reports, evidence packs, subject-access archives and the list of the exports folder are for
