@@ -2,8 +2,8 @@
 
 Rights: administrators may use every command, for every loaded store. Other users may use the
 console only for the stores whose option ``console_for_staff`` is on, and then only to look and
-review: they cannot enrol, change or remove watchlist entries (``ERR_UNAUTHORIZED``), and they never see
-a store without the option. With no such store, every command refuses them.
+review: they cannot enrol, change or remove watchlist entries (``ERR_UNAUTHORIZED``), and they
+never see a store without the option. With no such store, every command refuses them.
 
 Names of watchlisted people appear only in these responses (``watchlist/list`` and
 ``incidents/get``), never in states or events, and each response that shows names writes a
