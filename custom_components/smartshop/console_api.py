@@ -2,14 +2,15 @@
 
 Rights: administrators may use every command, for every loaded store. Other users may use the
 console only for the stores whose option ``console_for_staff`` is on, and then only to look and
-review: they cannot change or remove watchlist entries (``ERR_UNAUTHORIZED``), and they never see
-a store without the option. With no such store, every command refuses them.
+review: they cannot enrol, change or remove watchlist entries (``ERR_UNAUTHORIZED``), and they
+never see a store without the option. With no such store, every command refuses them.
 
 Names of watchlisted people appear only in these responses (``watchlist/list`` and
 ``incidents/get``), never in states or events, and each response that shows names writes a
-``list_people`` audit row. Watchlist changes go through the ``update_person`` and
-``remove_person`` actions, so their checks and audit rows apply; reviews take the one review
-path (``review.async_review``), as the ``review_match`` action does. Image links are signed for
+``list_people`` audit row. Watchlist changes go through the ``enroll_person`` (an uploaded
+photo through its handler, in memory), ``update_person`` and ``remove_person`` actions, so their
+checks and audit rows apply; reviews take the one review path (``review.async_review``), as the
+``review_match`` action does. Image links are signed for
 the connection's own sign-in and expire after an hour.
 
 Reports, evidence packs, subject-access archives and the list of the exports folder are for
@@ -20,6 +21,8 @@ links signed the same way.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime, timedelta, tzinfo
@@ -38,7 +41,7 @@ from homeassistant.components.websocket_api.decorators import async_response, we
 from homeassistant.components.websocket_api.messages import event_message
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.util import dt as dt_util
 import probatio
 
@@ -60,7 +63,16 @@ from .console_queries import (
     store_totals,
     weekly,
 )
-from .const import DOMAIN, EVENT_MATCH, Category
+from .const import (
+    CONF_CAMERA_ENTITY,
+    CONF_LOCATION,
+    DOMAIN,
+    EVENT_MATCH,
+    SUBENTRY_CAMERA,
+    Category,
+    Justification,
+)
+from .data import SmartShopConfigEntry
 from .database import async_audit, incident_store
 from .evidence_pack import SERVICE_EVIDENCE_PACK
 from .exports import REPORT_PREFIX, download_path, exports_dir
@@ -68,7 +80,14 @@ from .incidents import Incident, IncidentStore, ReviewStatus
 from .people import Person
 from .reports import SERVICE_GENERATE_REPORT
 from .review import AlreadyReviewedError, async_review
-from .services import DECISIONS, SERVICE_EXPORT_PERSON, SERVICE_REMOVE, SERVICE_UPDATE
+from .services import (
+    DECISIONS,
+    SERVICE_ENROLL,
+    SERVICE_EXPORT_PERSON,
+    SERVICE_REMOVE,
+    SERVICE_UPDATE,
+    async_enroll_image,
+)
 from .snapshots import SnapshotKind
 
 EXPIRES_SOON: Final = timedelta(days=14)
@@ -81,6 +100,10 @@ EXPORT_KINDS: Final = (
     ("audit-log-", "audit_log"),
 )
 DEFAULT_PAGE_SIZE: Final = 50
+# An uploaded photo, decoded. Home Assistant takes WebSocket messages of up to 4 MiB, and the
+# photo arrives there in base64 (4 characters for 3 bytes): 3 MB leaves room for the fields.
+MAX_UPLOAD_BYTES: Final = 3_000_000
+IMAGE_SIGNATURES: Final = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")
 ERR_ALREADY_REVIEWED: Final = "already_reviewed"
 
 _STATUSES = [str(status) for status in ReviewStatus]
@@ -133,6 +156,24 @@ def _counts(outcome: Outcome | None) -> dict[str, Any]:
     }
 
 
+def _cameras(hass: HomeAssistant, entry: SmartShopConfigEntry) -> list[dict[str, str]]:
+    """The store's cameras (those it watches, and its bridge's), for a photo to enrol from."""
+    cameras = {
+        str(subentry.data[CONF_CAMERA_ENTITY]): str(
+            subentry.data.get(CONF_LOCATION) or subentry.title
+        )
+        for subentry in entry.subentries.values()
+        if subentry.subentry_type == SUBENTRY_CAMERA
+    }
+    for registered in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id):
+        if registered.domain == "camera" and registered.disabled_by is None:
+            cameras.setdefault(
+                registered.entity_id,
+                registered.name or registered.original_name or registered.entity_id,
+            )
+    return [{"entity_id": entity_id, "name": name} for entity_id, name in cameras.items()]
+
+
 @websocket_command({probatio.Required("type"): "smartshop/stores"})
 @async_response
 async def ws_stores(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
@@ -165,6 +206,7 @@ async def ws_stores(hass: HomeAssistant, connection: ActiveConnection, msg: dict
                         }
                         for watchlist in entry.runtime_data.watchlists.watchlists.values()
                     ],
+                    "cameras": _cameras(hass, entry),
                 }
                 for store_id, entry in access.stores.items()
             ],
@@ -504,6 +546,76 @@ async def ws_watchlist_update(
     connection.send_result(msg["id"], response)
 
 
+def _upload(encoded: str) -> bytes | str:
+    """The uploaded photo's bytes, or why it is refused (its size is checked before decoding)."""
+    encoded = encoded.removeprefix("data:").partition(";base64,")[2] or encoded
+    padding = len(encoded) - len(encoded.rstrip("="))
+    if len(encoded) * 3 // 4 - padding > MAX_UPLOAD_BYTES:
+        return f"The photo is larger than {MAX_UPLOAD_BYTES // 1_000_000} MB"
+    try:
+        image = base64.b64decode(encoded, validate=True)
+    except binascii.Error:
+        return "The photo is not valid base64"
+    if not image.startswith(IMAGE_SIGNATURES):
+        return "The photo must be a JPEG or PNG image"
+    return image
+
+
+@websocket_command(
+    {
+        probatio.Required("type"): "smartshop/watchlist/enroll",
+        probatio.Required("store_id"): cv.string,
+        probatio.Required("watchlist"): str,
+        probatio.Required("name"): str,
+        probatio.Optional("category"): probatio.In([str(category) for category in Category]),
+        probatio.Required("reason"): str,
+        probatio.Required("incident_reference"): str,
+        # Required, but left to the action for its own refusal.
+        probatio.Optional("justification"): probatio.In([str(j) for j in Justification]),
+        probatio.Optional("attest_adult"): bool,
+        probatio.Optional("attest_not_vulnerable"): bool,
+        probatio.Optional("expires"): cv.date,
+        probatio.Optional("review_date"): cv.date,
+        probatio.Exclusive("camera_entity_id", "photo"): cv.entity_id,
+        probatio.Exclusive("image", "photo"): str,
+    }
+)
+@async_response
+async def ws_watchlist_enroll(
+    hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
+) -> None:
+    """Enrol a person from a camera's snapshot or an uploaded photo (administrators only),
+    through the ``enroll_person`` action: its safeguards, quality gate and audit rows apply.
+    The upload goes to the enrolment in memory; only the action's encrypted copies are kept."""
+    access = _access(hass, connection, admin_only=True)
+    store_id = access.store_ids([msg["store_id"]])[0]
+    data: dict[str, Any] = {
+        key: value.isoformat() if key in ("expires", "review_date") else value
+        for key, value in msg.items()
+        if key not in ("id", "type", "store_id", "image")
+    } | {"config_entry_id": store_id}
+    if "image" not in msg:
+        if "camera_entity_id" not in msg:
+            connection.send_error(
+                msg["id"], ERR_INVALID_FORMAT, "Choose a camera or upload a photo"
+            )
+            return
+        response = await _async_action(hass, connection, msg, SERVICE_ENROLL, data)
+        if response is not None:
+            connection.send_result(msg["id"], response)
+        return
+    image = _upload(msg["image"])
+    if isinstance(image, str):
+        connection.send_error(msg["id"], ERR_INVALID_FORMAT, image)
+        return
+    try:
+        response = await async_enroll_image(hass, data, connection.context(msg), image)
+    except HomeAssistantError as err:
+        _send_action_error(connection, msg, err)
+        return
+    connection.send_result(msg["id"], dict(response or {}))
+
+
 @websocket_command(
     {probatio.Required("type"): "smartshop/watchlist/remove", probatio.Required("person_id"): str}
 )
@@ -562,18 +674,27 @@ async def _async_action(
     except Unauthorized:
         raise
     except HomeAssistantError as err:
-        connection.send_error(
-            msg["id"],
-            ERR_SERVICE_VALIDATION_ERROR
-            if isinstance(err, ServiceValidationError)
-            else ERR_HOME_ASSISTANT_ERROR,
-            str(err) or type(err).__name__,
-            translation_key=err.translation_key,
-            translation_domain=err.translation_domain,
-            translation_placeholders=err.translation_placeholders,
-        )
+        _send_action_error(connection, msg, err)
         return None
     return dict(response or {})
+
+
+def _send_action_error(
+    connection: ActiveConnection, msg: dict[str, Any], err: HomeAssistantError
+) -> None:
+    """An action's refusal as the command's error, with the action's message."""
+    if isinstance(err, Unauthorized):
+        raise err
+    connection.send_error(
+        msg["id"],
+        ERR_SERVICE_VALIDATION_ERROR
+        if isinstance(err, ServiceValidationError)
+        else ERR_HOME_ASSISTANT_ERROR,
+        str(err) or type(err).__name__,
+        translation_key=err.translation_key,
+        translation_domain=err.translation_domain,
+        translation_placeholders=err.translation_placeholders,
+    )
 
 
 @websocket_command(
@@ -742,6 +863,7 @@ COMMANDS: Final[tuple[Callable[..., Any], ...]] = (
     ws_trends,
     ws_watchlist_list,
     ws_watchlist_update,
+    ws_watchlist_enroll,
     ws_watchlist_remove,
     ws_watchlist_export,
     ws_incidents_evidence_pack,

@@ -17,6 +17,7 @@ from typing import Any, Final, NoReturn
 from homeassistant.components.camera import async_get_image
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import (
+    Context,
     HomeAssistant,
     ServiceCall,
     ServiceResponse,
@@ -50,7 +51,7 @@ from .erasure import async_erase_person
 from .errors import action_error
 from .evidence_pack import async_setup_evidence_pack_action
 from .find_by_face import DEFAULT_THRESHOLD, async_find_by_face
-from .footage_actions import ImageReader, async_setup_footage_actions
+from .footage_actions import IMAGE_SOURCES, ImageReader, async_setup_footage_actions
 from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
@@ -319,6 +320,21 @@ async def _async_enroll(
         "review_date": person.review_at.isoformat(),
         "status": person.status,
     }
+
+
+async def async_enroll_image(
+    hass: HomeAssistant, data: dict[str, Any], context: Context, image: bytes
+) -> ServiceResponse:
+    """``enroll_person`` with a photo already in memory (an upload to the console): the
+    action's schema, checks, quality gate and audit rows apply, and the photo goes straight to
+    the enrolment through the image-reader seam, never through a file."""
+    fields = ENROLL_SCHEMA({key: value for key, value in data.items() if key not in IMAGE_SOURCES})
+
+    async def read_upload(_hass: HomeAssistant, _call: ServiceCall) -> bytes:
+        return image
+
+    call = ServiceCall(hass, DOMAIN, SERVICE_ENROLL, fields, context, True)
+    return await _async_enroll(call, read_upload)
 
 
 def _require_safeguards(call: ServiceCall) -> None:

@@ -110,6 +110,41 @@ export async function updatePerson(
   });
 }
 
+/** A new watchlist entry as the enrolment form sends it; dates as `YYYY-MM-DD`, the photo from
+ * a camera (`camera_entity_id`) or uploaded (`image`, base64 JPEG or PNG). */
+export interface Enrolment {
+  store_id: string;
+  watchlist: string;
+  name: string;
+  category?: string;
+  reason: string;
+  incident_reference: string;
+  justification?: string;
+  attest_adult: boolean;
+  attest_not_vulnerable: boolean;
+  expires?: string;
+  review_date?: string;
+  camera_entity_id?: string;
+  image?: string;
+}
+
+export interface Enrolled {
+  person_id: string;
+  watchlist: string;
+  status: string;
+}
+
+export function enrollPerson(hass: HomeAssistant, enrolment: Enrolment): Promise<Enrolled> {
+  const fields: Message = {};
+  for (const [key, value] of Object.entries(enrolment)) {
+    if (value !== undefined && value !== "") fields[key] = value;
+  }
+  return hass.connection.sendMessagePromise<Enrolled>({
+    type: "smartshop/watchlist/enroll",
+    ...fields,
+  });
+}
+
 export function removePerson(hass: HomeAssistant, personId: string): Promise<ErasureReceipt> {
   return hass.connection.sendMessagePromise<ErasureReceipt>({
     type: "smartshop/watchlist/remove",

@@ -43,12 +43,19 @@ export interface WatchlistSummary {
   category: string;
 }
 
+/** A camera of a store, to take an enrolment photo from. */
+export interface StoreCamera {
+  entity_id: string;
+  name: string;
+}
+
 export interface Store {
   store_id: string;
   name: string;
   console_for_staff: boolean;
   totals: Totals;
   watchlists: WatchlistSummary[];
+  cameras: StoreCamera[];
 }
 
 export interface Stores {

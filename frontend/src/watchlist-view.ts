@@ -1,16 +1,18 @@
-/** Watchlist: the people on it, their expiry and review dates; administrators edit and remove. */
+/** Watchlist: the people on it, their expiry and review dates; administrators enrol (from a
+ * camera's snapshot or an uploaded photo), edit and remove. */
 
 import { LitElement, html, css, nothing } from "lit";
 import type { PropertyValues } from "lit";
 
 import {
+  enrollPerson,
   errorText,
   exportPersonData,
   fetchWatchlist,
   removePerson,
   updatePerson,
 } from "./api.js";
-import type { PersonChanges } from "./api.js";
+import type { Enrolment, PersonChanges } from "./api.js";
 import { CATEGORIES } from "./incidents-view.js";
 import { photo } from "./match-card.js";
 import { dateInput, day } from "./format.js";
@@ -24,6 +26,52 @@ import type {
 } from "./types.js";
 
 type Editing = { personId: string; mode: "edit" | "extend" | "remove" };
+
+/** The enrolment form as filled in so far: where the photo comes from, and the upload's name. */
+type EnrolDraft = Omit<Enrolment, "attest_adult" | "attest_not_vulnerable"> & {
+  attest_adult: boolean;
+  attest_not_vulnerable: boolean;
+  source: "camera" | "upload";
+  file_name?: string;
+};
+
+/** What the server takes of an upload (decoded); larger photos are scaled down first. */
+export const MAX_UPLOAD_BYTES = 3_000_000;
+const MAX_SIDE = 2048;
+const JUSTIFICATIONS: [string, string][] = [
+  ["repeat_offender", "Repeat offender"],
+  ["serious_offence", "Serious offence"],
+];
+
+function readBase64(blob: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] ?? "");
+    reader.onerror = () => reject(reader.error ?? new Error("The photo could not be read"));
+    reader.readAsDataURL(blob);
+  });
+}
+
+/** A JPEG or PNG the server takes: as it is, or scaled down and re-encoded as JPEG. */
+async function uploadable(file: File): Promise<Blob> {
+  if (file.size <= MAX_UPLOAD_BYTES && ["image/jpeg", "image/png"].includes(file.type)) {
+    return file;
+  }
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d")?.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  bitmap.close();
+  const blob = await new Promise<Blob | null>((resolve) =>
+    canvas.toBlob(resolve, "image/jpeg", 0.9),
+  );
+  if (!blob || blob.size > MAX_UPLOAD_BYTES) {
+    throw new Error("The photo is too large: choose one under 3 MB");
+  }
+  return blob;
+}
 
 export class SmartShopWatchlistView extends LitElement {
   static properties = {
@@ -39,6 +87,8 @@ export class SmartShopWatchlistView extends LitElement {
     _receipt: { state: true },
     _exports: { state: true },
     _exporting: { state: true },
+    _enrol: { state: true },
+    _enrolled: { state: true },
   };
 
   declare hass: HomeAssistant;
@@ -54,6 +104,9 @@ export class SmartShopWatchlistView extends LitElement {
   /** Subject-access archives made here, by person. */
   declare _exports: Record<string, MadeFile>;
   declare _exporting: string | null;
+  /** The enrolment form, while it is open. */
+  declare _enrol: EnrolDraft | null;
+  declare _enrolled: string;
 
   private _loadedFor: string | undefined | null = null;
 
@@ -69,6 +122,8 @@ export class SmartShopWatchlistView extends LitElement {
     this._receipt = null;
     this._exports = {};
     this._exporting = null;
+    this._enrol = null;
+    this._enrolled = "";
   }
 
   static styles = [
@@ -115,6 +170,31 @@ export class SmartShopWatchlistView extends LitElement {
       }
       .exported a {
         color: var(--primary-color, #03a9f4);
+      }
+      .enrol {
+        margin-bottom: 16px;
+      }
+      .enrol .form {
+        max-width: 560px;
+      }
+      label.check {
+        flex-direction: row;
+        align-items: flex-start;
+        gap: 8px;
+        color: var(--primary-text-color, #212121);
+      }
+      .source {
+        display: flex;
+        gap: 16px;
+        flex-wrap: wrap;
+      }
+      .source label {
+        flex-direction: row;
+        align-items: center;
+        gap: 6px;
+      }
+      .enrolled {
+        color: var(--success-color, #43a047);
       }
       .receipt {
         border-color: var(--primary-color, #03a9f4);
@@ -186,6 +266,299 @@ export class SmartShopWatchlistView extends LitElement {
     } finally {
       this._exporting = null;
     }
+  }
+
+  private _enrolStore(): Store | undefined {
+    const storeId = this._enrol?.store_id ?? this.storeId;
+    return this.stores.find((store) => store.store_id === storeId) ?? this.stores[0];
+  }
+
+  private _openEnrol(): void {
+    const store = this.stores.find((known) => known.store_id === this.storeId) ?? this.stores[0];
+    if (!store) return;
+    this._error = "";
+    this._enrolled = "";
+    this._enrol = {
+      store_id: store.store_id,
+      watchlist: store.watchlists[0]?.name ?? "",
+      name: "",
+      reason: "",
+      incident_reference: "",
+      justification: "",
+      attest_adult: false,
+      attest_not_vulnerable: false,
+      source: store.cameras.length ? "camera" : "upload",
+      camera_entity_id: store.cameras[0]?.entity_id,
+    };
+  }
+
+  private _set(changes: Partial<EnrolDraft>): void {
+    if (this._enrol) this._enrol = { ...this._enrol, ...changes };
+  }
+
+  private _changeStore(storeId: string): void {
+    const store = this.stores.find((known) => known.store_id === storeId);
+    if (!store) return;
+    this._set({
+      store_id: storeId,
+      watchlist: store.watchlists[0]?.name ?? "",
+      camera_entity_id: store.cameras[0]?.entity_id,
+    });
+  }
+
+  private async _pickFile(event: Event): Promise<void> {
+    const file = (event.target as HTMLInputElement).files?.[0];
+    this._set({ image: undefined, file_name: undefined });
+    if (!file) return;
+    this._error = "";
+    try {
+      const image = await readBase64(await uploadable(file));
+      this._set({ image, file_name: file.name });
+    } catch (error) {
+      this._error = errorText(error);
+    }
+  }
+
+  /** What the form still lacks, in words (empty when it may be sent). */
+  private _missing(draft: EnrolDraft): string[] {
+    const missing: string[] = [];
+    if (!draft.watchlist) missing.push("a watchlist");
+    if (!draft.name.trim()) missing.push("the name");
+    if (!draft.reason.trim()) missing.push("the reason");
+    if (!draft.incident_reference.trim()) missing.push("the incident reference");
+    if (!draft.justification) missing.push("the justification");
+    if (!draft.attest_adult) missing.push("that the person is an adult");
+    if (!draft.attest_not_vulnerable) missing.push("that the person is not vulnerable");
+    if (draft.source === "camera" && !draft.camera_entity_id) missing.push("a camera");
+    if (draft.source === "upload" && !draft.image) missing.push("a photo");
+    return missing;
+  }
+
+  private async _submitEnrol(): Promise<void> {
+    const draft = this._enrol;
+    if (!draft) return;
+    const missing = this._missing(draft);
+    if (missing.length) {
+      this._error = `To enrol, give ${missing.join(", ")}.`;
+      return;
+    }
+    const { source, file_name: _fileName, camera_entity_id, image, ...fields } = draft;
+    this._busy = true;
+    this._error = "";
+    try {
+      const enrolled = await enrollPerson(this.hass, {
+        ...fields,
+        ...(source === "camera" ? { camera_entity_id } : { image }),
+      });
+      this._enrol = null;
+      this._enrolled =
+        enrolled.status === "active"
+          ? `${draft.name} is on ${enrolled.watchlist}.`
+          : `${draft.name} is on ${enrolled.watchlist}, ${enrolled.status.replaceAll("_", " ")}.`;
+      await this._load();
+    } catch (error) {
+      this._error = errorText(error);
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  private _text(field: "name" | "reason" | "incident_reference", label: string) {
+    const draft = this._enrol;
+    return html`<label
+      >${label}
+      <input
+        name=${field}
+        required
+        .value=${draft?.[field] ?? ""}
+        @input=${(event: Event) => this._set({ [field]: (event.target as HTMLInputElement).value })}
+      />
+    </label>`;
+  }
+
+  private _enrolForm(draft: EnrolDraft) {
+    const store = this._enrolStore();
+    const cameras = store?.cameras ?? [];
+    return html`<div class="card enrol">
+      <h3>Enrol a person</h3>
+      <form
+        class="form"
+        name="enrol"
+        novalidate
+        @submit=${(event: Event) => {
+          event.preventDefault();
+          void this._submitEnrol();
+        }}
+      >
+        ${this.stores.length > 1
+          ? html`<label
+              >Store
+              <select
+                name="store"
+                @change=${(event: Event) =>
+                  this._changeStore((event.target as HTMLSelectElement).value)}
+              >
+                ${this.stores.map(
+                  (known) =>
+                    html`<option value=${known.store_id} ?selected=${known === store}>
+                      ${known.name}
+                    </option>`,
+                )}
+              </select>
+            </label>`
+          : nothing}
+        <label
+          >Watchlist
+          <select
+            name="watchlist"
+            @change=${(event: Event) =>
+              this._set({ watchlist: (event.target as HTMLSelectElement).value })}
+          >
+            ${(store?.watchlists ?? []).map(
+              (watchlist) =>
+                html`<option value=${watchlist.name} ?selected=${watchlist.name === draft.watchlist}>
+                  ${watchlist.name}
+                </option>`,
+            )}
+          </select>
+        </label>
+        ${this._text("name", "Name")}
+        <label
+          >Category
+          <select
+            name="category"
+            @change=${(event: Event) =>
+              this._set({ category: (event.target as HTMLSelectElement).value || undefined })}
+          >
+            <option value="" ?selected=${!draft.category}>The watchlist's</option>
+            ${CATEGORIES.map(
+              (category) =>
+                html`<option value=${category} ?selected=${category === draft.category}>
+                  ${category}
+                </option>`,
+            )}
+          </select>
+        </label>
+        ${this._text("reason", "Reason")} ${this._text("incident_reference", "Incident reference")}
+        <label
+          >Justification
+          <select
+            name="justification"
+            required
+            @change=${(event: Event) =>
+              this._set({ justification: (event.target as HTMLSelectElement).value })}
+          >
+            <option value="" ?selected=${!draft.justification}>Choose…</option>
+            ${JUSTIFICATIONS.map(
+              ([value, label]) =>
+                html`<option value=${value} ?selected=${value === draft.justification}>
+                  ${label}
+                </option>`,
+            )}
+          </select>
+        </label>
+        <label class="check"
+          ><input
+            type="checkbox"
+            name="attest_adult"
+            required
+            .checked=${draft.attest_adult}
+            @change=${(event: Event) =>
+              this._set({ attest_adult: (event.target as HTMLInputElement).checked })}
+          />I confirm the person is an adult.</label
+        >
+        <label class="check"
+          ><input
+            type="checkbox"
+            name="attest_not_vulnerable"
+            required
+            .checked=${draft.attest_not_vulnerable}
+            @change=${(event: Event) =>
+              this._set({ attest_not_vulnerable: (event.target as HTMLInputElement).checked })}
+          />I confirm the person is not vulnerable.</label
+        >
+        <label
+          >Expires (optional)
+          <input
+            type="date"
+            name="expires"
+            .value=${draft.expires ?? ""}
+            @change=${(event: Event) =>
+              this._set({ expires: (event.target as HTMLInputElement).value || undefined })}
+          />
+        </label>
+        <label
+          >Review by (optional)
+          <input
+            type="date"
+            name="review_date"
+            .value=${draft.review_date ?? ""}
+            @change=${(event: Event) =>
+              this._set({ review_date: (event.target as HTMLInputElement).value || undefined })}
+          />
+        </label>
+        <div class="source" role="radiogroup" aria-label="Photo">
+          <label
+            ><input
+              type="radio"
+              name="source"
+              value="camera"
+              ?disabled=${cameras.length === 0}
+              .checked=${draft.source === "camera"}
+              @change=${() => this._set({ source: "camera" })}
+            />Camera snapshot</label
+          >
+          <label
+            ><input
+              type="radio"
+              name="source"
+              value="upload"
+              .checked=${draft.source === "upload"}
+              @change=${() => this._set({ source: "upload" })}
+            />Upload a photo</label
+          >
+        </div>
+        ${draft.source === "camera"
+          ? html`<label
+              >Camera
+              <select
+                name="camera"
+                @change=${(event: Event) =>
+                  this._set({ camera_entity_id: (event.target as HTMLSelectElement).value })}
+              >
+                ${cameras.map(
+                  (camera) =>
+                    html`<option
+                      value=${camera.entity_id}
+                      ?selected=${camera.entity_id === draft.camera_entity_id}
+                    >
+                      ${camera.name}
+                    </option>`,
+                )}
+              </select>
+            </label>`
+          : html`<label
+              >Photo
+              <input
+                type="file"
+                name="photo"
+                accept="image/*"
+                @change=${(event: Event) => void this._pickFile(event)}
+              />
+              ${draft.file_name
+                ? html`<span class="muted">${draft.file_name} ready</span>`
+                : nothing}
+            </label>`}
+        <div class="actions">
+          <button class="primary" type="submit" name="enrol-save" ?disabled=${this._busy}>
+            ${this._busy ? "Enrolling…" : "Enrol"}
+          </button>
+          <button type="button" ?disabled=${this._busy} @click=${() => (this._enrol = null)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </div>`;
   }
 
   private _form(person: WatchlistPerson) {
@@ -326,7 +699,14 @@ export class SmartShopWatchlistView extends LitElement {
             <div class="actions"><button @click=${() => (this._receipt = null)}>Done</button></div>
           </div>`
         : nothing}
-      ${this._error ? html`<p class="error">${this._error}</p>` : nothing}
+      ${this.canEdit && !this._enrol && this.stores.length
+        ? html`<div class="actions">
+            <button class="primary" name="enrol" @click=${() => this._openEnrol()}>Enrol</button>
+          </div>`
+        : nothing}
+      ${this._enrol ? this._enrolForm(this._enrol) : nothing}
+      ${this._enrolled ? html`<p class="enrolled" role="status">${this._enrolled}</p>` : nothing}
+      ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
       ${this._people === null
         ? html`<p class="muted">Loading…</p>`
         : this._people.length === 0

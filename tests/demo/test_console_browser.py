@@ -5,8 +5,9 @@ Debian's chromium driven by Playwright.
 The panel is opened at ``/smartshop``; its views are checked against what was seeded (totals,
 filters, pages, detail, trends), then the demo offender is enrolled while the Live view is open:
 their match arrives through the subscription and is confirmed from the page. An administrator
-makes a period report, an evidence pack and a subject-access archive and downloads each. Last,
-the console on a 390x844 phone.
+makes a period report, an evidence pack and a subject-access archive and downloads each, edits
+and removes the entry, and enrols another from an uploaded photo. Last, the console on a 390x844
+phone.
 
 Screenshots land in ``.screenshots/`` (git-ignored); with ``SMARTSHOP_UPDATE_SCREENSHOTS=1`` they
 replace ``docs/images/console-*.png``, which docs/dashboard.md shows.
@@ -68,6 +69,8 @@ SEEDED_LOCATION = "Till 2"
 PAGE_SIZE = 25  # the panel's page size (frontend/src/api.ts)
 # A failure guard only: a match follows an enrolment within seconds.
 MATCH_GUARD_MS = 120_000
+FACES = REPO / "tests" / "fixtures" / "faces"
+UPLOADED = "Uploaded entry (Grace Hopper photo)"
 
 
 @dataclass
@@ -533,6 +536,47 @@ def test_watchlist(home: ConsoleHome, open_page: OpenPage) -> None:
     person.get_by_role("button", name="Remove and erase").click()
     page.get_by_text("Erasure receipt").wait_for()
     person.wait_for(state="detached")
+    assert errors == []
+
+
+@pytest.mark.slow
+def test_enrol_from_an_uploaded_photo(home: ConsoleHome, open_page: OpenPage) -> None:
+    """On a phone, an administrator enrols a second person from a photo uploaded in the
+    Watchlist view: the form refuses to go without both attestations, then the entry is
+    listed with its reference photo."""
+    page = open_page(390, 844)
+    errors = _console_errors(page)
+    page.goto(f"{HA_URL}/smartshop/watchlist")
+    view = page.locator("smartshop-watchlist-view")
+    view.get_by_role("button", name="Enrol").click()
+    form = view.locator("form[name='enrol']")
+    form.locator("input[name='name']").fill(UPLOADED)
+    form.locator("input[name='reason']").fill("Demo entry from an uploaded photo")
+    form.locator("input[name='incident_reference']").fill("DEMO-0002")
+    form.locator("select[name='justification']").select_option("serious_offence")
+    form.locator("input[name='attest_adult']").check()
+    form.get_by_label("Upload a photo").check()
+    form.locator("input[name='photo']").set_input_files(FACES / "grace_hopper.jpg")
+    form.get_by_text("grace_hopper.jpg ready").wait_for()
+    main = page.locator("smartshop-panel main")
+    assert main.evaluate("main => main.scrollWidth - main.clientWidth") <= 0
+
+    form.get_by_role("button", name="Enrol").click()
+    view.get_by_text("that the person is not vulnerable").wait_for()
+    form.locator("input[name='attest_not_vulnerable']").check()
+    form.get_by_role("button", name="Enrol").click()
+    view.get_by_role("status").get_by_text(UPLOADED).wait_for()
+    person = view.locator(".person", has_text=UPLOADED)
+    image = person.locator("img")
+    image.wait_for()
+    assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") > 0
+    listed = home.call(lambda api, ws: ws.call("smartshop/watchlist/list"))["people"]
+    (entry,) = [listed_person for listed_person in listed if listed_person["name"] == UPLOADED]
+    assert (entry["reason"], entry["incident_reference"]) == (
+        "Demo entry from an uploaded photo",
+        "DEMO-0002",
+    )
+    assert entry["added_by"] == "Demo owner"
     assert errors == []
 
 

@@ -3,6 +3,7 @@ matches."""
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 import io
 import os
@@ -14,7 +15,11 @@ from homeassistant.components.websocket_api import ERR_INVALID_FORMAT, ERR_UNAUT
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    async_capture_events,
+)
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     MockHAClientWebSocket,
@@ -23,7 +28,7 @@ from pytest_homeassistant_custom_component.typing import (
 
 from custom_components.smartshop.audit import AuditAction
 from custom_components.smartshop.console_access import CONF_CONSOLE_FOR_STAFF
-from custom_components.smartshop.console_api import ERR_ALREADY_REVIEWED
+from custom_components.smartshop.console_api import ERR_ALREADY_REVIEWED, MAX_UPLOAD_BYTES
 from custom_components.smartshop.const import EVENT_DISMISSED, EVENT_MATCH, Category
 from custom_components.smartshop.database import audit_log, incident_store
 from custom_components.smartshop.incidents import Incident, ReviewStatus
@@ -32,6 +37,7 @@ from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, Rekognition, StillCamera, setup_store, store_entry
 from .test_image_processing import ONE_FACE, _scan
+from .test_services import FACE_ID, expect_enrolment
 
 NAME = "Secret Name"
 PERSON = "0f7c1d2e-3b4a-4c5d-8e9f-a0b1c2d3e4f5"
@@ -179,6 +185,7 @@ async def test_stores_with_totals(
     assert store["watchlists"] == [
         {"watchlist_id": next(iter(entry.subentries)), "name": "Theft", "category": "theft"}
     ]
+    assert store["cameras"] == [{"entity_id": "camera.front_door", "name": "Front door"}]
 
 
 async def test_paging_through_filtered_incidents(
@@ -492,6 +499,175 @@ async def test_watchlist_update_and_remove_through_the_actions(
     assert await hass.async_add_executor_job(incident_store(hass).count) == 0
     gone = await _call(client, "watchlist/remove", person_id=PERSON)
     assert gone["error"]["translation_key"] == "person_not_found"
+
+
+def _enrolment(entry: MockConfigEntry, **fields: Any) -> dict[str, Any]:
+    """The console's enrolment form, filled in."""
+    return {
+        "store_id": entry.entry_id,
+        "watchlist": "Theft",
+        "name": "Till snatcher",
+        "reason": "Took the float from till 2",
+        "incident_reference": "CRN 01/99999/26",
+        "justification": "repeat_offender",
+        "attest_adult": True,
+        "attest_not_vulnerable": True,
+    } | fields
+
+
+def _files(folder: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+async def test_enrol_from_an_uploaded_photo(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    hass_admin_user: MockUser,
+    face_jpeg: bytes,
+) -> None:
+    """An administrator enrols from an upload through enroll_person (its audit row is
+    written); the photo is never written as it came, only the action's encrypted copies."""
+    entry = await _store(hass, rekognition)
+    config_dir = Path(hass.config.config_dir)
+    before = await hass.async_add_executor_job(_files, config_dir)
+    expect_enrolment(rekognition)
+    client = await hass_ws_client(hass)
+    result = await _ok(
+        client,
+        "watchlist/enroll",
+        **_enrolment(entry, image=base64.b64encode(face_jpeg).decode(), category="banned"),
+    )
+    rekognition.assert_done()
+    assert result["face_ids"] == [FACE_ID]
+    assert result["watchlist"] == "Theft"
+    person = entry.runtime_data.watchlists.store.get(result["person_id"])
+    assert person is not None
+    assert (person.display_name, person.category) == ("Till snatcher", Category.BANNED)
+    assert person.added_by == hass_admin_user.name
+    listed = await _ok(client, "watchlist/list")
+    assert [p["name"] for p in listed["people"]] == ["Till snatcher"]
+    enrolled = [
+        row
+        for row in await hass.async_add_executor_job(audit_log(hass).entries)
+        if row.action == AuditAction.ENROL
+    ]
+    assert [row.subject for row in enrolled] == [person.person_id]
+    assert enrolled[0].actor == f"{hass_admin_user.name} ({hass_admin_user.id})"
+
+    after = await hass.async_add_executor_job(_files, config_dir)
+    snapshots = entry.runtime_data.snapshots.root
+    new = {path for path in after if path not in before}
+    assert {
+        path.relative_to(snapshots).as_posix() for path in new if snapshots in path.parents
+    } == {
+        f"reference/{person.person_id}.jpg.enc",
+        f"photo/{FACE_ID}.jpg.enc",
+    }
+    assert not [path for path, content in after.items() if face_jpeg in content]
+
+
+async def test_enrol_from_a_camera_snapshot(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    still_camera: StillCamera,
+) -> None:
+    """The photo may come from one of the store's cameras instead."""
+    entry = await _store(hass, rekognition)
+    expect_enrolment(rekognition)
+    client = await hass_ws_client(hass)
+    result = await _ok(
+        client, "watchlist/enroll", **_enrolment(entry, camera_entity_id="camera.front_door")
+    )
+    rekognition.assert_done()
+    assert entry.runtime_data.watchlists.store.get(result["person_id"]) is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "key"),
+    [
+        ({"attest_not_vulnerable": False}, "attestation_required"),
+        ({"attest_adult": None}, "attestation_required"),
+        ({"justification": None}, "justification_required"),
+    ],
+    ids=["not_vulnerable_unconfirmed", "adult_missing", "justification_missing"],
+)
+async def test_enrol_refused_without_the_safeguards(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    face_jpeg: bytes,
+    fields: dict[str, Any],
+    key: str,
+) -> None:
+    """The action's own refusal, with its message, before the photo goes anywhere."""
+    entry = await _store(hass, rekognition)
+    form = {name: value for name, value in _enrolment(entry, **fields).items() if value is not None}
+    client = await hass_ws_client(hass)
+    answer = await _call(
+        client, "watchlist/enroll", **form, image=base64.b64encode(face_jpeg).decode()
+    )
+    assert answer["success"] is False
+    assert answer["error"]["translation_key"] == key
+    assert "attest" in answer["error"]["message"] or "justification" in answer["error"]["message"]
+    rekognition.assert_done()
+    assert list(entry.runtime_data.watchlists.store.people()) == []
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (base64.b64encode(b"\xff\xd8\xff" + bytes(MAX_UPLOAD_BYTES)).decode(), "larger than"),
+        (base64.b64encode(b"GIF89a not a jpeg").decode(), "JPEG or PNG"),
+        ("not base64!", "not valid base64"),
+    ],
+    ids=["too_large", "not_an_image", "not_base64"],
+)
+async def test_enrol_refuses_a_bad_upload(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    image: str,
+    message: str,
+) -> None:
+    """An upload over the limit (checked before decoding), or not a photo, is refused."""
+    entry = await _store(hass, rekognition)
+    client = await hass_ws_client(hass)
+    answer = await _call(client, "watchlist/enroll", **_enrolment(entry, image=image))
+    assert answer["success"] is False
+    assert answer["error"]["code"] == ERR_INVALID_FORMAT
+    assert message in answer["error"]["message"]
+    rekognition.assert_done()
+    assert list(entry.runtime_data.watchlists.store.people()) == []
+
+
+async def test_enrol_needs_a_photo(
+    hass: HomeAssistant, rekognition: Rekognition, hass_ws_client: WebSocketGenerator
+) -> None:
+    entry = await _store(hass, rekognition)
+    client = await hass_ws_client(hass)
+    answer = await _call(client, "watchlist/enroll", **_enrolment(entry))
+    assert answer["error"]["message"] == "Choose a camera or upload a photo"
+
+
+async def test_staff_cannot_enrol(
+    hass: HomeAssistant,
+    rekognition: Rekognition,
+    hass_ws_client: WebSocketGenerator,
+    face_jpeg: bytes,
+) -> None:
+    """Not even where staff may use the console: enrolment is for administrators."""
+    entry = await _store(hass, rekognition, staff=True)
+    client = await _staff_client(hass, hass_ws_client)
+    answer = await _call(
+        client,
+        "watchlist/enroll",
+        **_enrolment(entry, image=base64.b64encode(face_jpeg).decode()),
+    )
+    assert answer["error"]["code"] == ERR_UNAUTHORIZED
+    rekognition.assert_done()
+    assert list(entry.runtime_data.watchlists.store.people()) == []
 
 
 TODAY = dt_util.now().date().isoformat()

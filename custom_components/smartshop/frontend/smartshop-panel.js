@@ -1,6 +1,6 @@
-var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,ct=Symbol(),Ft=new WeakMap,D=class{constructor(e,t,s){if(this._$cssResult$=!0,s!==ct)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=e,this.t=t}get styleSheet(){let e=this.o,t=this.t;if(K&&e===void 0){let s=t!==void 0&&t.length===1;s&&(e=Ft.get(t)),e===void 0&&((this.o=e=new CSSStyleSheet).replaceSync(this.cssText),s&&Ft.set(t,e))}return e}toString(){return this.cssText}},Nt=i=>new D(typeof i=="string"?i:i+"",void 0,ct),y=(i,...e)=>{let t=i.length===1?i[0]:e.reduce((s,r,a)=>s+(o=>{if(o._$cssResult$===!0)return o.cssText;if(typeof o=="number")return o;throw Error("Value passed to 'css' function must be a 'css' function result: "+o+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(r)+i[a+1],i[0]);return new D(t,i,ct)},Dt=(i,e)=>{if(K)i.adoptedStyleSheets=e.map(t=>t instanceof CSSStyleSheet?t:t.styleSheet);else for(let t of e){let s=document.createElement("style"),r=q.litNonce;r!==void 0&&s.setAttribute("nonce",r),s.textContent=t.cssText,i.appendChild(s)}},ht=K?i=>i:i=>i instanceof CSSStyleSheet?(e=>{let t="";for(let s of e.cssRules)t+=s.cssText;return Nt(t)})(i):i;var{is:Re,defineProperty:He,getOwnPropertyDescriptor:Le,getOwnPropertyNames:Fe,getOwnPropertySymbols:Ne,getPrototypeOf:De}=Object,G=globalThis,Ut=G.trustedTypes,Ue=Ut?Ut.emptyScript:"",Oe=G.reactiveElementPolyfillSupport,U=(i,e)=>i,pt={toAttribute(i,e){switch(e){case Boolean:i=i?Ue:null;break;case Object:case Array:i=i==null?i:JSON.stringify(i)}return i},fromAttribute(i,e){let t=i;switch(e){case Boolean:t=i!==null;break;case Number:t=i===null?null:Number(i);break;case Object:case Array:try{t=JSON.parse(i)}catch{t=null}}return t}},Vt=(i,e)=>!Re(i,e),Ot={attribute:!0,type:String,converter:pt,reflect:!1,useDefault:!1,hasChanged:Vt};Symbol.metadata??=Symbol("metadata"),G.litPropertyMetadata??=new WeakMap;var A=class extends HTMLElement{static addInitializer(e){this._$Ei(),(this.l??=[]).push(e)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(e,t=Ot){if(t.state&&(t.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(e)&&((t=Object.create(t)).wrapped=!0),this.elementProperties.set(e,t),!t.noAccessor){let s=Symbol(),r=this.getPropertyDescriptor(e,s,t);r!==void 0&&He(this.prototype,e,r)}}static getPropertyDescriptor(e,t,s){let{get:r,set:a}=Le(this.prototype,e)??{get(){return this[t]},set(o){this[t]=o}};return{get:r,set(o){let h=r?.call(this);a?.call(this,o),this.requestUpdate(e,h,s)},configurable:!0,enumerable:!0}}static getPropertyOptions(e){return this.elementProperties.get(e)??Ot}static _$Ei(){if(this.hasOwnProperty(U("elementProperties")))return;let e=De(this);e.finalize(),e.l!==void 0&&(this.l=[...e.l]),this.elementProperties=new Map(e.elementProperties)}static finalize(){if(this.hasOwnProperty(U("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(U("properties"))){let t=this.properties,s=[...Fe(t),...Ne(t)];for(let r of s)this.createProperty(r,t[r])}let e=this[Symbol.metadata];if(e!==null){let t=litPropertyMetadata.get(e);if(t!==void 0)for(let[s,r]of t)this.elementProperties.set(s,r)}this._$Eh=new Map;for(let[t,s]of this.elementProperties){let r=this._$Eu(t,s);r!==void 0&&this._$Eh.set(r,t)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(e){let t=[];if(Array.isArray(e)){let s=new Set(e.flat(1/0).reverse());for(let r of s)t.unshift(ht(r))}else e!==void 0&&t.push(ht(e));return t}static _$Eu(e,t){let s=t.attribute;return s===!1?void 0:typeof s=="string"?s:typeof e=="string"?e.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(e=>this.enableUpdating=e),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(e=>e(this))}addController(e){(this._$EO??=new Set).add(e),this.renderRoot!==void 0&&this.isConnected&&e.hostConnected?.()}removeController(e){this._$EO?.delete(e)}_$E_(){let e=new Map,t=this.constructor.elementProperties;for(let s of t.keys())this.hasOwnProperty(s)&&(e.set(s,this[s]),delete this[s]);e.size>0&&(this._$Ep=e)}createRenderRoot(){let e=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return Dt(e,this.constructor.elementStyles),e}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(e=>e.hostConnected?.())}enableUpdating(e){}disconnectedCallback(){this._$EO?.forEach(e=>e.hostDisconnected?.())}attributeChangedCallback(e,t,s){this._$AK(e,s)}_$ET(e,t){let s=this.constructor.elementProperties.get(e),r=this.constructor._$Eu(e,s);if(r!==void 0&&s.reflect===!0){let a=(s.converter?.toAttribute!==void 0?s.converter:pt).toAttribute(t,s.type);this._$Em=e,a==null?this.removeAttribute(r):this.setAttribute(r,a),this._$Em=null}}_$AK(e,t){let s=this.constructor,r=s._$Eh.get(e);if(r!==void 0&&this._$Em!==r){let a=s.getPropertyOptions(r),o=typeof a.converter=="function"?{fromAttribute:a.converter}:a.converter?.fromAttribute!==void 0?a.converter:pt;this._$Em=r;let h=o.fromAttribute(t,a.type);this[r]=h??this._$Ej?.get(r)??h,this._$Em=null}}requestUpdate(e,t,s,r=!1,a){if(e!==void 0){let o=this.constructor;if(r===!1&&(a=this[e]),s??=o.getPropertyOptions(e),!((s.hasChanged??Vt)(a,t)||s.useDefault&&s.reflect&&a===this._$Ej?.get(e)&&!this.hasAttribute(o._$Eu(e,s))))return;this.C(e,t,s)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(e,t,{useDefault:s,reflect:r,wrapped:a},o){s&&!(this._$Ej??=new Map).has(e)&&(this._$Ej.set(e,o??t??this[e]),a!==!0||o!==void 0)||(this._$AL.has(e)||(this.hasUpdated||s||(t=void 0),this._$AL.set(e,t)),r===!0&&this._$Em!==e&&(this._$Eq??=new Set).add(e))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(t){Promise.reject(t)}let e=this.scheduleUpdate();return e!=null&&await e,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[r,a]of this._$Ep)this[r]=a;this._$Ep=void 0}let s=this.constructor.elementProperties;if(s.size>0)for(let[r,a]of s){let{wrapped:o}=a,h=this[r];o!==!0||this._$AL.has(r)||h===void 0||this.C(r,void 0,a,h)}}let e=!1,t=this._$AL;try{e=this.shouldUpdate(t),e?(this.willUpdate(t),this._$EO?.forEach(s=>s.hostUpdate?.()),this.update(t)):this._$EM()}catch(s){throw e=!1,this._$EM(),s}e&&this._$AE(t)}willUpdate(e){}_$AE(e){this._$EO?.forEach(t=>t.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(e)),this.updated(e)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(e){return!0}update(e){this._$Eq&&=this._$Eq.forEach(t=>this._$ET(t,this[t])),this._$EM()}updated(e){}firstUpdated(e){}};A.elementStyles=[],A.shadowRootOptions={mode:"open"},A[U("elementProperties")]=new Map,A[U("finalized")]=new Map,Oe?.({ReactiveElement:A}),(G.reactiveElementVersions??=[]).push("2.1.2");var mt=globalThis,Wt=i=>i,Z=mt.trustedTypes,jt=Z?Z.createPolicy("lit-html",{createHTML:i=>i}):void 0,_t="$lit$",E=`lit$${Math.random().toFixed(9).slice(2)}$`,ft="?"+E,Ve=`<${ft}>`,M=document,V=()=>M.createComment(""),W=i=>i===null||typeof i!="object"&&typeof i!="function",gt=Array.isArray,Zt=i=>gt(i)||typeof i?.[Symbol.iterator]=="function",ut=`[ 	
-\f\r]`,O=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,zt=/-->/g,Bt=/>/g,I=RegExp(`>|${ut}(?:([^\\s"'>=/]+)(${ut}*=${ut}*(?:[^ 	
-\f\r"'\`<>=]|("|')|))|$)`,"g"),qt=/'/g,Kt=/"/g,Yt=/^(?:script|style|textarea|title)$/i,vt=i=>(e,...t)=>({_$litType$:i,strings:e,values:t}),n=vt(1),$t=vt(2),Xe=vt(3),k=Symbol.for("lit-noChange"),l=Symbol.for("lit-nothing"),Gt=new WeakMap,C=M.createTreeWalker(M,129);function Jt(i,e){if(!gt(i)||!i.hasOwnProperty("raw"))throw Error("invalid template strings array");return jt!==void 0?jt.createHTML(e):e}var Qt=(i,e)=>{let t=i.length-1,s=[],r,a=e===2?"<svg>":e===3?"<math>":"",o=O;for(let h=0;h<t;h++){let d=i[h],p,f,c=-1,u=0;for(;u<d.length&&(o.lastIndex=u,f=o.exec(d),f!==null);)u=o.lastIndex,o===O?f[1]==="!--"?o=zt:f[1]!==void 0?o=Bt:f[2]!==void 0?(Yt.test(f[2])&&(r=RegExp("</"+f[2],"g")),o=I):f[3]!==void 0&&(o=I):o===I?f[0]===">"?(o=r??O,c=-1):f[1]===void 0?c=-2:(c=o.lastIndex-f[2].length,p=f[1],o=f[3]===void 0?I:f[3]==='"'?Kt:qt):o===Kt||o===qt?o=I:o===zt||o===Bt?o=O:(o=I,r=void 0);let m=o===I&&i[h+1].startsWith("/>")?" ":"";a+=o===O?d+Ve:c>=0?(s.push(p),d.slice(0,c)+_t+d.slice(c)+E+m):d+E+(c===-2?h:m)}return[Jt(i,a+(i[t]||"<?>")+(e===2?"</svg>":e===3?"</math>":"")),s]},j=class i{constructor({strings:e,_$litType$:t},s){let r;this.parts=[];let a=0,o=0,h=e.length-1,d=this.parts,[p,f]=Qt(e,t);if(this.el=i.createElement(p,s),C.currentNode=this.el.content,t===2||t===3){let c=this.el.content.firstChild;c.replaceWith(...c.childNodes)}for(;(r=C.nextNode())!==null&&d.length<h;){if(r.nodeType===1){if(r.hasAttributes())for(let c of r.getAttributeNames())if(c.endsWith(_t)){let u=f[o++],m=r.getAttribute(c).split(E),g=/([.?@])?(.*)/.exec(u);d.push({type:1,index:a,name:g[2],strings:m,ctor:g[1]==="."?J:g[1]==="?"?Q:g[1]==="@"?X:R}),r.removeAttribute(c)}else c.startsWith(E)&&(d.push({type:6,index:a}),r.removeAttribute(c));if(Yt.test(r.tagName)){let c=r.textContent.split(E),u=c.length-1;if(u>0){r.textContent=Z?Z.emptyScript:"";for(let m=0;m<u;m++)r.append(c[m],V()),C.nextNode(),d.push({type:2,index:++a});r.append(c[u],V())}}}else if(r.nodeType===8)if(r.data===ft)d.push({type:2,index:a});else{let c=-1;for(;(c=r.data.indexOf(E,c+1))!==-1;)d.push({type:7,index:a}),c+=E.length-1}a++}}static createElement(e,t){let s=M.createElement("template");return s.innerHTML=e,s}};function T(i,e,t=i,s){if(e===k)return e;let r=s!==void 0?t._$Co?.[s]:t._$Cl,a=W(e)?void 0:e._$litDirective$;return r?.constructor!==a&&(r?._$AO?.(!1),a===void 0?r=void 0:(r=new a(i),r._$AT(i,t,s)),s!==void 0?(t._$Co??=[])[s]=r:t._$Cl=r),r!==void 0&&(e=T(i,r._$AS(i,e.values),r,s)),e}var Y=class{constructor(e,t){this._$AV=[],this._$AN=void 0,this._$AD=e,this._$AM=t}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(e){let{el:{content:t},parts:s}=this._$AD,r=(e?.creationScope??M).importNode(t,!0);C.currentNode=r;let a=C.nextNode(),o=0,h=0,d=s[0];for(;d!==void 0;){if(o===d.index){let p;d.type===2?p=new F(a,a.nextSibling,this,e):d.type===1?p=new d.ctor(a,d.name,d.strings,this,e):d.type===6&&(p=new tt(a,this,e)),this._$AV.push(p),d=s[++h]}o!==d?.index&&(a=C.nextNode(),o++)}return C.currentNode=M,r}p(e){let t=0;for(let s of this._$AV)s!==void 0&&(s.strings!==void 0?(s._$AI(e,s,t),t+=s.strings.length-2):s._$AI(e[t])),t++}},F=class i{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(e,t,s,r){this.type=2,this._$AH=l,this._$AN=void 0,this._$AA=e,this._$AB=t,this._$AM=s,this.options=r,this._$Cv=r?.isConnected??!0}get parentNode(){let e=this._$AA.parentNode,t=this._$AM;return t!==void 0&&e?.nodeType===11&&(e=t.parentNode),e}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(e,t=this){e=T(this,e,t),W(e)?e===l||e==null||e===""?(this._$AH!==l&&this._$AR(),this._$AH=l):e!==this._$AH&&e!==k&&this._(e):e._$litType$!==void 0?this.$(e):e.nodeType!==void 0?this.T(e):Zt(e)?this.k(e):this._(e)}O(e){return this._$AA.parentNode.insertBefore(e,this._$AB)}T(e){this._$AH!==e&&(this._$AR(),this._$AH=this.O(e))}_(e){this._$AH!==l&&W(this._$AH)?this._$AA.nextSibling.data=e:this.T(M.createTextNode(e)),this._$AH=e}$(e){let{values:t,_$litType$:s}=e,r=typeof s=="number"?this._$AC(e):(s.el===void 0&&(s.el=j.createElement(Jt(s.h,s.h[0]),this.options)),s);if(this._$AH?._$AD===r)this._$AH.p(t);else{let a=new Y(r,this),o=a.u(this.options);a.p(t),this.T(o),this._$AH=a}}_$AC(e){let t=Gt.get(e.strings);return t===void 0&&Gt.set(e.strings,t=new j(e)),t}k(e){gt(this._$AH)||(this._$AH=[],this._$AR());let t=this._$AH,s,r=0;for(let a of e)r===t.length?t.push(s=new i(this.O(V()),this.O(V()),this,this.options)):s=t[r],s._$AI(a),r++;r<t.length&&(this._$AR(s&&s._$AB.nextSibling,r),t.length=r)}_$AR(e=this._$AA.nextSibling,t){for(this._$AP?.(!1,!0,t);e!==this._$AB;){let s=Wt(e).nextSibling;Wt(e).remove(),e=s}}setConnected(e){this._$AM===void 0&&(this._$Cv=e,this._$AP?.(e))}},R=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(e,t,s,r,a){this.type=1,this._$AH=l,this._$AN=void 0,this.element=e,this.name=t,this._$AM=r,this.options=a,s.length>2||s[0]!==""||s[1]!==""?(this._$AH=Array(s.length-1).fill(new String),this.strings=s):this._$AH=l}_$AI(e,t=this,s,r){let a=this.strings,o=!1;if(a===void 0)e=T(this,e,t,0),o=!W(e)||e!==this._$AH&&e!==k,o&&(this._$AH=e);else{let h=e,d,p;for(e=a[0],d=0;d<a.length-1;d++)p=T(this,h[s+d],t,d),p===k&&(p=this._$AH[d]),o||=!W(p)||p!==this._$AH[d],p===l?e=l:e!==l&&(e+=(p??"")+a[d+1]),this._$AH[d]=p}o&&!r&&this.j(e)}j(e){e===l?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,e??"")}},J=class extends R{constructor(){super(...arguments),this.type=3}j(e){this.element[this.name]=e===l?void 0:e}},Q=class extends R{constructor(){super(...arguments),this.type=4}j(e){this.element.toggleAttribute(this.name,!!e&&e!==l)}},X=class extends R{constructor(e,t,s,r,a){super(e,t,s,r,a),this.type=5}_$AI(e,t=this){if((e=T(this,e,t,0)??l)===k)return;let s=this._$AH,r=e===l&&s!==l||e.capture!==s.capture||e.once!==s.once||e.passive!==s.passive,a=e!==l&&(s===l||r);r&&this.element.removeEventListener(this.name,this,s),a&&this.element.addEventListener(this.name,this,e),this._$AH=e}handleEvent(e){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,e):this._$AH.handleEvent(e)}},tt=class{constructor(e,t,s){this.element=e,this.type=6,this._$AN=void 0,this._$AM=t,this.options=s}get _$AU(){return this._$AM._$AU}_$AI(e){T(this,e)}},Xt={M:_t,P:E,A:ft,C:1,L:Qt,R:Y,D:Zt,V:T,I:F,H:R,N:Q,U:X,B:J,F:tt},We=mt.litHtmlPolyfillSupport;We?.(j,F),(mt.litHtmlVersions??=[]).push("3.3.3");var te=(i,e,t)=>{let s=t?.renderBefore??e,r=s._$litPart$;if(r===void 0){let a=t?.renderBefore??null;s._$litPart$=r=new F(e.insertBefore(V(),a),a,void 0,t??{})}return r._$AI(i),r};var yt=globalThis,v=class extends A{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let e=super.createRenderRoot();return this.renderOptions.renderBefore??=e.firstChild,e}update(e){let t=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(e),this._$Do=te(t,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return k}};v._$litElement$=!0,v.finalized=!0,yt.litElementHydrateSupport?.({LitElement:v});var je=yt.litElementPolyfillSupport;je?.({LitElement:v});(yt.litElementVersions??=[]).push("4.2.2");function bt(i){let e={};for(let[t,s]of Object.entries(i))s===void 0||s===""||(t==="store_id"?e.store_ids=[s]:e[t]=s);return e}function ee(i){return i.connection.sendMessagePromise({type:"smartshop/stores"})}function et(i,e,t){return i.connection.sendMessagePromise({type:"smartshop/incidents/list",limit:25,...bt(e),...t?{cursor:t}:{}})}function se(i,e){return i.connection.sendMessagePromise({type:"smartshop/incidents/get",incident_id:e})}async function ie(i,e,t,s){return(await i.connection.sendMessagePromise({type:"smartshop/incidents/review",incident_id:e,decision:t,...s?{reason:s}:{}})).incident}function st(i,e){return i.connection.sendMessagePromise({type:"smartshop/trends",...bt(e)})}async function re(i,e){return(await i.connection.sendMessagePromise({type:"smartshop/watchlist/list",...bt({store_id:e})})).people}async function ae(i,e,t){await i.connection.sendMessagePromise({type:"smartshop/watchlist/update",person_id:e,...t})}function oe(i,e){return i.connection.sendMessagePromise({type:"smartshop/watchlist/remove",person_id:e})}function ne(i,e,t,s){return i.connection.sendMessagePromise({type:"smartshop/reports/generate",start:e,end:t,...s?{store_id:s}:{}})}function de(i,e){return i.connection.subscribeMessage(t=>e(t.data),{type:"subscribe_events",event_type:"smartshop_report_progress"})}function le(i,e){return i.connection.sendMessagePromise({type:"smartshop/incidents/evidence_pack",incident_id:e})}function ce(i,e){return i.connection.sendMessagePromise({type:"smartshop/watchlist/export",person_id:e})}async function he(i){return(await i.connection.sendMessagePromise({type:"smartshop/exports/list"})).files}function pe(i,e){return i.connection.subscribeMessage(e,{type:"smartshop/subscribe_matches"})}function $(i){return i&&typeof i=="object"&&"message"in i?String(i.message):String(i)}function ue(i){return i?.locale?.language??i?.language??"en"}function me(i){return i?.config?.time_zone||void 0}function H(i,e){if(!e)return"—";let t=new Date(e);return Number.isNaN(t.getTime())?e:new Intl.DateTimeFormat(ue(i),{dateStyle:"medium",timeStyle:"short",timeZone:me(i)}).format(t)}function z(i,e){if(!e)return"—";let t=new Date(e);return Number.isNaN(t.getTime())?e:new Intl.DateTimeFormat(ue(i),{dateStyle:"medium",timeZone:me(i)}).format(t)}function it(i){return`${i.toFixed(1)}%`}function xt(i){return i==null?"—":i<90?`${Math.round(i)} s`:i<5400?`${Math.round(i/60)} min`:i<36*3600?`${(i/3600).toFixed(1)} h`:`${(i/86400).toFixed(1)} d`}var _e=["Mon","Tue","Wed","Thu","Fri","Sat","Sun"];function L(i){return{pending:"Waiting for review",confirmed:"Confirmed",confirm:"Confirmed",dismissed:"Not them",dismiss:"Not them"}[i]??i}function rt(i){let e=new Date(i),t=s=>String(s).padStart(2,"0");return`${e.getFullYear()}-${t(e.getMonth()+1)}-${t(e.getDate())}`}function fe(i){return i<1e3?`${i} B`:i<1e3*1e3?`${(i/1e3).toFixed(1)} kB`:`${(i/1e3/1e3).toFixed(1)} MB`}function wt(i,e=new Date){let t=new Date(e);return t.setDate(t.getDate()-i),rt(t.toISOString())}var b=y`
+var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&&"adoptedStyleSheets"in Document.prototype&&"replace"in CSSStyleSheet.prototype,he=Symbol(),Fe=new WeakMap,N=class{constructor(s,e,t){if(this._$cssResult$=!0,t!==he)throw Error("CSSResult is not constructable. Use `unsafeCSS` or `css` instead.");this.cssText=s,this.t=e}get styleSheet(){let s=this.o,e=this.t;if(K&&s===void 0){let t=e!==void 0&&e.length===1;t&&(s=Fe.get(e)),s===void 0&&((this.o=s=new CSSStyleSheet).replaceSync(this.cssText),t&&Fe.set(e,s))}return s}toString(){return this.cssText}},De=i=>new N(typeof i=="string"?i:i+"",void 0,he),b=(i,...s)=>{let e=i.length===1?i[0]:s.reduce((t,r,a)=>t+(o=>{if(o._$cssResult$===!0)return o.cssText;if(typeof o=="number")return o;throw Error("Value passed to 'css' function must be a 'css' function result: "+o+". Use 'unsafeCSS' to pass non-literal values, but take care to ensure page security.")})(r)+i[a+1],i[0]);return new N(e,i,he)},Ne=(i,s)=>{if(K)i.adoptedStyleSheets=s.map(e=>e instanceof CSSStyleSheet?e:e.styleSheet);else for(let e of s){let t=document.createElement("style"),r=q.litNonce;r!==void 0&&t.setAttribute("nonce",r),t.textContent=e.cssText,i.appendChild(t)}},pe=K?i=>i:i=>i instanceof CSSStyleSheet?(s=>{let e="";for(let t of s.cssRules)e+=t.cssText;return De(e)})(i):i;var{is:Lt,defineProperty:Ft,getOwnPropertyDescriptor:Dt,getOwnPropertyNames:Nt,getOwnPropertySymbols:Ut,getPrototypeOf:Ot}=Object,G=globalThis,Ue=G.trustedTypes,jt=Ue?Ue.emptyScript:"",Vt=G.reactiveElementPolyfillSupport,U=(i,s)=>i,ue={toAttribute(i,s){switch(s){case Boolean:i=i?jt:null;break;case Object:case Array:i=i==null?i:JSON.stringify(i)}return i},fromAttribute(i,s){let e=i;switch(s){case Boolean:e=i!==null;break;case Number:e=i===null?null:Number(i);break;case Object:case Array:try{e=JSON.parse(i)}catch{e=null}}return e}},je=(i,s)=>!Lt(i,s),Oe={attribute:!0,type:String,converter:ue,reflect:!1,useDefault:!1,hasChanged:je};Symbol.metadata??=Symbol("metadata"),G.litPropertyMetadata??=new WeakMap;var E=class extends HTMLElement{static addInitializer(s){this._$Ei(),(this.l??=[]).push(s)}static get observedAttributes(){return this.finalize(),this._$Eh&&[...this._$Eh.keys()]}static createProperty(s,e=Oe){if(e.state&&(e.attribute=!1),this._$Ei(),this.prototype.hasOwnProperty(s)&&((e=Object.create(e)).wrapped=!0),this.elementProperties.set(s,e),!e.noAccessor){let t=Symbol(),r=this.getPropertyDescriptor(s,t,e);r!==void 0&&Ft(this.prototype,s,r)}}static getPropertyDescriptor(s,e,t){let{get:r,set:a}=Dt(this.prototype,s)??{get(){return this[e]},set(o){this[e]=o}};return{get:r,set(o){let h=r?.call(this);a?.call(this,o),this.requestUpdate(s,h,t)},configurable:!0,enumerable:!0}}static getPropertyOptions(s){return this.elementProperties.get(s)??Oe}static _$Ei(){if(this.hasOwnProperty(U("elementProperties")))return;let s=Ot(this);s.finalize(),s.l!==void 0&&(this.l=[...s.l]),this.elementProperties=new Map(s.elementProperties)}static finalize(){if(this.hasOwnProperty(U("finalized")))return;if(this.finalized=!0,this._$Ei(),this.hasOwnProperty(U("properties"))){let e=this.properties,t=[...Nt(e),...Ut(e)];for(let r of t)this.createProperty(r,e[r])}let s=this[Symbol.metadata];if(s!==null){let e=litPropertyMetadata.get(s);if(e!==void 0)for(let[t,r]of e)this.elementProperties.set(t,r)}this._$Eh=new Map;for(let[e,t]of this.elementProperties){let r=this._$Eu(e,t);r!==void 0&&this._$Eh.set(r,e)}this.elementStyles=this.finalizeStyles(this.styles)}static finalizeStyles(s){let e=[];if(Array.isArray(s)){let t=new Set(s.flat(1/0).reverse());for(let r of t)e.unshift(pe(r))}else s!==void 0&&e.push(pe(s));return e}static _$Eu(s,e){let t=e.attribute;return t===!1?void 0:typeof t=="string"?t:typeof s=="string"?s.toLowerCase():void 0}constructor(){super(),this._$Ep=void 0,this.isUpdatePending=!1,this.hasUpdated=!1,this._$Em=null,this._$Ev()}_$Ev(){this._$ES=new Promise(s=>this.enableUpdating=s),this._$AL=new Map,this._$E_(),this.requestUpdate(),this.constructor.l?.forEach(s=>s(this))}addController(s){(this._$EO??=new Set).add(s),this.renderRoot!==void 0&&this.isConnected&&s.hostConnected?.()}removeController(s){this._$EO?.delete(s)}_$E_(){let s=new Map,e=this.constructor.elementProperties;for(let t of e.keys())this.hasOwnProperty(t)&&(s.set(t,this[t]),delete this[t]);s.size>0&&(this._$Ep=s)}createRenderRoot(){let s=this.shadowRoot??this.attachShadow(this.constructor.shadowRootOptions);return Ne(s,this.constructor.elementStyles),s}connectedCallback(){this.renderRoot??=this.createRenderRoot(),this.enableUpdating(!0),this._$EO?.forEach(s=>s.hostConnected?.())}enableUpdating(s){}disconnectedCallback(){this._$EO?.forEach(s=>s.hostDisconnected?.())}attributeChangedCallback(s,e,t){this._$AK(s,t)}_$ET(s,e){let t=this.constructor.elementProperties.get(s),r=this.constructor._$Eu(s,t);if(r!==void 0&&t.reflect===!0){let a=(t.converter?.toAttribute!==void 0?t.converter:ue).toAttribute(e,t.type);this._$Em=s,a==null?this.removeAttribute(r):this.setAttribute(r,a),this._$Em=null}}_$AK(s,e){let t=this.constructor,r=t._$Eh.get(s);if(r!==void 0&&this._$Em!==r){let a=t.getPropertyOptions(r),o=typeof a.converter=="function"?{fromAttribute:a.converter}:a.converter?.fromAttribute!==void 0?a.converter:ue;this._$Em=r;let h=o.fromAttribute(e,a.type);this[r]=h??this._$Ej?.get(r)??h,this._$Em=null}}requestUpdate(s,e,t,r=!1,a){if(s!==void 0){let o=this.constructor;if(r===!1&&(a=this[s]),t??=o.getPropertyOptions(s),!((t.hasChanged??je)(a,e)||t.useDefault&&t.reflect&&a===this._$Ej?.get(s)&&!this.hasAttribute(o._$Eu(s,t))))return;this.C(s,e,t)}this.isUpdatePending===!1&&(this._$ES=this._$EP())}C(s,e,{useDefault:t,reflect:r,wrapped:a},o){t&&!(this._$Ej??=new Map).has(s)&&(this._$Ej.set(s,o??e??this[s]),a!==!0||o!==void 0)||(this._$AL.has(s)||(this.hasUpdated||t||(e=void 0),this._$AL.set(s,e)),r===!0&&this._$Em!==s&&(this._$Eq??=new Set).add(s))}async _$EP(){this.isUpdatePending=!0;try{await this._$ES}catch(e){Promise.reject(e)}let s=this.scheduleUpdate();return s!=null&&await s,!this.isUpdatePending}scheduleUpdate(){return this.performUpdate()}performUpdate(){if(!this.isUpdatePending)return;if(!this.hasUpdated){if(this.renderRoot??=this.createRenderRoot(),this._$Ep){for(let[r,a]of this._$Ep)this[r]=a;this._$Ep=void 0}let t=this.constructor.elementProperties;if(t.size>0)for(let[r,a]of t){let{wrapped:o}=a,h=this[r];o!==!0||this._$AL.has(r)||h===void 0||this.C(r,void 0,a,h)}}let s=!1,e=this._$AL;try{s=this.shouldUpdate(e),s?(this.willUpdate(e),this._$EO?.forEach(t=>t.hostUpdate?.()),this.update(e)):this._$EM()}catch(t){throw s=!1,this._$EM(),t}s&&this._$AE(e)}willUpdate(s){}_$AE(s){this._$EO?.forEach(e=>e.hostUpdated?.()),this.hasUpdated||(this.hasUpdated=!0,this.firstUpdated(s)),this.updated(s)}_$EM(){this._$AL=new Map,this.isUpdatePending=!1}get updateComplete(){return this.getUpdateComplete()}getUpdateComplete(){return this._$ES}shouldUpdate(s){return!0}update(s){this._$Eq&&=this._$Eq.forEach(e=>this._$ET(e,this[e])),this._$EM()}updated(s){}firstUpdated(s){}};E.elementStyles=[],E.shadowRootOptions={mode:"open"},E[U("elementProperties")]=new Map,E[U("finalized")]=new Map,Vt?.({ReactiveElement:E}),(G.reactiveElementVersions??=[]).push("2.1.2");var _e=globalThis,Ve=i=>i,Y=_e.trustedTypes,Be=Y?Y.createPolicy("lit-html",{createHTML:i=>i}):void 0,fe="$lit$",A=`lit$${Math.random().toFixed(9).slice(2)}$`,ge="?"+A,Bt=`<${ge}>`,C=document,j=()=>C.createComment(""),V=i=>i===null||typeof i!="object"&&typeof i!="function",ve=Array.isArray,Ye=i=>ve(i)||typeof i?.[Symbol.iterator]=="function",me=`[ 	
+\f\r]`,O=/<(?:(!--|\/[^a-zA-Z])|(\/?[a-zA-Z][^>\s]*)|(\/?$))/g,We=/-->/g,ze=/>/g,I=RegExp(`>|${me}(?:([^\\s"'>=/]+)(${me}*=${me}*(?:[^ 	
+\f\r"'\`<>=]|("|')|))|$)`,"g"),qe=/'/g,Ke=/"/g,Ze=/^(?:script|style|textarea|title)$/i,$e=i=>(s,...e)=>({_$litType$:i,strings:s,values:e}),n=$e(1),be=$e(2),as=$e(3),k=Symbol.for("lit-noChange"),d=Symbol.for("lit-nothing"),Ge=new WeakMap,M=C.createTreeWalker(C,129);function Je(i,s){if(!ve(i)||!i.hasOwnProperty("raw"))throw Error("invalid template strings array");return Be!==void 0?Be.createHTML(s):s}var Xe=(i,s)=>{let e=i.length-1,t=[],r,a=s===2?"<svg>":s===3?"<math>":"",o=O;for(let h=0;h<e;h++){let l=i[h],p,f,c=-1,u=0;for(;u<l.length&&(o.lastIndex=u,f=o.exec(l),f!==null);)u=o.lastIndex,o===O?f[1]==="!--"?o=We:f[1]!==void 0?o=ze:f[2]!==void 0?(Ze.test(f[2])&&(r=RegExp("</"+f[2],"g")),o=I):f[3]!==void 0&&(o=I):o===I?f[0]===">"?(o=r??O,c=-1):f[1]===void 0?c=-2:(c=o.lastIndex-f[2].length,p=f[1],o=f[3]===void 0?I:f[3]==='"'?Ke:qe):o===Ke||o===qe?o=I:o===We||o===ze?o=O:(o=I,r=void 0);let m=o===I&&i[h+1].startsWith("/>")?" ":"";a+=o===O?l+Bt:c>=0?(t.push(p),l.slice(0,c)+fe+l.slice(c)+A+m):l+A+(c===-2?h:m)}return[Je(i,a+(i[e]||"<?>")+(s===2?"</svg>":s===3?"</math>":"")),t]},B=class i{constructor({strings:s,_$litType$:e},t){let r;this.parts=[];let a=0,o=0,h=s.length-1,l=this.parts,[p,f]=Xe(s,e);if(this.el=i.createElement(p,t),M.currentNode=this.el.content,e===2||e===3){let c=this.el.content.firstChild;c.replaceWith(...c.childNodes)}for(;(r=M.nextNode())!==null&&l.length<h;){if(r.nodeType===1){if(r.hasAttributes())for(let c of r.getAttributeNames())if(c.endsWith(fe)){let u=f[o++],m=r.getAttribute(c).split(A),v=/([.?@])?(.*)/.exec(u);l.push({type:1,index:a,name:v[2],strings:m,ctor:v[1]==="."?J:v[1]==="?"?X:v[1]==="@"?Q:H}),r.removeAttribute(c)}else c.startsWith(A)&&(l.push({type:6,index:a}),r.removeAttribute(c));if(Ze.test(r.tagName)){let c=r.textContent.split(A),u=c.length-1;if(u>0){r.textContent=Y?Y.emptyScript:"";for(let m=0;m<u;m++)r.append(c[m],j()),M.nextNode(),l.push({type:2,index:++a});r.append(c[u],j())}}}else if(r.nodeType===8)if(r.data===ge)l.push({type:2,index:a});else{let c=-1;for(;(c=r.data.indexOf(A,c+1))!==-1;)l.push({type:7,index:a}),c+=A.length-1}a++}}static createElement(s,e){let t=C.createElement("template");return t.innerHTML=s,t}};function T(i,s,e=i,t){if(s===k)return s;let r=t!==void 0?e._$Co?.[t]:e._$Cl,a=V(s)?void 0:s._$litDirective$;return r?.constructor!==a&&(r?._$AO?.(!1),a===void 0?r=void 0:(r=new a(i),r._$AT(i,e,t)),t!==void 0?(e._$Co??=[])[t]=r:e._$Cl=r),r!==void 0&&(s=T(i,r._$AS(i,s.values),r,t)),s}var Z=class{constructor(s,e){this._$AV=[],this._$AN=void 0,this._$AD=s,this._$AM=e}get parentNode(){return this._$AM.parentNode}get _$AU(){return this._$AM._$AU}u(s){let{el:{content:e},parts:t}=this._$AD,r=(s?.creationScope??C).importNode(e,!0);M.currentNode=r;let a=M.nextNode(),o=0,h=0,l=t[0];for(;l!==void 0;){if(o===l.index){let p;l.type===2?p=new F(a,a.nextSibling,this,s):l.type===1?p=new l.ctor(a,l.name,l.strings,this,s):l.type===6&&(p=new ee(a,this,s)),this._$AV.push(p),l=t[++h]}o!==l?.index&&(a=M.nextNode(),o++)}return M.currentNode=C,r}p(s){let e=0;for(let t of this._$AV)t!==void 0&&(t.strings!==void 0?(t._$AI(s,t,e),e+=t.strings.length-2):t._$AI(s[e])),e++}},F=class i{get _$AU(){return this._$AM?._$AU??this._$Cv}constructor(s,e,t,r){this.type=2,this._$AH=d,this._$AN=void 0,this._$AA=s,this._$AB=e,this._$AM=t,this.options=r,this._$Cv=r?.isConnected??!0}get parentNode(){let s=this._$AA.parentNode,e=this._$AM;return e!==void 0&&s?.nodeType===11&&(s=e.parentNode),s}get startNode(){return this._$AA}get endNode(){return this._$AB}_$AI(s,e=this){s=T(this,s,e),V(s)?s===d||s==null||s===""?(this._$AH!==d&&this._$AR(),this._$AH=d):s!==this._$AH&&s!==k&&this._(s):s._$litType$!==void 0?this.$(s):s.nodeType!==void 0?this.T(s):Ye(s)?this.k(s):this._(s)}O(s){return this._$AA.parentNode.insertBefore(s,this._$AB)}T(s){this._$AH!==s&&(this._$AR(),this._$AH=this.O(s))}_(s){this._$AH!==d&&V(this._$AH)?this._$AA.nextSibling.data=s:this.T(C.createTextNode(s)),this._$AH=s}$(s){let{values:e,_$litType$:t}=s,r=typeof t=="number"?this._$AC(s):(t.el===void 0&&(t.el=B.createElement(Je(t.h,t.h[0]),this.options)),t);if(this._$AH?._$AD===r)this._$AH.p(e);else{let a=new Z(r,this),o=a.u(this.options);a.p(e),this.T(o),this._$AH=a}}_$AC(s){let e=Ge.get(s.strings);return e===void 0&&Ge.set(s.strings,e=new B(s)),e}k(s){ve(this._$AH)||(this._$AH=[],this._$AR());let e=this._$AH,t,r=0;for(let a of s)r===e.length?e.push(t=new i(this.O(j()),this.O(j()),this,this.options)):t=e[r],t._$AI(a),r++;r<e.length&&(this._$AR(t&&t._$AB.nextSibling,r),e.length=r)}_$AR(s=this._$AA.nextSibling,e){for(this._$AP?.(!1,!0,e);s!==this._$AB;){let t=Ve(s).nextSibling;Ve(s).remove(),s=t}}setConnected(s){this._$AM===void 0&&(this._$Cv=s,this._$AP?.(s))}},H=class{get tagName(){return this.element.tagName}get _$AU(){return this._$AM._$AU}constructor(s,e,t,r,a){this.type=1,this._$AH=d,this._$AN=void 0,this.element=s,this.name=e,this._$AM=r,this.options=a,t.length>2||t[0]!==""||t[1]!==""?(this._$AH=Array(t.length-1).fill(new String),this.strings=t):this._$AH=d}_$AI(s,e=this,t,r){let a=this.strings,o=!1;if(a===void 0)s=T(this,s,e,0),o=!V(s)||s!==this._$AH&&s!==k,o&&(this._$AH=s);else{let h=s,l,p;for(s=a[0],l=0;l<a.length-1;l++)p=T(this,h[t+l],e,l),p===k&&(p=this._$AH[l]),o||=!V(p)||p!==this._$AH[l],p===d?s=d:s!==d&&(s+=(p??"")+a[l+1]),this._$AH[l]=p}o&&!r&&this.j(s)}j(s){s===d?this.element.removeAttribute(this.name):this.element.setAttribute(this.name,s??"")}},J=class extends H{constructor(){super(...arguments),this.type=3}j(s){this.element[this.name]=s===d?void 0:s}},X=class extends H{constructor(){super(...arguments),this.type=4}j(s){this.element.toggleAttribute(this.name,!!s&&s!==d)}},Q=class extends H{constructor(s,e,t,r,a){super(s,e,t,r,a),this.type=5}_$AI(s,e=this){if((s=T(this,s,e,0)??d)===k)return;let t=this._$AH,r=s===d&&t!==d||s.capture!==t.capture||s.once!==t.once||s.passive!==t.passive,a=s!==d&&(t===d||r);r&&this.element.removeEventListener(this.name,this,t),a&&this.element.addEventListener(this.name,this,s),this._$AH=s}handleEvent(s){typeof this._$AH=="function"?this._$AH.call(this.options?.host??this.element,s):this._$AH.handleEvent(s)}},ee=class{constructor(s,e,t){this.element=s,this.type=6,this._$AN=void 0,this._$AM=e,this.options=t}get _$AU(){return this._$AM._$AU}_$AI(s){T(this,s)}},Qe={M:fe,P:A,A:ge,C:1,L:Xe,R:Z,D:Ye,V:T,I:F,H,N:X,U:Q,B:J,F:ee},Wt=_e.litHtmlPolyfillSupport;Wt?.(B,F),(_e.litHtmlVersions??=[]).push("3.3.3");var et=(i,s,e)=>{let t=e?.renderBefore??s,r=t._$litPart$;if(r===void 0){let a=e?.renderBefore??null;t._$litPart$=r=new F(s.insertBefore(j(),a),a,void 0,e??{})}return r._$AI(i),r};var ye=globalThis,$=class extends E{constructor(){super(...arguments),this.renderOptions={host:this},this._$Do=void 0}createRenderRoot(){let s=super.createRenderRoot();return this.renderOptions.renderBefore??=s.firstChild,s}update(s){let e=this.render();this.hasUpdated||(this.renderOptions.isConnected=this.isConnected),super.update(s),this._$Do=et(e,this.renderRoot,this.renderOptions)}connectedCallback(){super.connectedCallback(),this._$Do?.setConnected(!0)}disconnectedCallback(){super.disconnectedCallback(),this._$Do?.setConnected(!1)}render(){return k}};$._$litElement$=!0,$.finalized=!0,ye.litElementHydrateSupport?.({LitElement:$});var zt=ye.litElementPolyfillSupport;zt?.({LitElement:$});(ye.litElementVersions??=[]).push("4.2.2");function xe(i){let s={};for(let[e,t]of Object.entries(i))t===void 0||t===""||(e==="store_id"?s.store_ids=[t]:s[e]=t);return s}function tt(i){return i.connection.sendMessagePromise({type:"smartshop/stores"})}function te(i,s,e){return i.connection.sendMessagePromise({type:"smartshop/incidents/list",limit:25,...xe(s),...e?{cursor:e}:{}})}function st(i,s){return i.connection.sendMessagePromise({type:"smartshop/incidents/get",incident_id:s})}async function it(i,s,e,t){return(await i.connection.sendMessagePromise({type:"smartshop/incidents/review",incident_id:s,decision:e,...t?{reason:t}:{}})).incident}function se(i,s){return i.connection.sendMessagePromise({type:"smartshop/trends",...xe(s)})}async function rt(i,s){return(await i.connection.sendMessagePromise({type:"smartshop/watchlist/list",...xe({store_id:s})})).people}async function at(i,s,e){await i.connection.sendMessagePromise({type:"smartshop/watchlist/update",person_id:s,...e})}function nt(i,s){let e={};for(let[t,r]of Object.entries(s))r!==void 0&&r!==""&&(e[t]=r);return i.connection.sendMessagePromise({type:"smartshop/watchlist/enroll",...e})}function ot(i,s){return i.connection.sendMessagePromise({type:"smartshop/watchlist/remove",person_id:s})}function lt(i,s,e,t){return i.connection.sendMessagePromise({type:"smartshop/reports/generate",start:s,end:e,...t?{store_id:t}:{}})}function dt(i,s){return i.connection.subscribeMessage(e=>s(e.data),{type:"subscribe_events",event_type:"smartshop_report_progress"})}function ct(i,s){return i.connection.sendMessagePromise({type:"smartshop/incidents/evidence_pack",incident_id:s})}function ht(i,s){return i.connection.sendMessagePromise({type:"smartshop/watchlist/export",person_id:s})}async function pt(i){return(await i.connection.sendMessagePromise({type:"smartshop/exports/list"})).files}function ut(i,s){return i.connection.subscribeMessage(s,{type:"smartshop/subscribe_matches"})}function g(i){return i&&typeof i=="object"&&"message"in i?String(i.message):String(i)}function mt(i){return i?.locale?.language??i?.language??"en"}function _t(i){return i?.config?.time_zone||void 0}function R(i,s){if(!s)return"—";let e=new Date(s);return Number.isNaN(e.getTime())?s:new Intl.DateTimeFormat(mt(i),{dateStyle:"medium",timeStyle:"short",timeZone:_t(i)}).format(e)}function W(i,s){if(!s)return"—";let e=new Date(s);return Number.isNaN(e.getTime())?s:new Intl.DateTimeFormat(mt(i),{dateStyle:"medium",timeZone:_t(i)}).format(e)}function ie(i){return`${i.toFixed(1)}%`}function we(i){return i==null?"—":i<90?`${Math.round(i)} s`:i<5400?`${Math.round(i/60)} min`:i<36*3600?`${(i/3600).toFixed(1)} h`:`${(i/86400).toFixed(1)} d`}var ft=["Mon","Tue","Wed","Thu","Fri","Sat","Sun"];function L(i){return{pending:"Waiting for review",confirmed:"Confirmed",confirm:"Confirmed",dismissed:"Not them",dismiss:"Not them"}[i]??i}function re(i){let s=new Date(i),e=t=>String(t).padStart(2,"0");return`${s.getFullYear()}-${e(s.getMonth()+1)}-${e(s.getDate())}`}function gt(i){return i<1e3?`${i} B`:i<1e3*1e3?`${(i/1e3).toFixed(1)} kB`:`${(i/1e3/1e3).toFixed(1)} MB`}function Ee(i,s=new Date){let e=new Date(s);return e.setDate(e.getDate()-i),re(e.toISOString())}var y=b`
   :host {
     display: block;
     color: var(--primary-text-color, #212121);
@@ -161,10 +161,10 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
   .scroll {
     overflow-x: auto;
   }
-`;function x(i,e){customElements.get(i)||customElements.define(i,e)}function B(i){return{incident_id:i.incident_id,snapshot_url:i.snapshot_url,reference_url:i.reference_url,similarity:i.similarity,camera:i.camera,location:i.location,store_name:i.store_name,watchlist:i.watchlist,category:i.category,seen_at:i.occurred_at,review_status:i.review_status,review_reason:i.review_reason}}function ge(i){return{incident_id:i.incident_id,snapshot_url:i.snapshot_url,reference_url:i.reference_url,similarity:i.similarity,camera:i.camera,location:i.location,store_name:i.store,watchlist:i.watchlist,category:i.category,seen_at:i.seen_at,review_status:"pending",review_reason:null}}function at(i,e){return n`<figure>
-    ${i?n`<img src=${i} alt=${e} loading="lazy" />`:n`<div class="nophoto">No photo kept</div>`}
-    <figcaption>${e}</figcaption>
-  </figure>`}var At=class extends v{static{this.properties={hass:{attribute:!1},match:{attribute:!1},_asking:{state:!0},_reason:{state:!0},_busy:{state:!0},_error:{state:!0}}}constructor(){super(),this._asking=!1,this._reason="",this._busy=!1,this._error=""}static{this.styles=[b,y`
+`;function x(i,s){customElements.get(i)||customElements.define(i,s)}function z(i){return{incident_id:i.incident_id,snapshot_url:i.snapshot_url,reference_url:i.reference_url,similarity:i.similarity,camera:i.camera,location:i.location,store_name:i.store_name,watchlist:i.watchlist,category:i.category,seen_at:i.occurred_at,review_status:i.review_status,review_reason:i.review_reason}}function vt(i){return{incident_id:i.incident_id,snapshot_url:i.snapshot_url,reference_url:i.reference_url,similarity:i.similarity,camera:i.camera,location:i.location,store_name:i.store,watchlist:i.watchlist,category:i.category,seen_at:i.seen_at,review_status:"pending",review_reason:null}}function ae(i,s){return n`<figure>
+    ${i?n`<img src=${i} alt=${s} loading="lazy" />`:n`<div class="nophoto">No photo kept</div>`}
+    <figcaption>${s}</figcaption>
+  </figure>`}var Ae=class extends ${static{this.properties={hass:{attribute:!1},match:{attribute:!1},_asking:{state:!0},_reason:{state:!0},_busy:{state:!0},_error:{state:!0}}}constructor(){super(),this._asking=!1,this._reason="",this._busy=!1,this._error=""}static{this.styles=[y,b`
       .card {
         display: flex;
         flex-direction: column;
@@ -185,15 +185,15 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
         width: 100%;
         min-height: 60px;
       }
-    `]}willUpdate(e){e.has("match")&&e.get("match")?.incident_id!==this.match.incident_id&&(this._asking=!1,this._reason="",this._error="")}async _review(e){this._busy=!0,this._error="";try{let t=await ie(this.hass,this.match.incident_id,e,e==="dismiss"?this._reason.trim():void 0);this._asking=!1,this.dispatchEvent(new CustomEvent("reviewed",{detail:t,bubbles:!0,composed:!0}))}catch(t){this._error=$(t)}finally{this._busy=!1}}_buttons(){return this.match.review_status!=="pending"?n`<div>
+    `]}willUpdate(s){s.has("match")&&s.get("match")?.incident_id!==this.match.incident_id&&(this._asking=!1,this._reason="",this._error="")}async _review(s){this._busy=!0,this._error="";try{let e=await it(this.hass,this.match.incident_id,s,s==="dismiss"?this._reason.trim():void 0);this._asking=!1,this.dispatchEvent(new CustomEvent("reviewed",{detail:e,bubbles:!0,composed:!0}))}catch(e){this._error=g(e)}finally{this._busy=!1}}_buttons(){return this.match.review_status!=="pending"?n`<div>
         <span class="chip ${this.match.review_status}">${L(this.match.review_status)}</span>
-        ${this.match.review_reason?n`<span class="muted">${this.match.review_reason}</span>`:l}
+        ${this.match.review_reason?n`<span class="muted">${this.match.review_reason}</span>`:d}
       </div>`:this._asking?n`<label
           >Why is it not them?
           <textarea
             name="reason"
             .value=${this._reason}
-            @input=${e=>{this._reason=e.target.value}}
+            @input=${s=>{this._reason=s.target.value}}
           ></textarea>
         </label>
         <div class="actions">
@@ -210,28 +210,28 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
         Confirm
       </button>
       <button ?disabled=${this._busy} @click=${()=>this._asking=!0}>Not them</button>
-    </div>`}render(){let e=this.match;return n`<div class="card" data-incident=${e.incident_id}>
+    </div>`}render(){let s=this.match;return n`<div class="card" data-incident=${s.incident_id}>
       <div class="head">
-        <span class="similarity">${it(e.similarity)}</span>
-        <span class="chip">${e.category}</span>
+        <span class="similarity">${ie(s.similarity)}</span>
+        <span class="chip">${s.category}</span>
       </div>
       <div class="photos">
-        ${at(e.snapshot_url,"At the door")} ${at(e.reference_url,"Watchlist photo")}
+        ${ae(s.snapshot_url,"At the door")} ${ae(s.reference_url,"Watchlist photo")}
       </div>
       <dl>
         <dt>Camera</dt>
-        <dd>${e.camera}</dd>
+        <dd>${s.camera}</dd>
         <dt>Location</dt>
-        <dd>${e.location||"—"}</dd>
+        <dd>${s.location||"—"}</dd>
         <dt>Store</dt>
-        <dd>${e.store_name}</dd>
+        <dd>${s.store_name}</dd>
         <dt>Watchlist</dt>
-        <dd>${e.watchlist}</dd>
+        <dd>${s.watchlist}</dd>
         <dt>Seen</dt>
-        <dd>${H(this.hass,e.seen_at)}</dd>
+        <dd>${R(this.hass,s.seen_at)}</dd>
       </dl>
-      ${this._buttons()} ${this._error?n`<div class="error">${this._error}</div>`:l}
-    </div>`}};x("smartshop-match-card",At);var Pt=["theft","banned","violence","other"];function Et(i){return typeof i=="string"&&i?i:null}function ve(i){let e=i.review_history.map(s=>({decision:L(Et(s.details.decision)??Et(s.details.status)??"reviewed"),at:s.at,actor:s.actor,reason:Et(s.details.reason)})),t=i.incident;return e.length===0&&t.review_status!=="pending"&&t.reviewed_at&&e.push({decision:L(t.review_status),at:t.reviewed_at,actor:t.reviewed_by??"",reason:t.review_reason}),e}var kt=class extends v{constructor(){super();this._loadedFor=null;this._request=0;this._filters={},this._rows=[],this._cursors=[null],this._next=null,this._loading=!1,this._error="",this._detail=null,this._cameras=[],this.stores=[],this.isAdmin=!1,this._pack=null,this._packing=!1,this._packError=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},stores:{attribute:!1},isAdmin:{attribute:!1},_filters:{state:!0},_rows:{state:!0},_cursors:{state:!0},_next:{state:!0},_loading:{state:!0},_error:{state:!0},_detail:{state:!0},_cameras:{state:!0},_pack:{state:!0},_packing:{state:!0},_packError:{state:!0}}}static{this.styles=[b,y`
+      ${this._buttons()} ${this._error?n`<div class="error">${this._error}</div>`:d}
+    </div>`}};x("smartshop-match-card",Ae);var ne=["theft","banned","violence","other"];function ke(i){return typeof i=="string"&&i?i:null}function $t(i){let s=i.review_history.map(t=>({decision:L(ke(t.details.decision)??ke(t.details.status)??"reviewed"),at:t.at,actor:t.actor,reason:ke(t.details.reason)})),e=i.incident;return s.length===0&&e.review_status!=="pending"&&e.reviewed_at&&s.push({decision:L(e.review_status),at:e.reviewed_at,actor:e.reviewed_by??"",reason:e.review_reason}),s}var Pe=class extends ${constructor(){super();this._loadedFor=null;this._request=0;this._filters={},this._rows=[],this._cursors=[null],this._next=null,this._loading=!1,this._error="",this._detail=null,this._cameras=[],this.stores=[],this.isAdmin=!1,this._pack=null,this._packing=!1,this._packError=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},stores:{attribute:!1},isAdmin:{attribute:!1},_filters:{state:!0},_rows:{state:!0},_cursors:{state:!0},_next:{state:!0},_loading:{state:!0},_error:{state:!0},_detail:{state:!0},_cameras:{state:!0},_pack:{state:!0},_packing:{state:!0},_packError:{state:!0}}}static{this.styles=[y,b`
       .filters {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));
@@ -289,42 +289,42 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           grid-template-columns: 1fr 1fr;
         }
       }
-    `]}updated(t){if((t.has("hass")||t.has("storeId"))&&this.hass){let s=this.storeId??void 0;this._loadedFor!==s&&(this._loadedFor=s,this._detail=null,this._load(null,[null]),this._loadChoices(s))}}_query(){return{...this._filters,store_id:this.storeId??void 0}}async _loadChoices(t){try{let s=await st(this.hass,{store_id:t});this._loadedFor===t&&(this._cameras=s.outcomes.camera??[])}catch{}}async _load(t,s){let r=++this._request;this._loading=!0,this._error="";try{let a=await et(this.hass,this._query(),t);if(r!==this._request)return;this._rows=a.incidents,this._next=a.next_cursor,this._cursors=s}catch(a){r===this._request&&(this._error=$(a))}finally{r===this._request&&(this._loading=!1)}}_setFilter(t,s){let r={...this._filters};if(t==="start"||t==="end")if(s){let a=new Date(`${s}T00:00:00`);t==="end"&&a.setDate(a.getDate()+1),r[t]=a.toISOString()}else delete r[t];else s?r[t]=s:delete r[t];this._filters=r,this._detail=null,this._load(null,[null])}async _open(t){this._error="",this._detail?.incident.incident_id!==t.incident_id&&(this._pack=null,this._packError="");try{this._detail=await se(this.hass,t.incident_id),await this.updateComplete,this.renderRoot.querySelector(".detail")?.scrollIntoView({block:"nearest"})}catch(s){this._error=$(s)}}async _reviewed(t){let s=t.detail;this._rows=this._rows.map(r=>r.incident_id===s.incident_id?{...r,...s}:r),await this._open(s)}async _makePack(t){this._packing=!0,this._packError="";try{this._pack=await le(this.hass,t)}catch(s){this._packError=$(s)}finally{this._packing=!1}}_evidence(t){return!this.isAdmin||t.review_status!=="confirmed"?l:n`<div class="evidence">
+    `]}updated(e){if((e.has("hass")||e.has("storeId"))&&this.hass){let t=this.storeId??void 0;this._loadedFor!==t&&(this._loadedFor=t,this._detail=null,this._load(null,[null]),this._loadChoices(t))}}_query(){return{...this._filters,store_id:this.storeId??void 0}}async _loadChoices(e){try{let t=await se(this.hass,{store_id:e});this._loadedFor===e&&(this._cameras=t.outcomes.camera??[])}catch{}}async _load(e,t){let r=++this._request;this._loading=!0,this._error="";try{let a=await te(this.hass,this._query(),e);if(r!==this._request)return;this._rows=a.incidents,this._next=a.next_cursor,this._cursors=t}catch(a){r===this._request&&(this._error=g(a))}finally{r===this._request&&(this._loading=!1)}}_setFilter(e,t){let r={...this._filters};if(e==="start"||e==="end")if(t){let a=new Date(`${t}T00:00:00`);e==="end"&&a.setDate(a.getDate()+1),r[e]=a.toISOString()}else delete r[e];else t?r[e]=t:delete r[e];this._filters=r,this._detail=null,this._load(null,[null])}async _open(e){this._error="",this._detail?.incident.incident_id!==e.incident_id&&(this._pack=null,this._packError="");try{this._detail=await st(this.hass,e.incident_id),await this.updateComplete,this.renderRoot.querySelector(".detail")?.scrollIntoView({block:"nearest"})}catch(t){this._error=g(t)}}async _reviewed(e){let t=e.detail;this._rows=this._rows.map(r=>r.incident_id===t.incident_id?{...r,...t}:r),await this._open(t)}async _makePack(e){this._packing=!0,this._packError="";try{this._pack=await ct(this.hass,e)}catch(t){this._packError=g(t)}finally{this._packing=!1}}_evidence(e){return!this.isAdmin||e.review_status!=="confirmed"?d:n`<div class="evidence">
       <div class="actions">
         <button
           name="evidence-pack"
           ?disabled=${this._packing}
-          @click=${()=>this._makePack(t.incident_id)}
+          @click=${()=>this._makePack(e.incident_id)}
         >
           ${this._packing?"Working…":"Evidence pack"}
         </button>
         ${this._pack?n`<a name="evidence-download" href=${this._pack.url} download=${this._pack.file}
               >${this._pack.file}</a
-            >`:l}
+            >`:d}
       </div>
-      ${this._packError?n`<p class="error">${this._packError}</p>`:l}
-    </div>`}_select(t,s,r){return n`<label
-      >${s}
+      ${this._packError?n`<p class="error">${this._packError}</p>`:d}
+    </div>`}_select(e,t,r){return n`<label
+      >${t}
       <select
-        name=${t}
-        @change=${a=>this._setFilter(t,a.target.value)}
+        name=${e}
+        @change=${a=>this._setFilter(e,a.target.value)}
       >
-        <option value="" ?selected=${!this._filters[t]}>All</option>
-        ${r.map(a=>n`<option value=${a.value} ?selected=${this._filters[t]===a.value}>
+        <option value="" ?selected=${!this._filters[e]}>All</option>
+        ${r.map(a=>n`<option value=${a.value} ?selected=${this._filters[e]===a.value}>
               ${a.label}
             </option>`)}
       </select>
-    </label>`}_filtersBar(){let t=["pending","confirmed","dismissed"];return n`<div class="filters">
-      ${this._select("camera","Camera",this._cameras.map(s=>({value:s.key,label:s.label})))}
-      ${this._select("watchlist_id","Watchlist",this.stores.filter(s=>!this.storeId||s.store_id===this.storeId).flatMap(s=>s.watchlists.map(r=>({value:r.watchlist_id,label:this.storeId?r.name:`${r.name} (${s.name})`}))))}
-      ${this._select("category","Category",Pt.map(s=>({value:s,label:s})))}
-      ${this._select("review_status","Review",t.map(s=>({value:s,label:L(s)})))}
+    </label>`}_filtersBar(){let e=["pending","confirmed","dismissed"];return n`<div class="filters">
+      ${this._select("camera","Camera",this._cameras.map(t=>({value:t.key,label:t.label})))}
+      ${this._select("watchlist_id","Watchlist",this.stores.filter(t=>!this.storeId||t.store_id===this.storeId).flatMap(t=>t.watchlists.map(r=>({value:r.watchlist_id,label:this.storeId?r.name:`${r.name} (${t.name})`}))))}
+      ${this._select("category","Category",ne.map(t=>({value:t,label:t})))}
+      ${this._select("review_status","Review",e.map(t=>({value:t,label:L(t)})))}
       <label
         >From
         <input
           type="date"
           name="start"
-          @change=${s=>this._setFilter("start",s.target.value)}
+          @change=${t=>this._setFilter("start",t.target.value)}
         />
       </label>
       <label
@@ -332,7 +332,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
         <input
           type="date"
           name="end"
-          @change=${s=>this._setFilter("end",s.target.value)}
+          @change=${t=>this._setFilter("end",t.target.value)}
         />
       </label>
     </div>`}_table(){return this._rows.length===0?n`<p class="muted">${this._loading?"Loading…":"No incident matches these filters."}</p>`:n`<div class="scroll">
@@ -348,58 +348,58 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           </tr>
         </thead>
         <tbody>
-          ${this._rows.map(t=>n`<tr data-incident=${t.incident_id} @click=${()=>this._open(t)}>
-                <td>${H(this.hass,t.occurred_at)}</td>
-                <td>${t.camera}</td>
-                <td class="hide-narrow">${t.watchlist}</td>
-                <td class="hide-narrow">${t.category}</td>
-                <td>${it(t.similarity)}</td>
-                <td><span class="chip ${t.review_status}">${L(t.review_status)}</span></td>
+          ${this._rows.map(e=>n`<tr data-incident=${e.incident_id} @click=${()=>this._open(e)}>
+                <td>${R(this.hass,e.occurred_at)}</td>
+                <td>${e.camera}</td>
+                <td class="hide-narrow">${e.watchlist}</td>
+                <td class="hide-narrow">${e.category}</td>
+                <td>${ie(e.similarity)}</td>
+                <td><span class="chip ${e.review_status}">${L(e.review_status)}</span></td>
               </tr>`)}
         </tbody>
       </table>
-    </div>`}_pager(){let t=this._cursors.length;return n`<div class="pager">
+    </div>`}_pager(){let e=this._cursors.length;return n`<div class="pager">
       <button
         name="previous"
-        ?disabled=${this._loading||t<=1}
-        @click=${()=>{let s=this._cursors.slice(0,-1);this._load(s[s.length-1]??null,s)}}
+        ?disabled=${this._loading||e<=1}
+        @click=${()=>{let t=this._cursors.slice(0,-1);this._load(t[t.length-1]??null,t)}}
       >
         Previous
       </button>
-      <span class="muted">Page ${t}</span>
+      <span class="muted">Page ${e}</span>
       <button
         name="next"
         ?disabled=${this._loading||!this._next}
-        @click=${()=>{let s=this._next;this._load(s,[...this._cursors,s])}}
+        @click=${()=>{let t=this._next;this._load(t,[...this._cursors,t])}}
       >
         Next
       </button>
-    </div>`}_detailCard(t){let s=t.incident;return n`<div class="card detail" @reviewed=${this._reviewed}>
-      <smartshop-match-card .hass=${this.hass} .match=${B(s)}></smartshop-match-card>
+    </div>`}_detailCard(e){let t=e.incident;return n`<div class="card detail" @reviewed=${this._reviewed}>
+      <smartshop-match-card .hass=${this.hass} .match=${z(t)}></smartshop-match-card>
       <div>
         <h3>Review history</h3>
-        ${ve(t).length===0?n`<p class="muted">Not reviewed yet.</p>`:n`<ul class="history">
-              ${ve(t).map(r=>n`<li>
-                    <strong>${r.decision}</strong> · ${H(this.hass,r.at)}
-                    ${r.actor?n`<span class="muted">by ${r.actor}</span>`:l}
-                    ${r.reason?n`<div>${r.reason}</div>`:l}
+        ${$t(e).length===0?n`<p class="muted">Not reviewed yet.</p>`:n`<ul class="history">
+              ${$t(e).map(r=>n`<li>
+                    <strong>${r.decision}</strong> · ${R(this.hass,r.at)}
+                    ${r.actor?n`<span class="muted">by ${r.actor}</span>`:d}
+                    ${r.reason?n`<div>${r.reason}</div>`:d}
                   </li>`)}
             </ul>`}
         <dl>
           <dt>Incident</dt>
-          <dd>${s.incident_id}</dd>
+          <dd>${t.incident_id}</dd>
           <dt>Person</dt>
-          <dd>${t.person?.name??(s.person_id||"anonymised")}</dd>
+          <dd>${e.person?.name??(t.person_id||"anonymised")}</dd>
         </dl>
-        ${this._evidence(s)}
+        ${this._evidence(t)}
         <div class="actions"><button @click=${()=>this._detail=null}>Close</button></div>
       </div>
     </div>`}render(){return n`<div class="card">
         <h2>Incidents</h2>
-        ${this._filtersBar()} ${this._error?n`<p class="error">${this._error}</p>`:l}
+        ${this._filtersBar()} ${this._error?n`<p class="error">${this._error}</p>`:d}
         ${this._table()} ${this._pager()}
       </div>
-      ${this._detail?this._detailCard(this._detail):l}`}};x("smartshop-incidents-view",kt);var $e={ATTRIBUTE:1,CHILD:2,PROPERTY:3,BOOLEAN_ATTRIBUTE:4,EVENT:5,ELEMENT:6},ye=i=>(...e)=>({_$litDirective$:i,values:e}),ot=class{constructor(e){}get _$AU(){return this._$AM._$AU}_$AT(e,t,s){this._$Ct=e,this._$AM=t,this._$Ci=s}_$AS(e,t){return this.update(e,t)}update(e,t){return this.render(...t)}};var{I:ze}=Xt,be=i=>i;var xe=()=>document.createComment(""),N=(i,e,t)=>{let s=i._$AA.parentNode,r=e===void 0?i._$AB:e._$AA;if(t===void 0){let a=s.insertBefore(xe(),r),o=s.insertBefore(xe(),r);t=new ze(a,o,i,i.options)}else{let a=t._$AB.nextSibling,o=t._$AM,h=o!==i;if(h){let d;t._$AQ?.(i),t._$AM=i,t._$AP!==void 0&&(d=i._$AU)!==o._$AU&&t._$AP(d)}if(a!==r||h){let d=t._$AA;for(;d!==a;){let p=be(d).nextSibling;be(s).insertBefore(d,r),d=p}}}return t},P=(i,e,t=i)=>(i._$AI(e,t),i),Be={},we=(i,e=Be)=>i._$AH=e,Ae=i=>i._$AH,nt=i=>{i._$AR(),i._$AA.remove()};var Ee=(i,e,t)=>{let s=new Map;for(let r=e;r<=t;r++)s.set(i[r],r);return s},ke=ye(class extends ot{constructor(i){if(super(i),i.type!==$e.CHILD)throw Error("repeat() can only be used in text expressions")}dt(i,e,t){let s;t===void 0?t=e:e!==void 0&&(s=e);let r=[],a=[],o=0;for(let h of i)r[o]=s?s(h,o):o,a[o]=t(h,o),o++;return{values:a,keys:r}}render(i,e,t){return this.dt(i,e,t).values}update(i,[e,t,s]){let r=Ae(i),{values:a,keys:o}=this.dt(e,t,s);if(!Array.isArray(r))return this.ut=o,a;let h=this.ut??=[],d=[],p,f,c=0,u=r.length-1,m=0,g=a.length-1;for(;c<=u&&m<=g;)if(r[c]===null)c++;else if(r[u]===null)u--;else if(h[c]===o[m])d[m]=P(r[c],a[m]),c++,m++;else if(h[u]===o[g])d[g]=P(r[u],a[g]),u--,g--;else if(h[c]===o[g])d[g]=P(r[c],a[g]),N(i,d[g+1],r[c]),c++,g--;else if(h[u]===o[m])d[m]=P(r[u],a[m]),N(i,r[c],r[u]),u--,m++;else if(p===void 0&&(p=Ee(o,m,g),f=Ee(h,c,u)),p.has(h[c]))if(p.has(h[u])){let _=f.get(o[m]),w=_!==void 0?r[_]:null;if(w===null){let S=N(i,r[c]);P(S,a[m]),d[m]=S}else d[m]=P(w,a[m]),N(i,r[c],w),r[_]=null;m++}else nt(r[u]),u--;else nt(r[c]),c++;for(;m<=g;){let _=N(i,d[g+1]);P(_,a[m]),d[m++]=_}for(;c<=u;){let _=r[c++];_!==null&&nt(_)}return this.ut=o,we(i,d),k}});var Pe=30,St=class extends v{constructor(){super();this._unsubscribe=null;this._subscribedFor=null;this._matches=[],this._connected=!1,this._error=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},_matches:{state:!0},_connected:{state:!0},_error:{state:!0}}}static{this.styles=[b,y`
+      ${this._detail?this._detailCard(this._detail):d}`}};x("smartshop-incidents-view",Pe);var bt={ATTRIBUTE:1,CHILD:2,PROPERTY:3,BOOLEAN_ATTRIBUTE:4,EVENT:5,ELEMENT:6},yt=i=>(...s)=>({_$litDirective$:i,values:s}),oe=class{constructor(s){}get _$AU(){return this._$AM._$AU}_$AT(s,e,t){this._$Ct=s,this._$AM=e,this._$Ci=t}_$AS(s,e){return this.update(s,e)}update(s,e){return this.render(...e)}};var{I:qt}=Qe,xt=i=>i;var wt=()=>document.createComment(""),D=(i,s,e)=>{let t=i._$AA.parentNode,r=s===void 0?i._$AB:s._$AA;if(e===void 0){let a=t.insertBefore(wt(),r),o=t.insertBefore(wt(),r);e=new qt(a,o,i,i.options)}else{let a=e._$AB.nextSibling,o=e._$AM,h=o!==i;if(h){let l;e._$AQ?.(i),e._$AM=i,e._$AP!==void 0&&(l=i._$AU)!==o._$AU&&e._$AP(l)}if(a!==r||h){let l=e._$AA;for(;l!==a;){let p=xt(l).nextSibling;xt(t).insertBefore(l,r),l=p}}}return e},P=(i,s,e=i)=>(i._$AI(s,e),i),Kt={},Et=(i,s=Kt)=>i._$AH=s,At=i=>i._$AH,le=i=>{i._$AR(),i._$AA.remove()};var kt=(i,s,e)=>{let t=new Map;for(let r=s;r<=e;r++)t.set(i[r],r);return t},Pt=yt(class extends oe{constructor(i){if(super(i),i.type!==bt.CHILD)throw Error("repeat() can only be used in text expressions")}dt(i,s,e){let t;e===void 0?e=s:s!==void 0&&(t=s);let r=[],a=[],o=0;for(let h of i)r[o]=t?t(h,o):o,a[o]=e(h,o),o++;return{values:a,keys:r}}render(i,s,e){return this.dt(i,s,e).values}update(i,[s,e,t]){let r=At(i),{values:a,keys:o}=this.dt(s,e,t);if(!Array.isArray(r))return this.ut=o,a;let h=this.ut??=[],l=[],p,f,c=0,u=r.length-1,m=0,v=a.length-1;for(;c<=u&&m<=v;)if(r[c]===null)c++;else if(r[u]===null)u--;else if(h[c]===o[m])l[m]=P(r[c],a[m]),c++,m++;else if(h[u]===o[v])l[v]=P(r[u],a[v]),u--,v--;else if(h[c]===o[v])l[v]=P(r[c],a[v]),D(i,l[v+1],r[c]),c++,v--;else if(h[u]===o[m])l[m]=P(r[u],a[m]),D(i,r[c],r[u]),u--,m++;else if(p===void 0&&(p=kt(o,m,v),f=kt(h,c,u)),p.has(h[c]))if(p.has(h[u])){let _=f.get(o[m]),w=_!==void 0?r[_]:null;if(w===null){let S=D(i,r[c]);P(S,a[m]),l[m]=S}else l[m]=P(w,a[m]),D(i,r[c],w),r[_]=null;m++}else le(r[u]),u--;else le(r[c]),c++;for(;m<=v;){let _=D(i,l[v+1]);P(_,a[m]),l[m++]=_}for(;c<=u;){let _=r[c++];_!==null&&le(_)}return this.ut=o,Et(i,l),k}});var St=30,Se=class extends ${constructor(){super();this._unsubscribe=null;this._subscribedFor=null;this._matches=[],this._connected=!1,this._error=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},_matches:{state:!0},_connected:{state:!0},_error:{state:!0}}}static{this.styles=[y,b`
       .grid {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
@@ -433,19 +433,19 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           grid-template-columns: 1fr;
         }
       }
-    `]}connectedCallback(){super.connectedCallback(),this.hass&&this._start()}disconnectedCallback(){super.disconnectedCallback(),this._stop()}updated(t){(t.has("hass")||t.has("storeId"))&&this.hass&&this.isConnected&&this._subscribedFor!==(this.storeId??void 0)&&this._start()}_stop(){let t=this._unsubscribe;this._unsubscribe=null,this._subscribedFor=null,this._connected=!1,t?.then(s=>s()).catch(()=>{})}_start(){this._stop();let t=this.storeId??void 0;this._subscribedFor=t,this._error="",this._unsubscribe=pe(this.hass,s=>{(t===void 0||s.config_entry_id===t)&&this._arrived(s)}),this._unsubscribe.then(()=>{this._subscribedFor===t&&(this._connected=!0)},s=>{this._error=$(s)}),this._loadPending(t)}async _loadPending(t){try{let s=await et(this.hass,{store_id:t,review_status:"pending"},null);if(this._subscribedFor!==t)return;let r=new Set(this._matches.map(o=>o.incident_id)),a=s.incidents.filter(o=>!r.has(o.incident_id));this._matches=[...this._matches,...a.map(B)].slice(0,Pe)}catch(s){this._error=$(s)}}_arrived(t){let s=this._matches.filter(r=>r.incident_id!==t.incident_id);this._matches=[ge(t),...s].slice(0,Pe),this.dispatchEvent(new CustomEvent("matched",{bubbles:!0,composed:!0}))}_reviewed(t){let s=B(t.detail);this._matches=this._matches.map(r=>r.incident_id===s.incident_id?{...r,review_status:s.review_status,review_reason:s.review_reason}:r)}render(){return n`<div class="status">
+    `]}connectedCallback(){super.connectedCallback(),this.hass&&this._start()}disconnectedCallback(){super.disconnectedCallback(),this._stop()}updated(e){(e.has("hass")||e.has("storeId"))&&this.hass&&this.isConnected&&this._subscribedFor!==(this.storeId??void 0)&&this._start()}_stop(){let e=this._unsubscribe;this._unsubscribe=null,this._subscribedFor=null,this._connected=!1,e?.then(t=>t()).catch(()=>{})}_start(){this._stop();let e=this.storeId??void 0;this._subscribedFor=e,this._error="",this._unsubscribe=ut(this.hass,t=>{(e===void 0||t.config_entry_id===e)&&this._arrived(t)}),this._unsubscribe.then(()=>{this._subscribedFor===e&&(this._connected=!0)},t=>{this._error=g(t)}),this._loadPending(e)}async _loadPending(e){try{let t=await te(this.hass,{store_id:e,review_status:"pending"},null);if(this._subscribedFor!==e)return;let r=new Set(this._matches.map(o=>o.incident_id)),a=t.incidents.filter(o=>!r.has(o.incident_id));this._matches=[...this._matches,...a.map(z)].slice(0,St)}catch(t){this._error=g(t)}}_arrived(e){let t=this._matches.filter(r=>r.incident_id!==e.incident_id);this._matches=[vt(e),...t].slice(0,St),this.dispatchEvent(new CustomEvent("matched",{bubbles:!0,composed:!0}))}_reviewed(e){let t=z(e.detail);this._matches=this._matches.map(r=>r.incident_id===t.incident_id?{...r,review_status:t.review_status,review_reason:t.review_reason}:r)}render(){return n`<div class="status">
         <span class="dot ${this._connected?"on":""}"></span>
         <span class="muted"
           >${this._connected?"Listening for matches":"Connecting…"}</span
         >
       </div>
-      ${this._error?n`<p class="error">${this._error}</p>`:l}
+      ${this._error?n`<p class="error">${this._error}</p>`:d}
       ${this._matches.length===0?n`<div class="card muted">No match waiting for review. New matches appear here.</div>`:n`<div class="grid" @reviewed=${this._reviewed}>
-            ${ke(this._matches,t=>t.incident_id,t=>n`<smartshop-match-card
+            ${Pt(this._matches,e=>e.incident_id,e=>n`<smartshop-match-card
                   .hass=${this.hass}
-                  .match=${t}
+                  .match=${e}
                 ></smartshop-match-card>`)}
-          </div>`}`}};x("smartshop-live-view",St);var qe={report:"Report",evidence_pack:"Evidence pack",subject_access:"Subject access",audit_log:"Audit log",other:"File"},It=class extends v{constructor(){super();this._loaded=!1;this.stores=[],this._start=wt(6),this._end=wt(0),this._working=!1,this._step="",this._report=null,this._files=null,this._error=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},stores:{attribute:!1},_start:{state:!0},_end:{state:!0},_working:{state:!0},_step:{state:!0},_report:{state:!0},_files:{state:!0},_error:{state:!0}}}static{this.styles=[b,y`
+          </div>`}`}};x("smartshop-live-view",Se);var Gt={report:"Report",evidence_pack:"Evidence pack",subject_access:"Subject access",audit_log:"Audit log",other:"File"},Ie=class extends ${constructor(){super();this._loaded=!1;this.stores=[],this._start=Ee(6),this._end=Ee(0),this._working=!1,this._step="",this._report=null,this._files=null,this._error=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},stores:{attribute:!1},_start:{state:!0},_end:{state:!0},_working:{state:!0},_step:{state:!0},_report:{state:!0},_files:{state:!0},_error:{state:!0}}}static{this.styles=[y,b`
       .period {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));
@@ -478,16 +478,16 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           display: none;
         }
       }
-    `]}updated(t){t.has("hass")&&this.hass&&!this._loaded&&(this._loaded=!0,this._loadFiles())}async _loadFiles(){try{this._files=await he(this.hass)}catch(t){this._files=[],this._error=$(t)}}_storeName(){return this.storeId?this.stores.find(t=>t.store_id===this.storeId)?.name??this.storeId:"All stores"}async _make(){this._working=!0,this._step="",this._error="",this._report=null;let t=null;try{t=await de(this.hass,s=>{this._step=`${s.step} (${s.done})`}).catch(()=>null),this._report=await ne(this.hass,this._start,this._end,this.storeId),await this._loadFiles()}catch(s){this._error=$(s)}finally{t&&await t(),this._working=!1}}_made(t){return n`<div class="made" data-report=${t.pdf}>
+    `]}updated(e){e.has("hass")&&this.hass&&!this._loaded&&(this._loaded=!0,this._loadFiles())}async _loadFiles(){try{this._files=await pt(this.hass)}catch(e){this._files=[],this._error=g(e)}}_storeName(){return this.storeId?this.stores.find(e=>e.store_id===this.storeId)?.name??this.storeId:"All stores"}async _make(){this._working=!0,this._step="",this._error="",this._report=null;let e=null;try{e=await dt(this.hass,t=>{this._step=`${t.step} (${t.done})`}).catch(()=>null),this._report=await lt(this.hass,this._start,this._end,this.storeId),await this._loadFiles()}catch(t){this._error=g(t)}finally{e&&await e(),this._working=!1}}_made(e){return n`<div class="made" data-report=${e.pdf}>
       <div>
-        ${t.start} – ${t.end}: ${t.incidents} incidents · ${t.confirmed}
-        confirmed · ${t.dismissed} not them · ${t.pending} waiting
+        ${e.start} – ${e.end}: ${e.incidents} incidents · ${e.confirmed}
+        confirmed · ${e.dismissed} not them · ${e.pending} waiting
       </div>
       <div class="links">
-        <a name="pdf" href=${t.pdf_url} download=${t.pdf}>PDF report</a>
-        <a name="csv" href=${t.csv_url} download=${t.csv}>CSV table</a>
+        <a name="pdf" href=${e.pdf_url} download=${e.pdf}>PDF report</a>
+        <a name="csv" href=${e.csv_url} download=${e.csv}>CSV table</a>
       </div>
-    </div>`}_fileList(t){return t.length===0?n`<p class="muted">No files yet.</p>`:n`<div class="scroll">
+    </div>`}_fileList(e){return e.length===0?n`<p class="muted">No files yet.</p>`:n`<div class="scroll">
       <table>
         <thead>
           <tr>
@@ -498,11 +498,11 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           </tr>
         </thead>
         <tbody>
-          ${t.map(s=>n`<tr data-file=${s.name}>
-                <td class="name"><a href=${s.url} download=${s.name}>${s.name}</a></td>
-                <td>${qe[s.kind]??s.kind}</td>
-                <td class="hide-narrow">${fe(s.size)}</td>
-                <td class="hide-narrow">${H(this.hass,s.modified)}</td>
+          ${e.map(t=>n`<tr data-file=${t.name}>
+                <td class="name"><a href=${t.url} download=${t.name}>${t.name}</a></td>
+                <td>${Gt[t.kind]??t.kind}</td>
+                <td class="hide-narrow">${gt(t.size)}</td>
+                <td class="hide-narrow">${R(this.hass,t.modified)}</td>
               </tr>`)}
         </tbody>
       </table>
@@ -519,7 +519,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
               type="date"
               name="start"
               .value=${this._start}
-              @change=${t=>this._start=t.target.value}
+              @change=${e=>this._start=e.target.value}
             />
           </label>
           <label
@@ -528,7 +528,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
               type="date"
               name="end"
               .value=${this._end}
-              @change=${t=>this._end=t.target.value}
+              @change=${e=>this._end=e.target.value}
             />
           </label>
         </div>
@@ -541,15 +541,15 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           >
             ${this._working?"Working…":"Make report"}
           </button>
-          ${this._working&&this._step?n`<span class="muted" role="status">${this._step}</span>`:l}
+          ${this._working&&this._step?n`<span class="muted" role="status">${this._step}</span>`:d}
         </div>
-        ${this._error?n`<p class="error">${this._error}</p>`:l}
-        ${this._report?this._made(this._report):l}
+        ${this._error?n`<p class="error">${this._error}</p>`:d}
+        ${this._report?this._made(this._report):d}
       </div>
       <div class="card files">
         <h2>Exports folder</h2>
         ${this._files===null?n`<p class="muted">Loading…</p>`:this._fileList(this._files)}
-      </div>`}};x("smartshop-reports-view",It);var dt=["var(--primary-color, #03a9f4)","var(--accent-color, #ff9800)","#8e24aa","#43a047","#e53935","#6d4c41","#00897b","#3949ab"],Ct=class extends v{constructor(){super();this._loadedFor=null;this._trends=null,this._by="camera",this._error=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},_trends:{state:!0},_by:{state:!0},_error:{state:!0}}}static{this.styles=[b,y`
+      </div>`}};x("smartshop-reports-view",Ie);var de=["var(--primary-color, #03a9f4)","var(--accent-color, #ff9800)","#8e24aa","#43a047","#e53935","#6d4c41","#00897b","#3949ab"],Me=class extends ${constructor(){super();this._loadedFor=null;this._trends=null,this._by="camera",this._error=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},_trends:{state:!0},_by:{state:!0},_error:{state:!0}}}static{this.styles=[y,b`
       .grid {
         display: grid;
         grid-template-columns: repeat(auto-fit, minmax(320px, 1fr));
@@ -641,22 +641,22 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           visibility: hidden;
         }
       }
-    `]}updated(t){if((t.has("hass")||t.has("storeId"))&&this.hass){let s=this.storeId??void 0;this._loadedFor!==s&&(this._loadedFor=s,this._load(s))}}async _load(t){this._error="";try{let s=await st(this.hass,{store_id:t});this._loadedFor===t&&(this._trends=s)}catch(s){this._error=$(s)}}_heatmap(t){let s=new Map(t.heatmap.map(o=>[`${o.weekday}:${o.hour}`,o.count])),r=Math.max(1,...t.heatmap.map(o=>o.count)),a=Array.from({length:24},(o,h)=>h);return n`<div class="card wide">
+    `]}updated(e){if((e.has("hass")||e.has("storeId"))&&this.hass){let t=this.storeId??void 0;this._loadedFor!==t&&(this._loadedFor=t,this._load(t))}}async _load(e){this._error="";try{let t=await se(this.hass,{store_id:e});this._loadedFor===e&&(this._trends=t)}catch(t){this._error=g(t)}}_heatmap(e){let t=new Map(e.heatmap.map(o=>[`${o.weekday}:${o.hour}`,o.count])),r=Math.max(1,...e.heatmap.map(o=>o.count)),a=Array.from({length:24},(o,h)=>h);return n`<div class="card wide">
       <h3>When: weekday × hour (shop time)</h3>
       <div class="heatmap" role="grid" aria-label="Incidents by weekday and hour">
         <span></span>
         ${a.map(o=>n`<span class="hour ${o%6===0?"every6":""}">${o}</span>`)}
-        ${_e.map((o,h)=>n`<span class="weekday">${o}</span>
-            ${a.map(d=>{let p=s.get(`${h+1}:${d}`)??0,f=Math.round(100*p/r),c=p?`background: color-mix(in srgb, var(--primary-color, #03a9f4) ${Math.max(f,12)}%, transparent)`:"";return n`<span
+        ${ft.map((o,h)=>n`<span class="weekday">${o}</span>
+            ${a.map(l=>{let p=t.get(`${h+1}:${l}`)??0,f=Math.round(100*p/r),c=p?`background: color-mix(in srgb, var(--primary-color, #03a9f4) ${Math.max(f,12)}%, transparent)`:"";return n`<span
                 class="cell"
                 role="gridcell"
                 data-count=${p}
-                title="${o} ${d}:00 — ${p} incident${p===1?"":"s"}"
+                title="${o} ${l}:00 — ${p} incident${p===1?"":"s"}"
                 style=${c}
               ></span>`})}`)}
       </div>
-    </div>`}_weekly(t){let s=t.weekly[this._by]??[],r=[...new Set(s.map(_=>_.week))].sort(),a=[...new Set(s.map(_=>_.key))],o=new Map(s.map(_=>[_.key,_.label])),h=r.map(_=>s.filter(w=>w.week===_).reduce((w,S)=>w+S.count,0)),d=Math.max(1,...h),p=800,f=200,c=20,u=r.length?p/r.length:p,m=Math.max(4,Math.min(48,u*.7)),g=r.flatMap((_,w)=>{let S=f-c,Ie=w*u+(u-m)/2,Ce=a.map((Rt,Te)=>{let lt=s.find(Lt=>Lt.week===_&&Lt.key===Rt)?.count??0,Ht=(f-c-10)*lt/d;return S-=Ht,lt?$t`<rect x=${Ie} y=${S} width=${m} height=${Ht}
-              fill=${dt[Te%dt.length]}><title>${_} · ${o.get(Rt)}: ${lt}</title></rect>`:l}),Me=r.length<=12||w%Math.ceil(r.length/12)===0;return[...Ce,Me?$t`<text x=${w*u+u/2} y=${f-6} text-anchor="middle">${_.slice(5)}</text>`:l]});return n`<div class="card wide">
+    </div>`}_weekly(e){let t=e.weekly[this._by]??[],r=[...new Set(t.map(_=>_.week))].sort(),a=[...new Set(t.map(_=>_.key))],o=new Map(t.map(_=>[_.key,_.label])),h=r.map(_=>t.filter(w=>w.week===_).reduce((w,S)=>w+S.count,0)),l=Math.max(1,...h),p=800,f=200,c=20,u=r.length?p/r.length:p,m=Math.max(4,Math.min(48,u*.7)),v=r.flatMap((_,w)=>{let S=f-c,Ct=w*u+(u-m)/2,Tt=a.map((He,Rt)=>{let ce=t.find(Le=>Le.week===_&&Le.key===He)?.count??0,Re=(f-c-10)*ce/l;return S-=Re,ce?be`<rect x=${Ct} y=${S} width=${m} height=${Re}
+              fill=${de[Rt%de.length]}><title>${_} · ${o.get(He)}: ${ce}</title></rect>`:d}),Ht=r.length<=12||w%Math.ceil(r.length/12)===0;return[...Tt,Ht?be`<text x=${w*u+u/2} y=${f-6} text-anchor="middle">${_.slice(5)}</text>`:d]});return n`<div class="card wide">
       <div class="head">
         <h3>Week by week</h3>
         <label
@@ -677,17 +677,17 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
                 y2=${f-c}
                 stroke="var(--divider-color, #e0e0e0)"
               ></line>
-              ${g}
+              ${v}
             </svg>
             <div class="legend">
               ${a.map((_,w)=>n`<span
-                    ><span class="swatch" style="background: ${dt[w%dt.length]}"></span
+                    ><span class="swatch" style="background: ${de[w%de.length]}"></span
                     >${o.get(_)}</span
                   >`)}
             </div>`}
-    </div>`}_outcomes(t,s){return n`<div class="card">
-      <h3>${t}</h3>
-      ${s.length===0?n`<p class="muted">No reviews yet.</p>`:n`<table>
+    </div>`}_outcomes(e,t){return n`<div class="card">
+      <h3>${e}</h3>
+      ${t.length===0?n`<p class="muted">No reviews yet.</p>`:n`<table>
             <thead>
               <tr>
                 <th></th>
@@ -698,7 +698,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
               </tr>
             </thead>
             <tbody>
-              ${s.map(r=>{let a=Math.max(1,r.confirmed+r.dismissed+r.pending);return n`<tr>
+              ${t.map(r=>{let a=Math.max(1,r.confirmed+r.dismissed+r.pending);return n`<tr>
                   <td>${r.label}</td>
                   <td>${r.confirmed}</td>
                   <td>${r.dismissed}</td>
@@ -713,9 +713,9 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
                 </tr>`})}
             </tbody>
           </table>`}
-    </div>`}_repeatVisitors(t){return n`<div class="card">
+    </div>`}_repeatVisitors(e){return n`<div class="card">
       <h3>Repeat visitors</h3>
-      ${t.repeat_visitors.length===0?n`<p class="muted">Nobody seen on more than one day or camera.</p>`:n`<div class="scroll">
+      ${e.repeat_visitors.length===0?n`<p class="muted">Nobody seen on more than one day or camera.</p>`:n`<div class="scroll">
             <table>
               <thead>
                 <tr>
@@ -727,29 +727,29 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
                 </tr>
               </thead>
               <tbody>
-                ${t.repeat_visitors.map(s=>n`<tr>
-                      <td title=${s.person_id}>${s.person_id.slice(0,8)}</td>
-                      <td>${s.visits}</td>
-                      <td>${s.days}</td>
-                      <td>${s.cameras}</td>
-                      <td>${z(this.hass,s.last_seen)}</td>
+                ${e.repeat_visitors.map(t=>n`<tr>
+                      <td title=${t.person_id}>${t.person_id.slice(0,8)}</td>
+                      <td>${t.visits}</td>
+                      <td>${t.days}</td>
+                      <td>${t.cameras}</td>
+                      <td>${W(this.hass,t.last_seen)}</td>
                     </tr>`)}
               </tbody>
             </table>
           </div>`}
-    </div>`}_reviewTimes(t){let s=t.review_times;return n`<div class="card">
+    </div>`}_reviewTimes(e){let t=e.review_times;return n`<div class="card">
       <h3>Time to review</h3>
       <div class="figures">
-        <div class="figure"><strong>${xt(s.median_seconds)}</strong>median</div>
-        <div class="figure"><strong>${xt(s.p90_seconds)}</strong>90% within</div>
-        <div class="figure"><strong>${s.count}</strong>reviewed</div>
+        <div class="figure"><strong>${we(t.median_seconds)}</strong>median</div>
+        <div class="figure"><strong>${we(t.p90_seconds)}</strong>90% within</div>
+        <div class="figure"><strong>${t.count}</strong>reviewed</div>
       </div>
-    </div>`}render(){if(this._error)return n`<p class="error">${this._error}</p>`;let t=this._trends;return t?n`<div class="grid">
-      ${this._heatmap(t)} ${this._weekly(t)} ${this._repeatVisitors(t)}
-      ${this._reviewTimes(t)}
-      ${this._outcomes("Confirmed vs not them, per watchlist",t.outcomes.watchlist??[])}
-      ${this._outcomes("Confirmed vs not them, per camera",t.outcomes.camera??[])}
-    </div>`:n`<p class="muted">Loading…</p>`}};x("smartshop-trends-view",Ct);var Mt=class extends v{constructor(){super();this._loadedFor=null;this.stores=[],this.canEdit=!1,this._people=null,this._editing=null,this._draft={},this._busy=!1,this._error="",this._receipt=null,this._exports={},this._exporting=null}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},stores:{attribute:!1},canEdit:{attribute:!1},_people:{state:!0},_editing:{state:!0},_draft:{state:!0},_busy:{state:!0},_error:{state:!0},_receipt:{state:!0},_exports:{state:!0},_exporting:{state:!0}}}static{this.styles=[b,y`
+    </div>`}render(){if(this._error)return n`<p class="error">${this._error}</p>`;let e=this._trends;return e?n`<div class="grid">
+      ${this._heatmap(e)} ${this._weekly(e)} ${this._repeatVisitors(e)}
+      ${this._reviewTimes(e)}
+      ${this._outcomes("Confirmed vs not them, per watchlist",e.outcomes.watchlist??[])}
+      ${this._outcomes("Confirmed vs not them, per camera",e.outcomes.camera??[])}
+    </div>`:n`<p class="muted">Loading…</p>`}};x("smartshop-trends-view",Me);var It=3e6,Yt=2048,Zt=[["repeat_offender","Repeat offender"],["serious_offence","Serious offence"]];function Jt(i){return new Promise((s,e)=>{let t=new FileReader;t.onload=()=>s(String(t.result).split(",",2)[1]??""),t.onerror=()=>e(t.error??new Error("The photo could not be read")),t.readAsDataURL(i)})}async function Xt(i){if(i.size<=It&&["image/jpeg","image/png"].includes(i.type))return i;let s=await createImageBitmap(i),e=Math.min(1,Yt/Math.max(s.width,s.height)),t=document.createElement("canvas");t.width=Math.round(s.width*e),t.height=Math.round(s.height*e),t.getContext("2d")?.drawImage(s,0,0,t.width,t.height),s.close();let r=await new Promise(a=>t.toBlob(a,"image/jpeg",.9));if(!r||r.size>It)throw new Error("The photo is too large: choose one under 3 MB");return r}var Ce=class extends ${constructor(){super();this._loadedFor=null;this.stores=[],this.canEdit=!1,this._people=null,this._editing=null,this._draft={},this._busy=!1,this._error="",this._receipt=null,this._exports={},this._exporting=null,this._enrol=null,this._enrolled=""}static{this.properties={hass:{attribute:!1},storeId:{attribute:!1},stores:{attribute:!1},canEdit:{attribute:!1},_people:{state:!0},_editing:{state:!0},_draft:{state:!0},_busy:{state:!0},_error:{state:!0},_receipt:{state:!0},_exports:{state:!0},_exporting:{state:!0},_enrol:{state:!0},_enrolled:{state:!0}}}static{this.styles=[y,b`
       .grid {
         display: grid;
         grid-template-columns: repeat(auto-fill, minmax(min(100%, 380px), 1fr));
@@ -792,33 +792,212 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
       .exported a {
         color: var(--primary-color, #03a9f4);
       }
+      .enrol {
+        margin-bottom: 16px;
+      }
+      .enrol .form {
+        max-width: 560px;
+      }
+      label.check {
+        flex-direction: row;
+        align-items: flex-start;
+        gap: 8px;
+        color: var(--primary-text-color, #212121);
+      }
+      .source {
+        display: flex;
+        gap: 16px;
+        flex-wrap: wrap;
+      }
+      .source label {
+        flex-direction: row;
+        align-items: center;
+        gap: 6px;
+      }
+      .enrolled {
+        color: var(--success-color, #43a047);
+      }
       .receipt {
         border-color: var(--primary-color, #03a9f4);
         margin-bottom: 16px;
       }
-    `]}updated(t){if((t.has("hass")||t.has("storeId"))&&this.hass){let s=this.storeId??void 0;this._loadedFor!==s&&(this._loadedFor=s,this._load())}}async _load(){let t=this.storeId??void 0;try{let s=await re(this.hass,t);this._loadedFor===t&&(this._people=s)}catch(s){this._error=$(s)}}_start(t,s){this._editing={personId:t.person_id,mode:s},this._error="",this._draft=s==="edit"?{category:t.category,reason:t.reason}:s==="extend"?{expires:rt(t.expires)}:{}}async _save(t){this._busy=!0,this._error="";try{if(this._editing?.mode==="remove"){let s=await oe(this.hass,t.person_id);this._receipt={name:t.name,receipt:s},this._people=(this._people??[]).filter(r=>r.person_id!==t.person_id)}else await ae(this.hass,t.person_id,this._draft),await this._load();this._editing=null}catch(s){this._error=$(s)}finally{this._busy=!1}}async _export(t){this._exporting=t.person_id,this._error="";try{let s=await ce(this.hass,t.person_id);this._exports={...this._exports,[t.person_id]:s}}catch(s){this._error=$(s)}finally{this._exporting=null}}_form(t){let s=this._editing?.mode,r=n`<div class="actions">
+    `]}updated(e){if((e.has("hass")||e.has("storeId"))&&this.hass){let t=this.storeId??void 0;this._loadedFor!==t&&(this._loadedFor=t,this._load())}}async _load(){let e=this.storeId??void 0;try{let t=await rt(this.hass,e);this._loadedFor===e&&(this._people=t)}catch(t){this._error=g(t)}}_start(e,t){this._editing={personId:e.person_id,mode:t},this._error="",this._draft=t==="edit"?{category:e.category,reason:e.reason}:t==="extend"?{expires:re(e.expires)}:{}}async _save(e){this._busy=!0,this._error="";try{if(this._editing?.mode==="remove"){let t=await ot(this.hass,e.person_id);this._receipt={name:e.name,receipt:t},this._people=(this._people??[]).filter(r=>r.person_id!==e.person_id)}else await at(this.hass,e.person_id,this._draft),await this._load();this._editing=null}catch(t){this._error=g(t)}finally{this._busy=!1}}async _export(e){this._exporting=e.person_id,this._error="";try{let t=await ht(this.hass,e.person_id);this._exports={...this._exports,[e.person_id]:t}}catch(t){this._error=g(t)}finally{this._exporting=null}}_enrolStore(){let e=this._enrol?.store_id??this.storeId;return this.stores.find(t=>t.store_id===e)??this.stores[0]}_openEnrol(){let e=this.stores.find(t=>t.store_id===this.storeId)??this.stores[0];e&&(this._error="",this._enrolled="",this._enrol={store_id:e.store_id,watchlist:e.watchlists[0]?.name??"",name:"",reason:"",incident_reference:"",justification:"",attest_adult:!1,attest_not_vulnerable:!1,source:e.cameras.length?"camera":"upload",camera_entity_id:e.cameras[0]?.entity_id})}_set(e){this._enrol&&(this._enrol={...this._enrol,...e})}_changeStore(e){let t=this.stores.find(r=>r.store_id===e);t&&this._set({store_id:e,watchlist:t.watchlists[0]?.name??"",camera_entity_id:t.cameras[0]?.entity_id})}async _pickFile(e){let t=e.target.files?.[0];if(this._set({image:void 0,file_name:void 0}),!!t){this._error="";try{let r=await Jt(await Xt(t));this._set({image:r,file_name:t.name})}catch(r){this._error=g(r)}}}_missing(e){let t=[];return e.watchlist||t.push("a watchlist"),e.name.trim()||t.push("the name"),e.reason.trim()||t.push("the reason"),e.incident_reference.trim()||t.push("the incident reference"),e.justification||t.push("the justification"),e.attest_adult||t.push("that the person is an adult"),e.attest_not_vulnerable||t.push("that the person is not vulnerable"),e.source==="camera"&&!e.camera_entity_id&&t.push("a camera"),e.source==="upload"&&!e.image&&t.push("a photo"),t}async _submitEnrol(){let e=this._enrol;if(!e)return;let t=this._missing(e);if(t.length){this._error=`To enrol, give ${t.join(", ")}.`;return}let{source:r,file_name:a,camera_entity_id:o,image:h,...l}=e;this._busy=!0,this._error="";try{let p=await nt(this.hass,{...l,...r==="camera"?{camera_entity_id:o}:{image:h}});this._enrol=null,this._enrolled=p.status==="active"?`${e.name} is on ${p.watchlist}.`:`${e.name} is on ${p.watchlist}, ${p.status.replaceAll("_"," ")}.`,await this._load()}catch(p){this._error=g(p)}finally{this._busy=!1}}_text(e,t){let r=this._enrol;return n`<label
+      >${t}
+      <input
+        name=${e}
+        required
+        .value=${r?.[e]??""}
+        @input=${a=>this._set({[e]:a.target.value})}
+      />
+    </label>`}_enrolForm(e){let t=this._enrolStore(),r=t?.cameras??[];return n`<div class="card enrol">
+      <h3>Enrol a person</h3>
+      <form
+        class="form"
+        name="enrol"
+        novalidate
+        @submit=${a=>{a.preventDefault(),this._submitEnrol()}}
+      >
+        ${this.stores.length>1?n`<label
+              >Store
+              <select
+                name="store"
+                @change=${a=>this._changeStore(a.target.value)}
+              >
+                ${this.stores.map(a=>n`<option value=${a.store_id} ?selected=${a===t}>
+                      ${a.name}
+                    </option>`)}
+              </select>
+            </label>`:d}
+        <label
+          >Watchlist
+          <select
+            name="watchlist"
+            @change=${a=>this._set({watchlist:a.target.value})}
+          >
+            ${(t?.watchlists??[]).map(a=>n`<option value=${a.name} ?selected=${a.name===e.watchlist}>
+                  ${a.name}
+                </option>`)}
+          </select>
+        </label>
+        ${this._text("name","Name")}
+        <label
+          >Category
+          <select
+            name="category"
+            @change=${a=>this._set({category:a.target.value||void 0})}
+          >
+            <option value="" ?selected=${!e.category}>The watchlist's</option>
+            ${ne.map(a=>n`<option value=${a} ?selected=${a===e.category}>
+                  ${a}
+                </option>`)}
+          </select>
+        </label>
+        ${this._text("reason","Reason")} ${this._text("incident_reference","Incident reference")}
+        <label
+          >Justification
+          <select
+            name="justification"
+            required
+            @change=${a=>this._set({justification:a.target.value})}
+          >
+            <option value="" ?selected=${!e.justification}>Choose…</option>
+            ${Zt.map(([a,o])=>n`<option value=${a} ?selected=${a===e.justification}>
+                  ${o}
+                </option>`)}
+          </select>
+        </label>
+        <label class="check"
+          ><input
+            type="checkbox"
+            name="attest_adult"
+            required
+            .checked=${e.attest_adult}
+            @change=${a=>this._set({attest_adult:a.target.checked})}
+          />I confirm the person is an adult.</label
+        >
+        <label class="check"
+          ><input
+            type="checkbox"
+            name="attest_not_vulnerable"
+            required
+            .checked=${e.attest_not_vulnerable}
+            @change=${a=>this._set({attest_not_vulnerable:a.target.checked})}
+          />I confirm the person is not vulnerable.</label
+        >
+        <label
+          >Expires (optional)
+          <input
+            type="date"
+            name="expires"
+            .value=${e.expires??""}
+            @change=${a=>this._set({expires:a.target.value||void 0})}
+          />
+        </label>
+        <label
+          >Review by (optional)
+          <input
+            type="date"
+            name="review_date"
+            .value=${e.review_date??""}
+            @change=${a=>this._set({review_date:a.target.value||void 0})}
+          />
+        </label>
+        <div class="source" role="radiogroup" aria-label="Photo">
+          <label
+            ><input
+              type="radio"
+              name="source"
+              value="camera"
+              ?disabled=${r.length===0}
+              .checked=${e.source==="camera"}
+              @change=${()=>this._set({source:"camera"})}
+            />Camera snapshot</label
+          >
+          <label
+            ><input
+              type="radio"
+              name="source"
+              value="upload"
+              .checked=${e.source==="upload"}
+              @change=${()=>this._set({source:"upload"})}
+            />Upload a photo</label
+          >
+        </div>
+        ${e.source==="camera"?n`<label
+              >Camera
+              <select
+                name="camera"
+                @change=${a=>this._set({camera_entity_id:a.target.value})}
+              >
+                ${r.map(a=>n`<option
+                      value=${a.entity_id}
+                      ?selected=${a.entity_id===e.camera_entity_id}
+                    >
+                      ${a.name}
+                    </option>`)}
+              </select>
+            </label>`:n`<label
+              >Photo
+              <input
+                type="file"
+                name="photo"
+                accept="image/*"
+                @change=${a=>{this._pickFile(a)}}
+              />
+              ${e.file_name?n`<span class="muted">${e.file_name} ready</span>`:d}
+            </label>`}
+        <div class="actions">
+          <button class="primary" type="submit" name="enrol-save" ?disabled=${this._busy}>
+            ${this._busy?"Enrolling…":"Enrol"}
+          </button>
+          <button type="button" ?disabled=${this._busy} @click=${()=>this._enrol=null}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </div>`}_form(e){let t=this._editing?.mode,r=n`<div class="actions">
       <button
-        class=${s==="remove"?"danger":"primary"}
+        class=${t==="remove"?"danger":"primary"}
         name="save"
         ?disabled=${this._busy}
-        @click=${()=>this._save(t)}
+        @click=${()=>this._save(e)}
       >
-        ${s==="remove"?"Remove and erase":"Save"}
+        ${t==="remove"?"Remove and erase":"Save"}
       </button>
       <button ?disabled=${this._busy} @click=${()=>this._editing=null}>Cancel</button>
-    </div>`;return s==="remove"?n`<div class="form">
+    </div>`;return t==="remove"?n`<div class="form">
         <p>
-          Remove ${t.name} from the watchlist? Their photos, incidents and snapshots are
+          Remove ${e.name} from the watchlist? Their photos, incidents and snapshots are
           erased; you get a receipt.
         </p>
         ${r}
-      </div>`:s==="extend"?n`<div class="form">
+      </div>`:t==="extend"?n`<div class="form">
         <label
           >Keep until
           <input
             type="date"
             name="expires"
-            .value=${this._draft.expires??rt(t.expires)}
+            .value=${this._draft.expires??re(e.expires)}
             @change=${a=>{let o=a.target.value;o&&(this._draft={expires:o})}}
           />
         </label>
@@ -830,7 +1009,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           name="category"
           @change=${a=>{this._draft={...this._draft,category:a.target.value}}}
         >
-          ${Pt.map(a=>n`<option value=${a} ?selected=${a===this._draft.category}>
+          ${ne.map(a=>n`<option value=${a} ?selected=${a===this._draft.category}>
                 ${a}
               </option>`)}
         </select>
@@ -844,60 +1023,65 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
         ></textarea>
       </label>
       ${r}
-    </div>`}_person(t){let s=this.stores.find(a=>a.store_id===t.store_id),r=this._editing?.personId===t.person_id;return n`<div class="card person" data-person=${t.person_id}>
-      ${at(t.reference_url??null,"Reference")}
+    </div>`}_person(e){let t=this.stores.find(a=>a.store_id===e.store_id),r=this._editing?.personId===e.person_id;return n`<div class="card person" data-person=${e.person_id}>
+      ${ae(e.reference_url??null,"Reference")}
       <div>
-        <div class="name">${t.name}</div>
-        <div class="muted">${[t.watchlist,s?.name].filter(Boolean).join(" · ")}</div>
+        <div class="name">${e.name}</div>
+        <div class="muted">${[e.watchlist,t?.name].filter(Boolean).join(" · ")}</div>
         <div class="flags">
-          <span class="chip">${t.category}</span>
-          ${t.review_due?n`<span class="chip due">Review due</span>`:l}
-          ${t.expires_soon?n`<span class="chip due">Expires soon</span>`:l}
+          <span class="chip">${e.category}</span>
+          ${e.review_due?n`<span class="chip due">Review due</span>`:d}
+          ${e.expires_soon?n`<span class="chip due">Expires soon</span>`:d}
         </div>
         <dl>
           <dt>Reason</dt>
-          <dd>${t.reason||"—"}</dd>
+          <dd>${e.reason||"—"}</dd>
           <dt>Reference</dt>
-          <dd>${t.incident_reference||"—"}</dd>
+          <dd>${e.incident_reference||"—"}</dd>
           <dt>Expires</dt>
-          <dd>${z(this.hass,t.expires)}</dd>
+          <dd>${W(this.hass,e.expires)}</dd>
           <dt>Review by</dt>
-          <dd>${z(this.hass,t.review_date)}</dd>
+          <dd>${W(this.hass,e.review_date)}</dd>
         </dl>
         ${this.canEdit&&!r?n`<div class="actions">
-              <button name="edit" @click=${()=>this._start(t,"edit")}>Edit</button>
-              <button name="extend" @click=${()=>this._start(t,"extend")}>Extend</button>
-              <button name="remove" class="danger" @click=${()=>this._start(t,"remove")}>
+              <button name="edit" @click=${()=>this._start(e,"edit")}>Edit</button>
+              <button name="extend" @click=${()=>this._start(e,"extend")}>Extend</button>
+              <button name="remove" class="danger" @click=${()=>this._start(e,"remove")}>
                 Remove
               </button>
               <button
                 name="export"
                 ?disabled=${this._exporting!==null}
-                @click=${()=>this._export(t)}
+                @click=${()=>this._export(e)}
               >
-                ${this._exporting===t.person_id?"Working…":"Export data"}
+                ${this._exporting===e.person_id?"Working…":"Export data"}
               </button>
-            </div>`:l}
-        ${this._exports[t.person_id]?n`<div class="exported">
+            </div>`:d}
+        ${this._exports[e.person_id]?n`<div class="exported">
               <a
                 name="export-download"
-                href=${this._exports[t.person_id].url}
-                download=${this._exports[t.person_id].file}
-                >${this._exports[t.person_id].file}</a
+                href=${this._exports[e.person_id].url}
+                download=${this._exports[e.person_id].file}
+                >${this._exports[e.person_id].file}</a
               >
-            </div>`:l}
+            </div>`:d}
       </div>
-      ${r?this._form(t):l}
+      ${r?this._form(e):d}
     </div>`}render(){return n`${this._receipt?n`<div class="card receipt">
             <h3>Erasure receipt: ${this._receipt.name}</h3>
             <dl>
-              ${Object.entries(this._receipt.receipt).map(([t,s])=>n`<dt>${t.replaceAll("_"," ")}</dt>
-                    <dd>${Array.isArray(s)?`${s.length}: ${s.join(", ")}`:String(s)}</dd>`)}
+              ${Object.entries(this._receipt.receipt).map(([e,t])=>n`<dt>${e.replaceAll("_"," ")}</dt>
+                    <dd>${Array.isArray(t)?`${t.length}: ${t.join(", ")}`:String(t)}</dd>`)}
             </dl>
             <div class="actions"><button @click=${()=>this._receipt=null}>Done</button></div>
-          </div>`:l}
-      ${this._error?n`<p class="error">${this._error}</p>`:l}
-      ${this._people===null?n`<p class="muted">Loading…</p>`:this._people.length===0?n`<div class="card muted">Nobody is on a watchlist here.</div>`:n`<div class="grid">${this._people.map(t=>this._person(t))}</div>`}`}};x("smartshop-watchlist-view",Mt);var Se=[{path:"live",label:"Live"},{path:"incidents",label:"Incidents"},{path:"trends",label:"Trends"},{path:"watchlist",label:"Watchlist"},{path:"reports",label:"Reports"}],Ke=["reports"];function Ge(i){let e=(i?.path??"").split("/").filter(Boolean)[0];return Se.find(t=>t.path===e)?.path??"live"}var Tt=class extends v{constructor(){super();this._storesLoaded=!1;this._storesMarked=!1;this.narrow=!1,this._view="live",this._stores=[],this._canEdit=!1,this._storeId=void 0,this._error=""}static{this.properties={hass:{attribute:!1},narrow:{type:Boolean},route:{attribute:!1},panel:{attribute:!1},_view:{state:!0},_stores:{state:!0},_canEdit:{state:!0},_storeId:{state:!0},_error:{state:!0}}}static{this.styles=[b,y`
+          </div>`:d}
+      ${this.canEdit&&!this._enrol&&this.stores.length?n`<div class="actions">
+            <button class="primary" name="enrol" @click=${()=>this._openEnrol()}>Enrol</button>
+          </div>`:d}
+      ${this._enrol?this._enrolForm(this._enrol):d}
+      ${this._enrolled?n`<p class="enrolled" role="status">${this._enrolled}</p>`:d}
+      ${this._error?n`<p class="error" role="alert">${this._error}</p>`:d}
+      ${this._people===null?n`<p class="muted">Loading…</p>`:this._people.length===0?n`<div class="card muted">Nobody is on a watchlist here.</div>`:n`<div class="grid">${this._people.map(e=>this._person(e))}</div>`}`}};x("smartshop-watchlist-view",Ce);var Mt=[{path:"live",label:"Live"},{path:"incidents",label:"Incidents"},{path:"trends",label:"Trends"},{path:"watchlist",label:"Watchlist"},{path:"reports",label:"Reports"}],Qt=["reports"];function es(i){let s=(i?.path??"").split("/").filter(Boolean)[0];return Mt.find(e=>e.path===s)?.path??"live"}var Te=class extends ${constructor(){super();this._storesLoaded=!1;this._storesMarked=!1;this.narrow=!1,this._view="live",this._stores=[],this._canEdit=!1,this._storeId=void 0,this._error=""}static{this.properties={hass:{attribute:!1},narrow:{type:Boolean},route:{attribute:!1},panel:{attribute:!1},_view:{state:!0},_stores:{state:!0},_canEdit:{state:!0},_storeId:{state:!0},_error:{state:!0}}}static{this.styles=[y,b`
       :host {
         background: var(--primary-background-color, #fafafa);
         min-height: 100vh;
@@ -986,7 +1170,7 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
           min-width: 120px;
         }
       }
-    `]}willUpdate(t){t.has("route")&&(this._view=Ge(this.route))}firstUpdated(){performance.mark("smartshop-panel-rendered")}updated(t){!this._storesMarked&&this._stores.length>0&&(this._storesMarked=!0,performance.mark("smartshop-stores-rendered")),t.has("hass")&&this.hass&&!this._storesLoaded&&(this._storesLoaded=!0,this._loadStores())}async _loadStores(){try{let t=await ee(this.hass);this._stores=t.stores,this._canEdit=t.can_edit_watchlists}catch(t){this._error=$(t)}}_navigate(t,s){t.preventDefault(),this._view=s;let r=this.route?.prefix??"/smartshop";history.pushState(null,"",`${r}/${s}`),window.dispatchEvent(new CustomEvent("location-changed",{detail:{replace:!1}}))}_toggleMenu(){this.dispatchEvent(new CustomEvent("hass-toggle-menu",{bubbles:!0,composed:!0}))}_selectStore(t){this._storeId=t,this._loadStores()}_storeBar(){if(this._stores.length===0)return l;let t=this._stores.reduce((r,a)=>({total:r.total+a.totals.total,pending:r.pending+a.totals.pending}),{total:0,pending:0}),s=(r,a,o,h)=>n`<button
+    `]}willUpdate(e){e.has("route")&&(this._view=es(this.route))}firstUpdated(){performance.mark("smartshop-panel-rendered")}updated(e){!this._storesMarked&&this._stores.length>0&&(this._storesMarked=!0,performance.mark("smartshop-stores-rendered")),e.has("hass")&&this.hass&&!this._storesLoaded&&(this._storesLoaded=!0,this._loadStores())}async _loadStores(){try{let e=await tt(this.hass);this._stores=e.stores,this._canEdit=e.can_edit_watchlists}catch(e){this._error=g(e)}}_navigate(e,t){e.preventDefault(),this._view=t;let r=this.route?.prefix??"/smartshop";history.pushState(null,"",`${r}/${t}`),window.dispatchEvent(new CustomEvent("location-changed",{detail:{replace:!1}}))}_toggleMenu(){this.dispatchEvent(new CustomEvent("hass-toggle-menu",{bubbles:!0,composed:!0}))}_selectStore(e){this._storeId=e,this._loadStores()}_storeBar(){if(this._stores.length===0)return d;let e=this._stores.reduce((r,a)=>({total:r.total+a.totals.total,pending:r.pending+a.totals.pending}),{total:0,pending:0}),t=(r,a,o,h)=>n`<button
       class="store"
       data-store=${r??""}
       aria-pressed=${this._storeId===r?"true":"false"}
@@ -995,37 +1179,37 @@ var q=globalThis,K=q.ShadowRoot&&(q.ShadyCSS===void 0||q.ShadyCSS.nativeShadow)&
       <span>${a}</span>
       <span class="totals">${o} incidents · ${h} waiting</span>
     </button>`;return n`<div class="stores" role="group" aria-label="Store">
-      ${this._stores.length>1?s(void 0,"All stores",t.total,t.pending):l}
-      ${this._stores.map(r=>s(r.store_id,r.name,r.totals.total,r.totals.pending))}
-    </div>`}_content(){let t=this._storeId;switch(this._view){case"incidents":return n`<smartshop-incidents-view
+      ${this._stores.length>1?t(void 0,"All stores",e.total,e.pending):d}
+      ${this._stores.map(r=>t(r.store_id,r.name,r.totals.total,r.totals.pending))}
+    </div>`}_content(){let e=this._storeId;switch(this._view){case"incidents":return n`<smartshop-incidents-view
           .hass=${this.hass}
-          .storeId=${t}
+          .storeId=${e}
           .stores=${this._stores}
           .isAdmin=${this._canEdit}
-        ></smartshop-incidents-view>`;case"trends":return n`<smartshop-trends-view .hass=${this.hass} .storeId=${t}></smartshop-trends-view>`;case"watchlist":return n`<smartshop-watchlist-view
+        ></smartshop-incidents-view>`;case"trends":return n`<smartshop-trends-view .hass=${this.hass} .storeId=${e}></smartshop-trends-view>`;case"watchlist":return n`<smartshop-watchlist-view
           .hass=${this.hass}
-          .storeId=${t}
+          .storeId=${e}
           .stores=${this._stores}
           .canEdit=${this._canEdit}
         ></smartshop-watchlist-view>`;case"reports":return n`<smartshop-reports-view
           .hass=${this.hass}
-          .storeId=${t}
+          .storeId=${e}
           .stores=${this._stores}
-        ></smartshop-reports-view>`;default:return n`<smartshop-live-view .hass=${this.hass} .storeId=${t}></smartshop-live-view>`}}render(){let t=this.route?.prefix??"/smartshop";return n`<div class="top">
+        ></smartshop-reports-view>`;default:return n`<smartshop-live-view .hass=${this.hass} .storeId=${e}></smartshop-live-view>`}}render(){let e=this.route?.prefix??"/smartshop";return n`<div class="top">
         <header>
-        ${this.narrow?n`<button class="menu" aria-label="Menu" @click=${this._toggleMenu}>☰</button>`:l}
+        ${this.narrow?n`<button class="menu" aria-label="Menu" @click=${this._toggleMenu}>☰</button>`:d}
         <h1>SmartShop</h1>
       </header>
       <nav>
-        ${Se.filter(s=>this._canEdit||!Ke.includes(s.path)).map(s=>n`<a
-              href="${t}/${s.path}"
-              aria-current=${s.path===this._view?"page":"false"}
-              @click=${r=>this._navigate(r,s.path)}
-              >${s.label}</a
+        ${Mt.filter(t=>this._canEdit||!Qt.includes(t.path)).map(t=>n`<a
+              href="${e}/${t.path}"
+              aria-current=${t.path===this._view?"page":"false"}
+              @click=${r=>this._navigate(r,t.path)}
+              >${t.label}</a
             >`)}
         </nav>
       </div>
       <main @reviewed=${this._loadStores} @matched=${this._loadStores}>
-        ${this._error?n`<p class="error">${this._error}</p>`:l} ${this._storeBar()}
-        ${this.hass?this._content():l}
-      </main>`}};x("smartshop-panel",Tt);export{Tt as SmartShopPanel};
+        ${this._error?n`<p class="error">${this._error}</p>`:d} ${this._storeBar()}
+        ${this.hass?this._content():d}
+      </main>`}};x("smartshop-panel",Te);export{Te as SmartShopPanel};
