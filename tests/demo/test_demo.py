@@ -81,6 +81,9 @@ def test_check_follows_a_match_through_the_alert(running_demo: DemoProcess) -> N
     assert latency is not None, output[-3000:]
     assert int(latency[1]) < 10_000
     assert "its Confirm button confirmed the match" in output
+    assert re.search(
+        r"wrote \d+ incidents of demo history \(8 weeks, marked as demo data\)", output
+    )
     assert re.search(r"Home Assistant \S+ log: 0 ERROR lines", output), output[-3000:]
     assert _leaks(output, running_demo) == []
 
@@ -149,6 +152,19 @@ def test_home_assistant_ui_in_a_browser(running_demo: DemoProcess, page: Page) -
     )
     assert width > 0 and height > 0, "the alert's snapshot did not load"
     _shot(page, "demo-alert")
+
+    # The manager's console (its sidebar link is clicked in test_console_browser): the demo store with its incidents (the demo's own
+    # match and the generated history), and the trends' heatmap.
+    page.goto(f"{HA_URL}/smartshop")  # the notifications drawer is open over the sidebar
+    page.locator("smartshop-panel header h1").get_by_text("SmartShop").wait_for()
+    store = page.locator("smartshop-panel .store", has_text="Demo shop")
+    store.get_by_text(re.compile(r"\d+ incidents")).first.wait_for()
+    page.locator("smartshop-panel nav a", has_text="Trends").click()
+    page.wait_for_url(f"{HA_URL}/smartshop/trends")
+    cells = page.locator("smartshop-trends-view .heatmap .cell")
+    cells.nth(7 * 24 - 1).wait_for()
+    counts = cells.evaluate_all("cells => cells.map(cell => Number(cell.dataset.count))")
+    assert sum(counts) > 0  # eight weeks of history at least
     assert not page.get_by_text("Loading...").is_visible()
     assert not page.get_by_text("Confirm new HTTP server configuration").is_visible()
     assert errors == []
