@@ -95,7 +95,6 @@ async def ensure_offender(api: HomeAssistantApi) -> None:
             "category": "theft",
             "reason": "Demo entry: not a real person of interest",
             "incident_reference": "DEMO-0001",
-            "added_by": "SmartShop demo",
             "image_path": str(FACES / "astronaut.jpg"),
             "justification": "repeat_offender",
             "attest_adult": True,

@@ -27,6 +27,7 @@ from .bridge_client import BridgeError, BridgeNotTLSError, pair
 from .bridge_connection import BridgeConnection
 from .compliance import async_sync_issue, missing_confirmations
 from .console_api import async_setup_console_api
+from .console_images import async_image_store
 from .const import (
     CONF_ALERT_COOLDOWN,
     CONF_BACKEND,
@@ -115,7 +116,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     snapshots = SnapshotStore(Path(hass.config.path(DOMAIN, "snapshots")), keys)
     hass.data[DATA_SNAPSHOTS] = snapshots
     async_resume_key_rotation(hass, keys)
-    hass.http.register_view(SnapshotView(snapshots))
+    hass.http.register_view(SnapshotView(snapshots, partial(async_image_store, hass)))
     hass.http.register_view(ExportView())
     async_setup_console_api(hass)
     await async_setup_panel(hass)

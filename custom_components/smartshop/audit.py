@@ -49,6 +49,7 @@ class AuditAction(StrEnum):
     PURGE = "purge"  # retention: incidents anonymised or deleted
     SETTINGS = "settings"  # options or compliance settings changed
     KEY_ROTATED = "key_rotated"
+    CREDENTIALS_ROTATED = "credentials_rotated"  # a store's API token and engine keys
     REEMBED = "reembed"  # a store's watchlists were indexed again from the kept photos
     AUDIT_EXPORTED = "audit_exported"
 

@@ -14,7 +14,6 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import service
 import probatio
 
 from .audit import AuditAction, AuditLog
@@ -22,6 +21,7 @@ from .const import DOMAIN
 from .database import async_audit, audit_log
 from .exports import download_path, export_name, exports_dir, prepare_export_path
 from .key_rotation import async_setup_key_rotation
+from .permissions import async_register_action
 
 SERVICE_VERIFY_AUDIT_LOG: Final = "verify_audit_log"
 SERVICE_EXPORT_AUDIT_LOG: Final = "export_audit_log"
@@ -61,17 +61,15 @@ async def _async_export(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_audit_actions(hass: HomeAssistant) -> None:
     """Register the audit log actions and the snapshot key rotation (administrators only)."""
-    service.async_register_admin_service(
+    async_register_action(
         hass,
-        DOMAIN,
         SERVICE_VERIFY_AUDIT_LOG,
         _async_verify,
         probatio.Schema({}),
         SupportsResponse.ONLY,
     )
-    service.async_register_admin_service(
+    async_register_action(
         hass,
-        DOMAIN,
         SERVICE_EXPORT_AUDIT_LOG,
         _async_export,
         probatio.Schema({}),

@@ -46,7 +46,6 @@ from homeassistant.util import dt as dt_util
 import probatio
 
 from .audit import AuditAction
-from .console_access import CONF_CONSOLE_FOR_STAFF, Access, console_access
 from .console_images import ConnectionSigner, held_images
 from .console_queries import (
     MAX_PAGE_SIZE,
@@ -65,6 +64,7 @@ from .console_queries import (
 )
 from .const import (
     CONF_CAMERA_ENTITY,
+    CONF_CONSOLE_FOR_STAFF,
     CONF_LOCATION,
     DOMAIN,
     EVENT_MATCH,
@@ -78,6 +78,7 @@ from .evidence_pack import SERVICE_EVIDENCE_PACK
 from .exports import REPORT_PREFIX, download_path, exports_dir
 from .incidents import Incident, IncidentStore, ReviewStatus
 from .people import Person
+from .permissions import COMMANDS as PERMISSIONS, Access, is_allowed, user_access
 from .reports import SERVICE_GENERATE_REPORT
 from .review import AlreadyReviewedError, async_review
 from .services import (
@@ -89,6 +90,7 @@ from .services import (
     async_enroll_image,
 )
 from .snapshots import SnapshotKind
+from .text_limits import IDENT, NAME, REASON, REFERENCE
 
 EXPIRES_SOON: Final = timedelta(days=14)
 DOWNLOAD_LINK_LIFETIME: Final = timedelta(hours=1)
@@ -118,11 +120,11 @@ _FILTERS: dict[Any, Any] = {
 }
 
 
-def _access(
-    hass: HomeAssistant, connection: ActiveConnection, *, admin_only: bool = False
-) -> Access:
-    access = console_access(hass, connection.user.is_admin)
-    if access is None or (admin_only and not access.admin):
+def _access(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> Access:
+    """The stores the connection's user may see, once the command's row of the permission
+    table allows them the command at all."""
+    access = user_access(hass, connection.user)
+    if access is None or not is_allowed(hass, PERMISSIONS[msg["type"]], connection.user):
         raise Unauthorized
     return access
 
@@ -178,7 +180,7 @@ def _cameras(hass: HomeAssistant, entry: SmartShopConfigEntry) -> list[dict[str,
 @async_response
 async def ws_stores(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """The stores this user may see, with their incident totals and watchlists."""
-    access = _access(hass, connection)
+    access = _access(hass, connection, msg)
     totals = {
         outcome.key: outcome
         for outcome in await hass.async_add_executor_job(
@@ -249,7 +251,7 @@ async def ws_incidents_list(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """One page of incidents, newest first, with signed links to their images."""
-    access = _access(hass, connection)
+    access = _access(hass, connection, msg)
     filters = _filters(access, msg)
     try:
         page = await hass.async_add_executor_job(
@@ -321,7 +323,7 @@ async def ws_incidents_get(
 ) -> None:
     """One incident: its images, the entry it matched (if this store enrolled it) and its
     review history from the audit log."""
-    access = _access(hass, connection)
+    access = _access(hass, connection, msg)
     incident = await _incident(hass, access, msg["incident_id"])
     entry = access.stores[incident.store_id]
     person = (
@@ -362,7 +364,7 @@ async def ws_incidents_get(
         probatio.Required("type"): "smartshop/incidents/review",
         probatio.Required("incident_id"): str,
         probatio.Required("decision"): probatio.In(list(DECISIONS)),
-        probatio.Optional("reason", default=""): str,
+        probatio.Optional("reason", default=""): REASON,
     }
 )
 @async_response
@@ -370,7 +372,7 @@ async def ws_incidents_review(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Confirm or dismiss (with a reason) as the signed-in user, through the one review path."""
-    access = _access(hass, connection)
+    access = _access(hass, connection, msg)
     decision = DECISIONS[msg["decision"]]
     reason = msg["reason"].strip()
     if decision is ReviewStatus.DISMISSED and not reason:
@@ -444,7 +446,7 @@ def _trends(store: IncidentStore, filters: IncidentFilters, zone: tzinfo) -> dic
 async def ws_trends(hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]) -> None:
     """Heatmap, weekly counts, repeat visitors, review outcomes and times, store totals; in
     the shop's local time (Home Assistant's zone unless ``time_zone`` is given)."""
-    access = _access(hass, connection)
+    access = _access(hass, connection, msg)
     filters = _filters(access, msg)
     zone = dt_util.get_time_zone(msg.get("time_zone") or hass.config.time_zone)
     assert zone is not None  # validated (or Home Assistant's own)
@@ -466,7 +468,7 @@ async def ws_watchlist_list(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """The watchlist entries of the user's stores, with names and reference photos."""
-    access = _access(hass, connection)
+    access = _access(hass, connection, msg)
     now = dt_util.utcnow()
     sign = ConnectionSigner(hass, connection)
     people: list[dict[str, Any]] = []
@@ -518,8 +520,8 @@ def _store_of(access: Access, person_id: str) -> str:
         probatio.Required("type"): "smartshop/watchlist/update",
         probatio.Required("person_id"): str,
         probatio.Optional("category"): probatio.In([str(category) for category in Category]),
-        probatio.Optional("reason"): str,
-        probatio.Optional("incident_reference"): str,
+        probatio.Optional("reason"): REASON,
+        probatio.Optional("incident_reference"): REFERENCE,
         probatio.Optional("expires"): cv.date,
         probatio.Optional("review_date"): cv.date,
     }
@@ -529,7 +531,7 @@ async def ws_watchlist_update(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Change an entry (administrators only), through the ``update_person`` action."""
-    access = _access(hass, connection, admin_only=True)
+    access = _access(hass, connection, msg)
     data = {
         key: value.isoformat() if key in ("expires", "review_date") else value
         for key, value in msg.items()
@@ -565,11 +567,11 @@ def _upload(encoded: str) -> bytes | str:
     {
         probatio.Required("type"): "smartshop/watchlist/enroll",
         probatio.Required("store_id"): cv.string,
-        probatio.Required("watchlist"): str,
-        probatio.Required("name"): str,
+        probatio.Required("watchlist"): IDENT,
+        probatio.Required("name"): NAME,
         probatio.Optional("category"): probatio.In([str(category) for category in Category]),
-        probatio.Required("reason"): str,
-        probatio.Required("incident_reference"): str,
+        probatio.Required("reason"): REASON,
+        probatio.Required("incident_reference"): REFERENCE,
         # Required, but left to the action for its own refusal.
         probatio.Optional("justification"): probatio.In([str(j) for j in Justification]),
         probatio.Optional("attest_adult"): bool,
@@ -587,7 +589,7 @@ async def ws_watchlist_enroll(
     """Enrol a person from a camera's snapshot or an uploaded photo (administrators only),
     through the ``enroll_person`` action: its safeguards, quality gate and audit rows apply.
     The upload goes to the enrolment in memory; only the action's encrypted copies are kept."""
-    access = _access(hass, connection, admin_only=True)
+    access = _access(hass, connection, msg)
     store_id = access.store_ids([msg["store_id"]])[0]
     data: dict[str, Any] = {
         key: value.isoformat() if key in ("expires", "review_date") else value
@@ -625,7 +627,7 @@ async def ws_watchlist_remove(
 ) -> None:
     """Remove an entry and everything held about it (administrators only), through the
     ``remove_person`` action; answers with its erasure receipt."""
-    access = _access(hass, connection, admin_only=True)
+    access = _access(hass, connection, msg)
     response = await hass.services.async_call(
         DOMAIN,
         SERVICE_REMOVE,
@@ -711,7 +713,7 @@ async def ws_reports_generate(
 ) -> None:
     """A period report (administrators only), through the ``generate_report`` action; answers
     with its response and links to the PDF and CSV signed for this connection."""
-    access = _access(hass, connection, admin_only=True)
+    access = _access(hass, connection, msg)
     data: dict[str, Any] = {"start": msg["start"].isoformat(), "end": msg["end"].isoformat()}
     if store_id := msg.get("store_id"):
         data["config_entry_id"] = access.store_ids([store_id])[0]
@@ -740,7 +742,7 @@ async def ws_incidents_evidence_pack(
 ) -> None:
     """The evidence pack of a confirmed incident (administrators only), through the
     ``create_evidence_pack`` action, with a signed link to it."""
-    access = _access(hass, connection, admin_only=True)
+    access = _access(hass, connection, msg)
     incident = await _incident(hass, access, msg["incident_id"])
     response = await _async_action(
         hass, connection, msg, SERVICE_EVIDENCE_PACK, {"incident_id": incident.incident_id}
@@ -761,7 +763,7 @@ async def ws_watchlist_export(
 ) -> None:
     """Everything held about one entry, as the subject-access archive (administrators only),
     through the ``export_person_data`` action, with a signed link to it."""
-    access = _access(hass, connection, admin_only=True)
+    access = _access(hass, connection, msg)
     response = await _async_action(
         hass,
         connection,
@@ -803,7 +805,7 @@ async def ws_exports_list(
 ) -> None:
     """The files in the exports folder, newest first, with links signed for this connection
     (administrators only)."""
-    _access(hass, connection, admin_only=True)
+    _access(hass, connection, msg)
     files = await hass.async_add_executor_job(_export_files, exports_dir(hass))
     connection.send_result(
         msg["id"],
@@ -832,16 +834,22 @@ def ws_subscribe_matches(
 ) -> None:
     """Forward each ``smartshop_match`` of the user's stores as it is fired, with image links
     signed for this connection. Ends when the client unsubscribes or the connection closes."""
-    _access(hass, connection)
+    _access(hass, connection, msg)
     sign = ConnectionSigner(hass, connection)
-    is_admin = connection.user.is_admin
+    rule = PERMISSIONS[msg["type"]]
 
     @callback
     def forward(event: Event) -> None:
-        # Rights are checked per match: a store's option may have changed since.
-        access = console_access(hass, is_admin)
+        # Rights are checked per match, on the user as they are now: a store's option may have
+        # changed since, or the user may no longer be an administrator (or active).
         data = dict(event.data)
-        if access is None or data.get("config_entry_id") not in access.stores:
+        store_id = data.get("config_entry_id")
+        access = user_access(hass, connection.user)
+        if (
+            access is None
+            or store_id not in access.stores
+            or not is_allowed(hass, rule, connection.user, store_id)
+        ):
             return
         data["snapshot_url"] = sign.resign(
             data.get("snapshot_url"), SnapshotKind.INCIDENT, data.get("incident_id")

@@ -1,5 +1,5 @@
-"""The console's image links: which images are still held, and links signed for one
-connection's sign-in (they stop working with it, or after an hour)."""
+"""The console's image links: which images are still held, whose store each image belongs to,
+and links signed for one connection's sign-in (they stop working with it, or after an hour)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from homeassistant.components.http.auth import async_sign_path
 from homeassistant.components.websocket_api.connection import ActiveConnection
 from homeassistant.core import HomeAssistant
 
+from .const import DOMAIN
+from .data import SmartShopConfigEntry
 from .snapshots import SnapshotKind, SnapshotStore
 from .views import SIGNED_URL_LIFETIME, snapshot_path
 
@@ -26,6 +28,26 @@ def held_images(
             if ident and snapshots.exists(SnapshotKind.REFERENCE, ident)
         },
     )
+
+
+async def async_image_store(hass: HomeAssistant, kind: SnapshotKind, ident: str) -> str | None:
+    """The store an image belongs to: an evidence crop's incident's store, a reference photo's
+    or kept photo's entry's store; None when no loaded store holds it."""
+    stores: list[SmartShopConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
+    for entry in stores:
+        if kind is SnapshotKind.INCIDENT:
+            incident = await hass.async_add_executor_job(entry.runtime_data.incidents.get, ident)
+            if incident is not None:
+                return incident.store_id
+            continue
+        people = entry.runtime_data.watchlists.store
+        if kind is SnapshotKind.REFERENCE and people.get(ident) is not None:
+            return entry.entry_id
+        if kind is SnapshotKind.PHOTO and any(
+            ident in person.face_ids for person in people.people()
+        ):
+            return entry.entry_id
+    return None
 
 
 class ConnectionSigner:

@@ -76,6 +76,9 @@ CONF_CONFIRMED_EVIDENCE_RETENTION_DAYS: Final = "confirmed_evidence_retention_da
 CONF_ANONYMOUS_RETENTION_DAYS: Final = "anonymous_incident_retention_days"
 # Four-eyes enrolment: a new entry stays inactive until another user approves it.
 CONF_REQUIRE_APPROVAL: Final = "require_approval"
+# Store option: users who are not administrators may use the console for this store (look and
+# review; no watchlist changes). Off by default (see permissions.py).
+CONF_CONSOLE_FOR_STAFF: Final = "console_for_staff"
 CONF_SCAN_INTERVAL: Final = "scan_interval_seconds"
 CONF_MAX_FACES: Final = "max_faces_per_frame"
 CONF_PRICE_PER_1000: Final = "price_per_1000_images"
@@ -136,6 +139,8 @@ DISMISSALS_BEFORE_REVIEW: Final = 3
 EVENT_ENTRY_THRESHOLD_CHANGED: Final = "smartshop_entry_threshold_changed"
 ENTRY_THRESHOLD_STEP: Final = 0.1
 MAX_ENTRY_THRESHOLD: Final = 99.5
+
+
 # A subject-access export reports how far it is: {export, done, total}, every few files written.
 EVENT_EXPORT_PROGRESS: Final = "smartshop_export_progress"
 

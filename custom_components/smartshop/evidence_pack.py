@@ -18,7 +18,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv, service
+from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import probatio
 
@@ -27,6 +27,7 @@ from .const import DOMAIN
 from .database import async_audit, incident_store
 from .exports import download_path, export_name, exports_dir, write_export
 from .incidents import Incident, ReviewStatus
+from .permissions import async_register_action
 from .report_pdf import EvidencePack, render_evidence_pdf, sha256_hex
 from .snapshots import DATA_SNAPSHOTS, SnapshotKind, SnapshotStore
 
@@ -113,9 +114,8 @@ async def _async_create(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_evidence_pack_action(hass: HomeAssistant) -> None:
     """Register ``smartshop.create_evidence_pack`` (administrators only)."""
-    service.async_register_admin_service(
+    async_register_action(
         hass,
-        DOMAIN,
         SERVICE_EVIDENCE_PACK,
         _async_create,
         EVIDENCE_SCHEMA,

@@ -3,8 +3,11 @@ reports) and the authenticated view that lets an administrator download them (a 
 also through a signed link, since it holds no personal data).
 
 Files live in ``<config>/smartshop/exports`` (0700; each file 0600). They hold personal data, so
-the view is for administrators only and never cached; a name is a plain file name in that folder
-(no paths), so a request cannot reach anything else.
+the view is for administrators only (``permissions.py``) and never cached; a name is a plain file
+name in that folder (no paths), and a symbolic link or anything that is not a regular file in it
+is refused, so a request cannot reach anything else. A signed link counts only when its signature
+is valid for exactly that file: it then acts as whom it was signed for (an administrator's
+console), or, for a period report, opens that one report.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from http import HTTPStatus
 import os
 from pathlib import Path
 import re
+import stat
 from typing import Final
 
 from aiohttp import web
@@ -22,6 +26,7 @@ from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .permissions import VIEW_EXPORTS, VIEWS, is_allowed, request_user, signed_request_user
 
 EXPORTS_FOLDER: Final = "exports"
 # Period reports hold no name and no photo: a link signed for them (the report action makes one
@@ -73,6 +78,21 @@ def write_export(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
+def regular_export(folder: Path, name: str) -> Path | None:
+    """The path of ``name`` if it is a regular file directly in the folder (not a symbolic link,
+    not a hidden temporary), else None (blocking)."""
+    if not _NAME.match(name) or name.startswith("."):
+        return None
+    path = folder / name
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return None
+    if not stat.S_ISREG(mode) or path.resolve().parent != folder.resolve():
+        return None
+    return path
+
+
 def download_path(name: str) -> str:
     """The path under which an administrator downloads an export."""
     return URL_TEMPLATE.format(name=name)
@@ -82,20 +102,21 @@ class ExportView(HomeAssistantView):
     """GET one export file (administrators only)."""
 
     url = URL_TEMPLATE
-    name = f"api:{DOMAIN}:exports"
+    name = VIEW_EXPORTS
     requires_auth = True
 
     async def get(self, request: web.Request, name: str) -> web.StreamResponse:
-        """Return the file, 401 for non-administrators, 404 for anything else."""
-        user = request.get("hass_user")
-        signed_report = name.startswith(REPORT_PREFIX) and "authSig" in request.query
-        if user is None or not (user.is_admin or signed_report):
-            return web.Response(status=HTTPStatus.UNAUTHORIZED)
-        if not _NAME.match(name) or name.startswith("."):
-            return web.Response(status=HTTPStatus.NOT_FOUND)
-        path = exports_dir(request.app[KEY_HASS]) / name
+        """Return the file, 401 for anyone not allowed it, 404 for anything else."""
         hass = request.app[KEY_HASS]
-        if not await hass.async_add_executor_job(path.is_file):
+        signer = signed_request_user(hass, request)
+        allowed = is_allowed(hass, VIEWS[VIEW_EXPORTS], signer or request_user(request)) or (
+            # A report holds no name and no photo: its own signed link opens it for anyone.
+            signer is not None and name.startswith(REPORT_PREFIX)
+        )
+        if not allowed:
+            return web.Response(status=HTTPStatus.UNAUTHORIZED)
+        path = await hass.async_add_executor_job(regular_export, exports_dir(hass), name)
+        if path is None:
             return web.Response(status=HTTPStatus.NOT_FOUND)
         return web.FileResponse(
             path,

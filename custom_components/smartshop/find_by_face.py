@@ -16,6 +16,7 @@ is one FIND_BY_FACE row of the audit log (stores searched, counts, threshold).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -120,14 +121,20 @@ def _evidence_view(
 
 
 async def async_find_by_face(
-    hass: HomeAssistant, image: bytes, *, threshold: float, context: Context
+    hass: HomeAssistant,
+    image: bytes,
+    *,
+    threshold: float,
+    context: Context,
+    stores: Iterable[SmartShopConfigEntry] | None = None,
 ) -> dict[str, Any]:
-    """Search every loaded store for the face in ``image``; the action's response."""
+    """Search the stores (every loaded one when None) for the face in ``image``; the action's
+    response."""
     searched: list[SmartShopConfigEntry] = []
     failed: list[str] = []
     skipped: list[str] = []
     candidates: dict[str, _Candidate] = {}
-    for entry in loaded_stores(hass):
+    for entry in loaded_stores(hass) if stores is None else stores:
         if not entry.runtime_data.can_search:
             skipped.append(entry.title)  # recognition is off: no face is processed for it
             continue

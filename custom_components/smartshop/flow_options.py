@@ -14,7 +14,6 @@ from homeassistant.helpers import selector
 import probatio
 
 from .alert_rules import CONF_ALERT_RULES, AlertRule, rules_from_options
-from .console_access import CONF_CONSOLE_FOR_STAFF
 from .const import (
     CONF_ALERT_COOLDOWN,
     CONF_ANONYMOUS_RETENTION_DAYS,
@@ -22,6 +21,7 @@ from .const import (
     CONF_CATEGORY,
     CONF_CONFIRMED_EVIDENCE_RETENTION_DAYS,
     CONF_CONFIRMED_RETENTION_DAYS,
+    CONF_CONSOLE_FOR_STAFF,
     CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
     CONF_EVIDENCE_RETENTION_DAYS,

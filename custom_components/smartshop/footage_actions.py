@@ -32,6 +32,7 @@ import probatio
 from .bridge_client import BridgeClient, BridgeError, FootageUnavailableError
 from .const import DOMAIN
 from .data import SmartShopConfigEntry
+from .permissions import async_register_action
 
 SERVICE_LIST_FOOTAGE: Final = "list_footage"
 SERVICE_ENROLL_FROM_FOOTAGE: Final = "enroll_from_footage"
@@ -206,15 +207,15 @@ def async_setup_footage_actions(
     hass: HomeAssistant, enroll_schema: probatio.Schema, enroll: EnrollHandler
 ) -> None:
     """Register the footage actions (``enroll_person``'s schema and handler are reused)."""
-    hass.services.async_register(
-        DOMAIN,
+    async_register_action(
+        hass,
         SERVICE_LIST_FOOTAGE,
         _async_list_footage,
         LIST_FOOTAGE_SCHEMA,
         SupportsResponse.ONLY,
     )
-    hass.services.async_register(
-        DOMAIN,
+    async_register_action(
+        hass,
         SERVICE_ENROLL_FROM_FOOTAGE,
         _enroll_handler(enroll),
         enroll_from_footage_schema(enroll_schema),

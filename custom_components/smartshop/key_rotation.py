@@ -25,13 +25,13 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import service
 from homeassistant.util.hass_dict import HassKey
 import probatio
 
 from .audit import AuditAction
 from .const import DOMAIN, LOGGER
 from .database import async_audit
+from .permissions import async_register_action
 from .snapshots import (
     DATA_SNAPSHOTS,
     Reencrypted,
@@ -151,9 +151,8 @@ async def _async_rotate_action(call: ServiceCall) -> ServiceResponse:
 def async_setup_key_rotation(hass: HomeAssistant) -> None:
     """Register ``rotate_snapshot_key`` (administrators only); one rotation runs at a time."""
     hass.data[DATA_ROTATION_LOCK] = asyncio.Lock()
-    service.async_register_admin_service(
+    async_register_action(
         hass,
-        DOMAIN,
         SERVICE_ROTATE_SNAPSHOT_KEY,
         _async_rotate_action,
         probatio.Schema({}),

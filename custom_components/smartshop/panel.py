@@ -26,8 +26,8 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
-from .console_access import console_access
 from .const import DOMAIN, LOGGER
+from .permissions import staff_store_ids
 
 PANEL_URL_PATH: Final = "smartshop"
 PANEL_ELEMENT: Final = "smartshop-panel"
@@ -81,7 +81,7 @@ def _async_update_panel(hass: HomeAssistant, url: str, removed_entry_id: str | N
         return
     # The console's own rule: users who are not administrators get in through a loaded store's
     # console_for_staff option, so the sidebar shows them the panel exactly when it would work.
-    require_admin = console_access(hass, user_is_admin=False) is None
+    require_admin = not staff_store_ids(hass)
     current = hass.data.get(frontend.DATA_PANELS, {}).get(PANEL_URL_PATH)
     if current is not None and current.require_admin == require_admin:
         return

@@ -25,6 +25,7 @@ from .const import DOMAIN, LOGGER
 from .data import SmartShopConfigEntry
 from .database import async_audit
 from .people import Person
+from .permissions import async_register_action
 from .recognition import RecognitionError
 from .snapshots import SnapshotKind, SnapshotStore
 
@@ -147,6 +148,6 @@ def async_setup_reembed_action(hass: HomeAssistant, entry_for_call: EntryResolve
         )
         return dict(asdict(result))
 
-    hass.services.async_register(
-        DOMAIN, SERVICE_REEMBED, _async_reembed, REEMBED_SCHEMA, SupportsResponse.OPTIONAL
+    async_register_action(
+        hass, SERVICE_REEMBED, _async_reembed, REEMBED_SCHEMA, SupportsResponse.OPTIONAL
     )

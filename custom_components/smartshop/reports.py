@@ -28,7 +28,7 @@ from homeassistant.core import (
     callback,
 )
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import config_validation as cv, service
+from homeassistant.helpers import config_validation as cv
 from homeassistant.util import dt as dt_util
 import probatio
 
@@ -49,6 +49,7 @@ from .const import DOMAIN
 from .database import async_audit, incident_store
 from .exports import REPORT_PREFIX, download_path, export_name, exports_dir, write_export
 from .incidents import IncidentStore
+from .permissions import async_register_action
 from .report_pdf import (
     Outcomes,
     ReportContent,
@@ -301,9 +302,8 @@ async def _async_generate(call: ServiceCall) -> ServiceResponse:
 @callback
 def async_setup_report_action(hass: HomeAssistant) -> None:
     """Register ``smartshop.generate_report`` (administrators and automations)."""
-    service.async_register_admin_service(
+    async_register_action(
         hass,
-        DOMAIN,
         SERVICE_GENERATE_REPORT,
         _async_generate,
         REPORT_SCHEMA,

@@ -199,7 +199,11 @@ async def async_review(
         AuditAction.REVIEW,
         store_id=entry.entry_id,
         subject=reviewed.incident_id,
-        details={"incident_id": reviewed.incident_id, "outcome": str(status)},
+        details={
+            "incident_id": reviewed.incident_id,
+            "outcome": str(status),
+            "reviewer": reviewer,
+        },
     )
     payload: dict[str, Any] = {
         "incident_id": reviewed.incident_id,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Final, NoReturn
 
 from homeassistant.components.camera import async_get_image
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import (
     Context,
@@ -28,6 +29,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv, service
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 from homeassistant.util.json import JsonValueType
 import probatio
 
@@ -55,6 +57,7 @@ from .footage_actions import IMAGE_SOURCES, ImageReader, async_setup_footage_act
 from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
+from .permissions import async_authorize_action, async_caller, async_register_action, user_access
 from .person_lookup import find_person
 from .recognition import FaceAssociationError, PhotoQualityError, RecognitionError
 from .reembed import async_setup_reembed_action
@@ -63,6 +66,7 @@ from .review import AlreadyReviewedError, async_delete_review_issue, async_revie
 from .sighting import forget_photo
 from .snapshots import SnapshotKind, SnapshotStore
 from .subject_access import async_export_person
+from .text_limits import IDENT, NAME, REASON, REFERENCE
 from .watchlist import NewEntry
 
 SERVICE_ENROLL: Final = "enroll_person"
@@ -102,19 +106,24 @@ UPDATABLE: Final = ("category", "reason", "incident_reference", "expires_at", "r
 DECISIONS: Final = {"confirm": ReviewStatus.CONFIRMED, "dismiss": ReviewStatus.DISMISSED}
 
 MAX_IMAGE_FILE_BYTES: Final = 25 * 1024 * 1024
+# After a name an automation gave (a call with no user), so records say who vouched for it.
+NAMED_BY_AUTOMATION: Final = "(named by an automation)"
+# Stores whose bridge credentials are being rotated now (one rotation at a time per store).
+DATA_ROTATING_STORES: HassKey[set[str]] = HassKey(f"{DOMAIN}_rotating_stores")
 
-_ENTRY = {probatio.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+
+_ENTRY = {probatio.Optional(ATTR_CONFIG_ENTRY_ID): IDENT}
 _CATEGORY = probatio.In([str(category) for category in Category])
 
 ENROLL_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
-        probatio.Required(ATTR_WATCHLIST): cv.string,
-        probatio.Required(ATTR_NAME): cv.string,
-        probatio.Required(ATTR_REASON): cv.string,
-        probatio.Required(ATTR_INCIDENT_REFERENCE): cv.string,
+        probatio.Required(ATTR_WATCHLIST): IDENT,
+        probatio.Required(ATTR_NAME): NAME,
+        probatio.Required(ATTR_REASON): REASON,
+        probatio.Required(ATTR_INCIDENT_REFERENCE): REFERENCE,
         probatio.Optional(ATTR_CATEGORY): _CATEGORY,
-        probatio.Optional(ATTR_ADDED_BY): cv.string,
+        probatio.Optional(ATTR_ADDED_BY): NAME,
         probatio.Optional(ATTR_EXPIRES): cv.date,
         probatio.Optional(ATTR_REVIEW_DATE): cv.date,
         # Required, but checked by the action for a translated refusal.
@@ -125,34 +134,34 @@ ENROLL_SCHEMA = probatio.Schema(
         probatio.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
     }
 )
-APPROVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
+APPROVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): IDENT})
 UPDATE_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
-        probatio.Required(ATTR_PERSON_ID): cv.string,
+        probatio.Required(ATTR_PERSON_ID): IDENT,
         probatio.Optional(ATTR_CATEGORY): _CATEGORY,
-        probatio.Optional(ATTR_REASON): cv.string,
-        probatio.Optional(ATTR_INCIDENT_REFERENCE): cv.string,
+        probatio.Optional(ATTR_REASON): REASON,
+        probatio.Optional(ATTR_INCIDENT_REFERENCE): REFERENCE,
         probatio.Optional(ATTR_EXPIRES): cv.date,
         probatio.Optional(ATTR_REVIEW_DATE): cv.date,
     }
 )
-REMOVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
-LIST_SCHEMA = probatio.Schema({**_ENTRY, probatio.Optional(ATTR_WATCHLIST): cv.string})
+REMOVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): IDENT})
+LIST_SCHEMA = probatio.Schema({**_ENTRY, probatio.Optional(ATTR_WATCHLIST): IDENT})
 REVIEW_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
-        probatio.Required(ATTR_INCIDENT_ID): cv.string,
+        probatio.Required(ATTR_INCIDENT_ID): IDENT,
         probatio.Required(ATTR_DECISION): probatio.In(list(DECISIONS)),
-        probatio.Required(ATTR_REASON): cv.string,
-        probatio.Optional(ATTR_REVIEWER): cv.string,
+        probatio.Required(ATTR_REASON): REASON,
+        probatio.Optional(ATTR_REVIEWER): NAME,
     }
 )
-ROTATE_SCHEMA = probatio.Schema({probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string})
+ROTATE_SCHEMA = probatio.Schema({probatio.Required(ATTR_CONFIG_ENTRY_ID): IDENT})
 ADD_PHOTO_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
-        probatio.Required(ATTR_PERSON_ID): cv.string,
+        probatio.Required(ATTR_PERSON_ID): IDENT,
         probatio.Exclusive(ATTR_CAMERA, "source"): cv.entity_id,
         probatio.Exclusive(ATTR_IMAGE_PATH, "source"): cv.string,
     }
@@ -160,8 +169,8 @@ ADD_PHOTO_SCHEMA = probatio.Schema(
 REMOVE_PHOTO_SCHEMA = probatio.Schema(
     {
         **_ENTRY,
-        probatio.Required(ATTR_PERSON_ID): cv.string,
-        probatio.Required(ATTR_FACE_ID): cv.string,
+        probatio.Required(ATTR_PERSON_ID): IDENT,
+        probatio.Required(ATTR_FACE_ID): IDENT,
     }
 )
 FIND_BY_FACE_SCHEMA = probatio.Schema(
@@ -173,7 +182,7 @@ FIND_BY_FACE_SCHEMA = probatio.Schema(
         ),
     }
 )
-EXPORT_PERSON_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): cv.string})
+EXPORT_PERSON_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): IDENT})
 
 
 def _error(key: str, **placeholders: str) -> ServiceValidationError:
@@ -202,13 +211,17 @@ def _person(entry: SmartShopConfigEntry, person_id: str) -> Person:
 
 
 async def _author(hass: HomeAssistant, call: ServiceCall, field: str) -> str:
-    """Who is acting: the field if given, else the signed-in user; required either way."""
-    if explicit := call.data.get(field, "").strip():
-        return str(explicit)
-    user_id = call.context.user_id
-    if user_id and (user := await hass.auth.async_get_user(user_id)) and user.name:
-        return user.name
-    raise _error(f"{field}_required")
+    """Who is acting: the signed-in user's name. A name given in the call is accepted only from
+    a call with no user (an automation), and is then recorded as given by that automation."""
+    given = str(call.data.get(field, "")).strip()
+    if (user := await async_caller(hass, call.context)) is not None:
+        name = user.name or user.id
+        if given and given != name:
+            raise _error("name_from_login", field=field, name=name)
+        return name
+    if not given:
+        raise _error(f"{field}_required")
+    return f"{given} {NAMED_BY_AUTOMATION}"
 
 
 async def _read_image(hass: HomeAssistant, call: ServiceCall) -> bytes:
@@ -474,9 +487,16 @@ async def _async_remove(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_find_by_face(call: ServiceCall) -> ServiceResponse:
+    # Only the stores the caller may see are searched (staff: those with the console for them).
+    access = user_access(call.hass, await async_caller(call.hass, call.context))
+    stores = [] if access is None else list(access.stores.values())
     image = await _read_image(call.hass, call)
     return await async_find_by_face(
-        call.hass, image, threshold=float(call.data[ATTR_THRESHOLD]), context=call.context
+        call.hass,
+        image,
+        threshold=float(call.data[ATTR_THRESHOLD]),
+        context=call.context,
+        stores=stores,
     )
 
 
@@ -487,6 +507,7 @@ async def _async_export_person(call: ServiceCall) -> ServiceResponse:
 
 async def _async_list(call: ServiceCall) -> ServiceResponse:
     entry = _entry(call.hass, call)
+    await async_authorize_action(call.hass, call.context, SERVICE_LIST, entry.entry_id)
     manager = entry.runtime_data.watchlists
     watchlist_id: str | None = None
     if wanted := call.data.get(ATTR_WATCHLIST):
@@ -548,6 +569,7 @@ async def _async_review(call: ServiceCall) -> ServiceResponse:
             break
     else:
         raise _error("incident_not_found", incident_id=incident_id)
+    await async_authorize_action(hass, call.context, SERVICE_REVIEW, entry.entry_id)
     if not (reason := call.data[ATTR_REASON].strip()):
         raise _error("missing_field", field=ATTR_REASON)
     reviewer = await _author(hass, call, ATTR_REVIEWER)
@@ -580,16 +602,37 @@ async def _async_review(call: ServiceCall) -> ServiceResponse:
 
 
 async def _async_rotate(call: ServiceCall) -> None:
-    """New credentials on the store's bridge; the old ones end at the first use of the new."""
+    """New credentials on the store's bridge; the old ones end at the first use of the new.
+    One rotation at a time per store: another call while one runs is refused."""
     hass = call.hass
     entry = _entry(hass, call)
-    bridge = entry.runtime_data.bridge
-    if bridge is None:
+    if entry.runtime_data.bridge is None:
         raise _error("no_bridge", store=entry.title)
     if is_legacy_pairing(entry.data):
         raise _error("bridge_not_updated", store=entry.title)
+    rotating = hass.data.setdefault(DATA_ROTATING_STORES, set())
+    if entry.entry_id in rotating:
+        raise _error("rotation_in_progress", store=entry.title)
+    rotating.add(entry.entry_id)
     try:
-        credentials = await bridge.client.rotate()
+        client_id = await _async_rotate_store(hass, entry)
+    finally:
+        rotating.discard(entry.entry_id)
+    await async_audit(
+        hass,
+        call.context,
+        AuditAction.CREDENTIALS_ROTATED,
+        store_id=entry.entry_id,
+        details={"client_id": client_id},
+    )
+
+
+async def _async_rotate_store(hass: HomeAssistant, entry: SmartShopConfigEntry) -> str:
+    """Rotate with the credentials saved now (a reload may not have applied the last rotation
+    yet), save the new ones and reload the store; the new client id."""
+    session = async_get_clientsession(hass)
+    try:
+        credentials = await make_bridge_client(session, dict(entry.data)).rotate()
     except BridgeError as err:
         raise HomeAssistantError(
             translation_domain=DOMAIN,
@@ -598,7 +641,8 @@ async def _async_rotate(call: ServiceCall) -> None:
         ) from err
     # The event stream still runs on the old token, which is about to end: stop it rather than
     # have it refused and ask for re-authentication.
-    await bridge.stop()
+    if (bridge := entry.runtime_data.bridge) is not None:
+        await bridge.stop()
     data = dict(entry.data) | {
         CONF_CLIENT_ID: credentials.client_id,
         CONF_API_TOKEN: credentials.api_token,
@@ -611,7 +655,7 @@ async def _async_rotate(call: ServiceCall) -> None:
     changed = hass.config_entries.async_update_entry(entry, data=data)
     try:
         # The first use of the new token ends the old token and engine key on the bridge.
-        await make_bridge_client(async_get_clientsession(hass), data).info()
+        await make_bridge_client(session, data).info()
     except BridgeError as err:
         LOGGER.warning(
             "%s: the new bridge credentials are saved but not used yet (%s); the old ones end "
@@ -621,6 +665,10 @@ async def _async_rotate(call: ServiceCall) -> None:
         )
     if not (changed and reloads):
         hass.config_entries.async_schedule_reload(entry.entry_id)
+    # Anything that asked to re-authenticate on the old credentials is answered by the new.
+    for flow in entry.async_get_active_flows(hass, {SOURCE_REAUTH}):
+        hass.config_entries.flow.async_abort(flow["flow_id"])
+    return credentials.client_id
 
 
 def _photos(person: Person) -> list[JsonValueType]:
@@ -643,51 +691,48 @@ def _public(person: Person) -> dict[str, Any]:
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the SmartShop actions (once, for all stores)."""
-    hass.services.async_register(
-        DOMAIN, SERVICE_ENROLL, _async_enroll, ENROLL_SCHEMA, SupportsResponse.OPTIONAL
+    async_register_action(
+        hass, SERVICE_ENROLL, _async_enroll, ENROLL_SCHEMA, SupportsResponse.OPTIONAL
     )
     async_setup_footage_actions(hass, ENROLL_SCHEMA, _async_enroll)
     async_setup_reembed_action(hass, _entry)
     async_setup_audit_actions(hass)
     async_setup_evidence_pack_action(hass)
     async_setup_report_action(hass)
-    hass.services.async_register(
-        DOMAIN, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
+    async_register_action(
+        hass, SERVICE_UPDATE, _async_update, UPDATE_SCHEMA, SupportsResponse.OPTIONAL
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_APPROVE, _async_approve, APPROVE_SCHEMA, SupportsResponse.OPTIONAL
+    async_register_action(
+        hass, SERVICE_APPROVE, _async_approve, APPROVE_SCHEMA, SupportsResponse.OPTIONAL
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_REMOVE, _async_remove, REMOVE_SCHEMA, SupportsResponse.OPTIONAL
+    async_register_action(
+        hass, SERVICE_REMOVE, _async_remove, REMOVE_SCHEMA, SupportsResponse.OPTIONAL
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_LIST, _async_list, LIST_SCHEMA, SupportsResponse.ONLY
+    async_register_action(hass, SERVICE_LIST, _async_list, LIST_SCHEMA, SupportsResponse.ONLY)
+    async_register_action(
+        hass, SERVICE_REVIEW, _async_review, REVIEW_SCHEMA, SupportsResponse.OPTIONAL
     )
-    hass.services.async_register(
-        DOMAIN, SERVICE_REVIEW, _async_review, REVIEW_SCHEMA, SupportsResponse.OPTIONAL
+    async_register_action(hass, SERVICE_ROTATE, _async_rotate, ROTATE_SCHEMA)
+    async_register_action(
+        hass, SERVICE_ADD_PHOTO, _async_add_photo, ADD_PHOTO_SCHEMA, SupportsResponse.OPTIONAL
     )
-    hass.services.async_register(DOMAIN, SERVICE_ROTATE, _async_rotate, ROTATE_SCHEMA)
-    hass.services.async_register(
-        DOMAIN, SERVICE_ADD_PHOTO, _async_add_photo, ADD_PHOTO_SCHEMA, SupportsResponse.OPTIONAL
-    )
-    hass.services.async_register(
-        DOMAIN,
+    async_register_action(
+        hass,
         SERVICE_REMOVE_PHOTO,
         _async_remove_photo,
         REMOVE_PHOTO_SCHEMA,
         SupportsResponse.OPTIONAL,
     )
-    hass.services.async_register(
-        DOMAIN,
+    async_register_action(
+        hass,
         SERVICE_FIND_BY_FACE,
         _async_find_by_face,
         FIND_BY_FACE_SCHEMA,
         SupportsResponse.ONLY,
     )
     # The archive holds everything about a person and only administrators may download it.
-    service.async_register_admin_service(
+    async_register_action(
         hass,
-        DOMAIN,
         SERVICE_EXPORT_PERSON,
         _async_export_person,
         EXPORT_PERSON_SCHEMA,

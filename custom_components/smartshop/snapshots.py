@@ -85,12 +85,16 @@ class SnapshotStore:
             _write_atomically(path, self._fernet.encrypt(jpeg))
 
     def load(self, kind: SnapshotKind, ident: str) -> bytes | None:
-        """Decrypt a stored image; None if absent or unreadable."""
+        """Decrypt a stored image; None if absent or unreadable (a link is not followed)."""
         path = self._path(kind, ident)
         try:
-            return self._fernet.decrypt(path.read_bytes())
-        except FileNotFoundError:
+            descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:  # absent, a link, unreadable
             return None
+        with os.fdopen(descriptor, "rb") as handle:
+            data = handle.read()
+        try:
+            return self._fernet.decrypt(data)
         except InvalidToken:
             LOGGER.warning("Stored %s image %s cannot be decrypted (wrong key?)", kind, ident)
             return None

@@ -375,11 +375,11 @@ async def test_notify_staff_confirm_from_phone(
     await _settle(hass)
     incident = await _incident(hass, entry, incident_id)
     assert incident.review_status == "confirmed"
-    assert incident.reviewed_by == "Sam"
+    assert incident.reviewed_by == "Sam (named by an automation)"
     assert incident.review_reason == "Reviewed from a phone notification"
     assert len(confirmed) == 1
     assert confirmed[0].data["incident_id"] == incident_id
-    assert confirmed[0].data["reviewer"] == "Sam"
+    assert confirmed[0].data["reviewer"] == "Sam (named by an automation)"
     assert len(phone) == 1
     assert hass.states.get("automation.notify_staff").attributes["current"] == 0
 
@@ -408,7 +408,7 @@ async def test_notify_staff_not_them_dismisses(
     await _settle(hass)
     incident = await _incident(hass, entry, incident_id)
     assert incident.review_status == "dismissed"
-    assert incident.reviewed_by == "Phone user"
+    assert incident.reviewed_by == "Phone user (named by an automation)"
     assert [event.data["incident_id"] for event in dismissed] == [incident_id]
     assert dismissed[0].data["reason"] == "Reviewed from a phone notification"
     assert confirmed == []
@@ -449,7 +449,10 @@ async def test_notify_staff_first_answer_counts(
     )
     await _settle(hass)
     incident = await _incident(hass, entry, incident_id)
-    assert (incident.review_status, incident.reviewed_by) == ("confirmed", "Sam")
+    assert (incident.review_status, incident.reviewed_by) == (
+        "confirmed",
+        "Sam (named by an automation)",
+    )
     assert len(confirmed) == 1
     assert dismissed == []
     for automation in ("automation.sam_phone", "automation.manager"):
@@ -792,7 +795,7 @@ async def test_forward_confirmed_match(
         "banned",
         "Alex",
         "Checked the snapshot against the customer",
-        "Confirmed by Alex at "
+        "Confirmed by Alex (named by an automation) at "
         + dt_util.as_local(dt_util.parse_datetime(confirmed[0].data["time"])).strftime(
             "%Y-%m-%d %H:%M %Z"
         ),

@@ -61,6 +61,7 @@ from custom_components.smartshop.data import pairing_data
 from demo.bridge_process import RunningBridge, demo_clip, start_bridge, write_config
 
 from .conftest import ACCESS_KEY, FIXTURES, SECRET_KEY, Rekognition
+from .helpers import as_admin
 
 # Real loopback connections to the bridge and its engine.
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
@@ -191,7 +192,7 @@ async def test_bridge_visit_raises_one_match(
             "name": "Demo offender",
             "reason": "Demo: shoplifting",
             "incident_reference": "DEMO-1",
-            "added_by": "Test",
+            "added_by": "Manager Sam",
             "image_path": str(FIXTURES / "faces" / "astronaut.jpg"),
             "justification": "repeat_offender",
             "attest_adult": True,
@@ -199,6 +200,7 @@ async def test_bridge_visit_raises_one_match(
         },
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     person_id = response["person_id"]
     matches: list[Event] = []
@@ -445,7 +447,11 @@ async def test_rotation_then_removal_end_the_old_credentials(
     await hass.async_block_till_done()
     old_token = entry.data[CONF_API_TOKEN]
     await hass.services.async_call(
-        DOMAIN, "rotate_bridge_credentials", {"config_entry_id": entry.entry_id}, blocking=True
+        DOMAIN,
+        "rotate_bridge_credentials",
+        {"config_entry_id": entry.entry_id},
+        blocking=True,
+        context=await as_admin(hass),
     )
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
@@ -582,7 +588,7 @@ async def test_photos_of_one_person_on_the_real_engine(
             "name": "Demo offender",
             "reason": "Demo: shoplifting",
             "incident_reference": "DEMO-2",
-            "added_by": "Test",
+            "added_by": "Manager Sam",
             "image_path": str(FIXTURES / "faces" / "astronaut.jpg"),
             "justification": "repeat_offender",
             "attest_adult": True,
@@ -590,6 +596,7 @@ async def test_photos_of_one_person_on_the_real_engine(
         },
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     person_id = enrolled["person_id"]
     (first,) = enrolled["face_ids"]
@@ -601,6 +608,7 @@ async def test_photos_of_one_person_on_the_real_engine(
             {"person_id": person_id, **data},
             blocking=True,
             return_response=True,
+            context=await as_admin(hass),
         )
 
     added = await photo_action("add_photo", image_path=str(mirrored))

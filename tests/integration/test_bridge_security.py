@@ -41,6 +41,7 @@ from .conftest import (
     setup_store,
     store_entry,
 )
+from .helpers import as_admin
 
 ROTATE = "rotate_bridge_credentials"
 
@@ -279,7 +280,11 @@ async def test_rotate_bridge_credentials(
     old = dict(entry.data)
     rekognition.credentials_ok()  # the reload's set-up
     await hass.services.async_call(
-        DOMAIN, ROTATE, {"config_entry_id": entry.entry_id}, blocking=True
+        DOMAIN,
+        ROTATE,
+        {"config_entry_id": entry.entry_id},
+        blocking=True,
+        context=await as_admin(hass),
     )
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED, entry.reason
@@ -314,7 +319,11 @@ async def test_rotate_refused_for_stores_that_cannot(
     await setup_store(hass, rekognition, alone)
     with pytest.raises(ServiceValidationError) as caught:
         await hass.services.async_call(
-            DOMAIN, ROTATE, {"config_entry_id": alone.entry_id}, blocking=True
+            DOMAIN,
+            ROTATE,
+            {"config_entry_id": alone.entry_id},
+            blocking=True,
+            context=await as_admin(hass),
         )
     assert caught.value.translation_key == "no_bridge"
 
@@ -324,7 +333,11 @@ async def test_rotate_refused_for_stores_that_cannot(
     fake_bridge.tokens.clear()
     with pytest.raises(HomeAssistantError) as caught:
         await hass.services.async_call(
-            DOMAIN, ROTATE, {"config_entry_id": entry.entry_id}, blocking=True
+            DOMAIN,
+            ROTATE,
+            {"config_entry_id": entry.entry_id},
+            blocking=True,
+            context=await as_admin(hass),
         )
     assert caught.value.translation_key == "rotation_failed"
     assert dict(entry.data) == data
@@ -337,7 +350,11 @@ async def test_rotate_refused_for_stores_that_cannot(
         await setup_store(hass, rekognition, legacy)
         with pytest.raises(ServiceValidationError) as caught:
             await hass.services.async_call(
-                DOMAIN, ROTATE, {"config_entry_id": legacy.entry_id}, blocking=True
+                DOMAIN,
+                ROTATE,
+                {"config_entry_id": legacy.entry_id},
+                blocking=True,
+                context=await as_admin(hass),
             )
         assert caught.value.translation_key == "bridge_not_updated"
         assert await hass.config_entries.async_unload(legacy.entry_id)

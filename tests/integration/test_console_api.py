@@ -27,9 +27,13 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.smartshop.audit import AuditAction
-from custom_components.smartshop.console_access import CONF_CONSOLE_FOR_STAFF
 from custom_components.smartshop.console_api import ERR_ALREADY_REVIEWED, MAX_UPLOAD_BYTES
-from custom_components.smartshop.const import EVENT_DISMISSED, EVENT_MATCH, Category
+from custom_components.smartshop.const import (
+    CONF_CONSOLE_FOR_STAFF,
+    EVENT_DISMISSED,
+    EVENT_MATCH,
+    Category,
+)
 from custom_components.smartshop.database import audit_log, incident_store
 from custom_components.smartshop.incidents import Incident, ReviewStatus
 from custom_components.smartshop.people import Person

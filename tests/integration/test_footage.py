@@ -32,6 +32,7 @@ from .conftest import (
     setup_store,
     theft_watchlist,
 )
+from .helpers import as_admin
 from .test_services import FACE_ID, expect_enrolment
 
 CAMERA_ID = "door"
@@ -90,6 +91,7 @@ async def test_list_footage_around_a_moment(hass: HomeAssistant, store: MockConf
         {ATTR_CAMERA: camera, "time": moment.isoformat(), "span": 10},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     assert response is not None
     assert response["timestamps"] == [MOMENT - 1.5, MOMENT + 2.25]
@@ -105,6 +107,7 @@ async def test_list_footage_around_a_moment(hass: HomeAssistant, store: MockConf
         {ATTR_CAMERA: camera, "time": moment.isoformat(), "span": 60},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     assert wider is not None
     assert len(wider["timestamps"]) == 3  # type: ignore[arg-type]
@@ -120,6 +123,7 @@ async def test_a_time_without_zone_is_local_time(
         {ATTR_CAMERA: _camera(hass, store), "time": moment.isoformat(), "span": 1},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     assert response is not None
     assert response["timestamps"] == []
@@ -136,6 +140,7 @@ async def test_enrol_from_a_recorded_frame(
         _enrol_fields(**{ATTR_CAMERA: _camera(hass, store), ATTR_TIMESTAMP: MOMENT + 2.25}),
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
     assert response is not None
@@ -164,6 +169,7 @@ async def test_enrolment_metadata_is_checked_before_the_frame_is_fetched(
                 reason="  ", **{ATTR_CAMERA: _camera(hass, store), ATTR_TIMESTAMP: MOMENT}
             ),
             blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "missing_field"
     rekognition.assert_done()
@@ -187,6 +193,7 @@ async def test_a_frame_that_is_gone(
             "enroll_from_footage",
             _enrol_fields(**{ATTR_CAMERA: _camera(hass, store), ATTR_TIMESTAMP: MOMENT + 7}),
             blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "footage_frame_not_found"
     assert store.runtime_data.watchlists.store.count() == 0
@@ -204,6 +211,7 @@ async def test_footage_off_on_the_bridge(
             {ATTR_CAMERA: _camera(hass, store)},
             blocking=True,
             return_response=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "footage_off"
 
@@ -219,6 +227,7 @@ async def test_bridge_errors_are_action_errors(
             {ATTR_CAMERA: _camera(hass, store)},
             blocking=True,
             return_response=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "footage_failed"
 
@@ -236,6 +245,7 @@ async def test_only_bridge_cameras_have_footage(
                 {ATTR_CAMERA: entity_id},
                 blocking=True,
                 return_response=True,
+                context=await as_admin(hass),
             )
         assert err.value.translation_key == "not_a_bridge_camera"
 
@@ -252,6 +262,7 @@ async def test_the_camera_decides_the_store(
                 **{ATTR_CAMERA: _camera(hass, store), ATTR_TIMESTAMP: MOMENT},
             ),
             blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "camera_of_another_store"
     rekognition.assert_done()
@@ -268,6 +279,7 @@ async def test_a_bridge_error_while_fetching_the_frame(
             "enroll_from_footage",
             _enrol_fields(**{ATTR_CAMERA: camera, ATTR_TIMESTAMP: MOMENT + 2.25}),
             blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "footage_failed"
     assert store.runtime_data.watchlists.store.count() == 0
@@ -288,11 +300,17 @@ async def test_a_camera_the_bridge_no_longer_has_or_an_unloaded_store(
             {ATTR_CAMERA: gone.entity_id},
             blocking=True,
             return_response=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "not_a_bridge_camera"
     await hass.config_entries.async_unload(store.entry_id)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
-            DOMAIN, "list_footage", {ATTR_CAMERA: camera}, blocking=True, return_response=True
+            DOMAIN,
+            "list_footage",
+            {ATTR_CAMERA: camera},
+            blocking=True,
+            return_response=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "not_a_bridge_camera"

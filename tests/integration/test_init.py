@@ -28,6 +28,7 @@ from .conftest import (
     setup_store,
     store_entry,
 )
+from .helpers import as_admin
 
 
 async def test_setup_and_unload(
@@ -232,7 +233,7 @@ def _v1_people_file(entry: MockConfigEntry, face_id: str = "f-legacy-1") -> dict
                     "category": "theft",
                     "reason": "Shoplifting",
                     "incident_reference": "INC-7",
-                    "added_by": "Manager",
+                    "added_by": "Manager Sam",
                     "added_at": "2026-11-01T10:00:00+00:00",
                     "expires_at": "2099-11-01T00:00:00+00:00",
                     "review_at": "2099-01-01T00:00:00+00:00",
@@ -296,7 +297,7 @@ async def test_entries_from_before_users_become_users(
     )
     assert person.active
     listed = await hass.services.async_call(
-        DOMAIN, "list_people", {}, blocking=True, return_response=True
+        DOMAIN, "list_people", {}, blocking=True, return_response=True, context=await as_admin(hass)
     )
     (shown,) = listed["people"]
     assert (shown["status"], shown["justification"], shown["attest_adult"]) == ("active", "", False)

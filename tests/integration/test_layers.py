@@ -14,11 +14,11 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         # The wire contract shared with the edge bridge, when it is there: standard library only.
         "bridge_protocol",
         "const imaging incidents bridge_client report_pdf",
-        "recognition alert_rules cost people usage snapshots compliance audit",
+        "recognition alert_rules cost people usage snapshots compliance audit permissions"
+        " text_limits",
         "views watchlist bridge_connection errors database exports console_queries",
         "data",
-        "review entity key_rotation person_lookup retention settings_audit console_access"
-        " console_images",
+        "review entity key_rotation person_lookup retention settings_audit console_images",
         "sighting footage_actions reembed audit_actions erasure find_by_face subject_access"
         " evidence_pack reports",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"

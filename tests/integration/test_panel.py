@@ -9,7 +9,7 @@ from homeassistant.components import frontend
 from homeassistant.core import HomeAssistant
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator, WebSocketGenerator
 
-from custom_components.smartshop.console_access import CONF_CONSOLE_FOR_STAFF
+from custom_components.smartshop.const import CONF_CONSOLE_FOR_STAFF
 from custom_components.smartshop.panel import BUNDLE, PANEL_ELEMENT, PANEL_URL_PATH
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry

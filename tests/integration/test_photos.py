@@ -17,6 +17,7 @@ from custom_components.smartshop.people import Person
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
+from .helpers import as_admin
 from .test_services import FACE_ID, _enrol, user_deleted
 
 SECOND = "33333333-3333-3333-3333-333333333333"
@@ -95,6 +96,7 @@ async def _add_photo(hass: HomeAssistant, person_id: str, photo: str) -> Any:
         {"person_id": person_id, "image_path": photo},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
 
 
@@ -127,7 +129,7 @@ async def test_add_and_remove_photos(
         assert await hass.async_add_executor_job(snapshots.load, SnapshotKind.PHOTO, face_id)
 
     listed = await hass.services.async_call(
-        DOMAIN, "list_people", {}, blocking=True, return_response=True
+        DOMAIN, "list_people", {}, blocking=True, return_response=True, context=await as_admin(hass)
     )
     (entry_listed,) = listed["people"]
     assert entry_listed["faces"] == 2
@@ -154,6 +156,7 @@ async def test_add_and_remove_photos(
         {"person_id": person.person_id, "face_id": FACE_ID},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
     assert [p["face_id"] for p in removed["photos"]] == [SECOND]
@@ -179,6 +182,7 @@ async def test_add_and_remove_photos(
             "remove_photo",
             {"person_id": person.person_id, "face_id": SECOND},
             blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "last_photo"
     with pytest.raises(ServiceValidationError) as err:
@@ -187,6 +191,7 @@ async def test_add_and_remove_photos(
             "remove_photo",
             {"person_id": person.person_id, "face_id": FACE_ID},
             blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "photo_not_found"
 
@@ -198,7 +203,11 @@ async def test_add_and_remove_photos(
         {"CollectionId": COLLECTION, "FaceIds": [SECOND]},
     )
     await hass.services.async_call(
-        DOMAIN, "remove_person", {"person_id": person.person_id}, blocking=True
+        DOMAIN,
+        "remove_person",
+        {"person_id": person.person_id},
+        blocking=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
     assert await hass.async_add_executor_job(snapshots.load, SnapshotKind.PHOTO, SECOND) is None
@@ -289,7 +298,7 @@ async def test_add_photo_to_an_entry_not_yet_a_user(
             "name": "Sam",
             "reason": "Shoplifting",
             "incident_reference": "INC-1",
-            "added_by": "Manager",
+            "added_by": "Manager Sam",
             "image_path": photo,
             "justification": "repeat_offender",
             "attest_adult": True,
@@ -297,6 +306,7 @@ async def test_add_photo_to_an_entry_not_yet_a_user(
         },
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     person = entry.runtime_data.watchlists.store.get(response["person_id"])
     assert person is not None
@@ -318,7 +328,11 @@ async def test_add_photo_to_an_entry_not_yet_a_user(
         {"CollectionId": COLLECTION, "FaceIds": [SECOND]},
     )
     await hass.services.async_call(
-        DOMAIN, "remove_photo", {"person_id": person.person_id, "face_id": SECOND}, blocking=True
+        DOMAIN,
+        "remove_photo",
+        {"person_id": person.person_id, "face_id": SECOND},
+        blocking=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
 
@@ -330,7 +344,11 @@ async def test_add_photo_to_an_entry_not_yet_a_user(
         {"CollectionId": COLLECTION, "FaceIds": [FACE_ID]},
     )
     await hass.services.async_call(
-        DOMAIN, "remove_person", {"person_id": person.person_id}, blocking=True
+        DOMAIN,
+        "remove_person",
+        {"person_id": person.person_id},
+        blocking=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
 

@@ -22,7 +22,7 @@ from unittest.mock import patch
 from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.const import MATCH_ALL
 from homeassistant.core import Context, Event, HomeAssistant, State, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import ServiceValidationError, Unauthorized
 from homeassistant.util import dt as dt_util
 from PIL import Image
 import pytest
@@ -45,6 +45,7 @@ from custom_components.smartshop.sighting import Evidence, Sighting
 from custom_components.smartshop.snapshots import DATA_SNAPSHOTS, SnapshotKind
 
 from .conftest import Rekognition, StillCamera, setup_store, store_entry
+from .helpers import ADMIN_NAME, as_admin
 from .test_image_processing import ONE_FACE, _scan
 from .test_services import _enrol_data, expect_enrolment
 from .test_sighting import _user_search
@@ -250,7 +251,9 @@ async def test_enrolment_needs_its_safeguards(
             key: value for key, value in (_enrol_data(photo) | missing).items() if value is not None
         }
         with pytest.raises(ServiceValidationError) as err:
-            await hass.services.async_call(DOMAIN, "enroll_person", data, blocking=True)
+            await hass.services.async_call(
+                DOMAIN, "enroll_person", data, blocking=True, context=await as_admin(hass)
+            )
         assert err.value.translation_key == key
         assert err.value.translation_placeholders == placeholders
         message = str(err.value)
@@ -266,8 +269,9 @@ async def test_pending_entry_never_alerts_until_another_user_approves(
     photo: str,
     hass_admin_user: MockUser,
 ) -> None:
-    """Four-eyes: the entry is pending and matches of it raise nothing; the user who enrolled it
-    cannot approve it; a different user can, and from then on it alerts."""
+    """Four-eyes: the entry is pending and matches of it raise nothing; the administrator who
+    enrolled it cannot approve it, nor can an automation or a user who is not an administrator;
+    another administrator can, and from then on it alerts."""
     entry: SmartShopConfigEntry = store_entry(
         options={"require_approval": True, "alert_cooldown_minutes": 0}
     )
@@ -277,7 +281,7 @@ async def test_pending_entry_never_alerts_until_another_user_approves(
     enrolled = await hass.services.async_call(
         DOMAIN,
         "enroll_person",
-        _enrol_data(photo),
+        {key: value for key, value in _enrol_data(photo).items() if key != "added_by"},
         blocking=True,
         return_response=True,
         context=enroller,
@@ -285,7 +289,7 @@ async def test_pending_entry_never_alerts_until_another_user_approves(
     person_id = enrolled["person_id"]
     assert enrolled["status"] == "pending_approval"
     listed = await hass.services.async_call(
-        DOMAIN, "list_people", {}, blocking=True, return_response=True
+        DOMAIN, "list_people", {}, blocking=True, return_response=True, context=await as_admin(hass)
     )
     assert [p["status"] for p in listed["people"]] == ["pending_approval"]
 
@@ -302,30 +306,30 @@ async def test_pending_entry_never_alerts_until_another_user_approves(
             DOMAIN, "approve_person", {"person_id": person_id}, blocking=True, context=enroller
         )
     assert err.value.translation_key == "approver_is_enroller"
-    with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(
-            DOMAIN, "approve_person", {"person_id": person_id}, blocking=True
-        )
-    assert err.value.translation_key == "approver_required"
-
+    # Approval is an administrator's: not an automation's, not another user's.
     colleague = MockUser(name="Kim").add_to_hass(hass)
+    for context in (Context(), Context(user_id=colleague.id)):
+        with pytest.raises(Unauthorized):
+            await hass.services.async_call(
+                DOMAIN, "approve_person", {"person_id": person_id}, blocking=True, context=context
+            )
     approved = await hass.services.async_call(
         DOMAIN,
         "approve_person",
         {"person_id": person_id},
         blocking=True,
         return_response=True,
-        context=Context(user_id=colleague.id),
+        context=await as_admin(hass),
     )
     assert approved["person"]["status"] == "active"
-    assert approved["person"]["approved_by"] == "Kim"
+    assert approved["person"]["approved_by"] == ADMIN_NAME
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
             DOMAIN,
             "approve_person",
             {"person_id": person_id},
             blocking=True,
-            context=Context(user_id=colleague.id),
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "already_approved"
 
@@ -344,7 +348,12 @@ async def test_approval_refused_where_not_required(
     await setup_store(hass, rekognition, entry)
     expect_enrolment(rekognition)
     enrolled = await hass.services.async_call(
-        DOMAIN, "enroll_person", _enrol_data(photo), blocking=True, return_response=True
+        DOMAIN,
+        "enroll_person",
+        _enrol_data(photo),
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     assert enrolled["status"] == "active"
     with pytest.raises(ServiceValidationError) as err:

@@ -16,6 +16,7 @@ from custom_components.smartshop.reembed import EVENT_REEMBED_PROGRESS
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, Rekognition
+from .helpers import as_admin
 from .test_photos import SECOND, _detail, _detect, _index, _store_with_person
 from .test_services import FACE_ID
 
@@ -31,7 +32,12 @@ def photo(hass: HomeAssistant, tmp_path: Path, face_jpeg: bytes) -> str:
 
 async def _reembed(hass: HomeAssistant, **data: str) -> dict:
     return await hass.services.async_call(
-        DOMAIN, "reembed_watchlist", data, blocking=True, return_response=True
+        DOMAIN,
+        "reembed_watchlist",
+        data,
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
 
 

@@ -34,6 +34,7 @@ from custom_components.smartshop.review import (
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import Rekognition, StillCamera, setup_store, store_entry
+from .helpers import as_admin
 from .test_image_processing import ONE_FACE, _person, _scan
 
 EVENT_ENTITY = "event.high_street_front_door_watchlist_match"
@@ -163,6 +164,7 @@ async def test_review_errors(
             None,
         ),
     ):
+        # As an automation (no user): a reviewer must be named.
         if key is None:
             await hass.services.async_call(DOMAIN, "review_match", call, blocking=True)
             continue
@@ -204,6 +206,7 @@ async def test_dismissals_raise_a_review_issue(
         "update_person",
         {"person_id": person.person_id, "reason": "Re-checked"},
         blocking=True,
+        context=await as_admin(hass),
     )
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"review_entry_{person.person_id}") is None
 
@@ -314,18 +317,29 @@ async def test_snapshot_view_for_signed_in_staff(
     still_camera: StillCamera,
     hass_client: ClientSessionGenerator,
 ) -> None:
-    """Staff signed in can fetch by path; unknown kinds and ids are 404."""
+    """An administrator can fetch by path; a user without the store's console is refused;
+    unknown kinds and ids (and images no store holds) are 404."""
     entry = store_entry()
     await setup_store(hass, rekognition, entry)
+    person = _person(entry)
     snapshots = entry.runtime_data.snapshots
+    await hass.async_add_executor_job(
+        snapshots.save, SnapshotKind.REFERENCE, person.person_id, b"\xff\xd8jpeg"
+    )
     await hass.async_add_executor_job(
         snapshots.save, SnapshotKind.REFERENCE, "abc-123", b"\xff\xd8jpeg"
     )
     client = await hass_client()
-    assert (await client.get("/api/smartshop/snapshot/reference/abc-123")).status == 200
+    path = f"/api/smartshop/snapshot/reference/{person.person_id}"
+    assert (await client.get(path)).status == 200
+    assert (await client.get("/api/smartshop/snapshot/reference/abc-123")).status == 404
     assert (await client.get("/api/smartshop/snapshot/reference/missing")).status == 404
-    assert (await client.get("/api/smartshop/snapshot/other/abc-123")).status == 404
+    assert (await client.get(f"/api/smartshop/snapshot/other/{person.person_id}")).status == 404
     assert (await client.get("/api/smartshop/snapshot/reference/..%2Fx")).status in (400, 404)
+    kim = await hass.auth.async_create_user("Kim", group_ids=["system-users"])
+    token = await hass.auth.async_create_refresh_token(kim, "https://console.test/")
+    kim_client = await hass_client(hass.auth.async_create_access_token(token))
+    assert (await kim_client.get(path)).status == 403
     with pytest.raises(ValueError):
         snapshots.save(SnapshotKind.REFERENCE, "../escape", b"x")
 
@@ -346,7 +360,7 @@ def _snapshot_file(hass: HomeAssistant, incident_id: str) -> Path:
 
 async def _listed(hass: HomeAssistant) -> dict:
     response = await hass.services.async_call(
-        DOMAIN, "list_people", {}, blocking=True, return_response=True
+        DOMAIN, "list_people", {}, blocking=True, return_response=True, context=await as_admin(hass)
     )
     return response["people"][0]
 
@@ -403,7 +417,7 @@ async def test_dismissal_raises_the_entry_threshold(
     assert incident.review_status == "dismissed"
     assert incident.similarity == 96.2
     assert incident.camera == "camera.front_door"
-    assert incident.reviewed_by == "Sam"
+    assert incident.reviewed_by == "Sam (named by an automation)"
     assert person.dismissal_threshold == 96.3
     assert (await _listed(hass))["dismissal_threshold"] == 96.3
     stored = hass_storage[f"{DOMAIN}.{entry.entry_id}.people"]["data"]["people"][0]
@@ -434,7 +448,11 @@ async def test_dismissal_raises_the_entry_threshold(
     (review,) = [row for row in log if row.action == "review"]
     assert (review.subject, review.details) == (
         data["incident_id"],
-        {"incident_id": data["incident_id"], "outcome": "dismissed"},
+        {
+            "incident_id": data["incident_id"],
+            "outcome": "dismissed",
+            "reviewer": "Sam (named by an automation)",
+        },
     )
     (threshold,) = [row for row in log if row.action == "threshold"]
     assert (threshold.subject, threshold.details) == (
@@ -516,6 +534,7 @@ async def test_entry_threshold_resets_on_update(
         {"person_id": person_id, "reason": "Re-checked the footage"},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     await hass.async_block_till_done()
     assert response["person"]["dismissal_threshold"] is None
@@ -532,7 +551,11 @@ async def test_entry_threshold_resets_on_update(
 
     # An update of an entry at the store's threshold changes nothing more.
     await hass.services.async_call(
-        DOMAIN, "update_person", {"person_id": person_id, "reason": "Again"}, blocking=True
+        DOMAIN,
+        "update_person",
+        {"person_id": person_id, "reason": "Again"},
+        blocking=True,
+        context=await as_admin(hass),
     )
     await hass.async_block_till_done()
     assert len(changes) == 2

@@ -53,6 +53,7 @@ from custom_components.smartshop.review import review_issue_id
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
+from .helpers import as_admin
 
 ONE_FACE = (0.3, 0.1, 0.3, 0.4)
 FACE_A = "aaaaaaaa-1111-1111-1111-111111111111"
@@ -105,6 +106,7 @@ async def _enrol(
         | ({"config_entry_id": store} if store else {}),
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
     return str(response["person_id"])
@@ -230,7 +232,12 @@ async def test_find_by_face_searches_every_store_and_the_evidence(
     )
     rekognition.ok("compare_faces", {"FaceMatches": [], "UnmatchedFaces": [{}]}, compare)
     result = await hass.services.async_call(
-        DOMAIN, "find_person_by_face", {"image_path": photo}, blocking=True, return_response=True
+        DOMAIN,
+        "find_person_by_face",
+        {"image_path": photo},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
 
@@ -308,6 +315,7 @@ async def test_find_by_face_on_an_engine_lists_the_candidates_evidence(
         {"image_path": photo, "threshold": 80},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()  # no CompareFaces
     assert result["evidence_search"] == "by candidate"
@@ -339,6 +347,7 @@ async def test_subject_access_export_holds_that_person_only(
             {"person_id": person_a},
             blocking=True,
             return_response=True,
+            context=await as_admin(hass),
         )
     await hass.async_block_till_done()
 
@@ -422,7 +431,12 @@ async def test_erasure_with_the_backend_down_is_completed_by_the_retry(
     rekognition.ok("delete_user", {}, {"CollectionId": COLLECTION, "UserId": person_id})
     rekognition.error("delete_faces", "ServiceUnavailableException", status=503)
     receipt = await hass.services.async_call(
-        DOMAIN, "remove_person", {"person_id": person_id}, blocking=True, return_response=True
+        DOMAIN,
+        "remove_person",
+        {"person_id": person_id},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
     assert receipt["status"] == "pending_backend"
@@ -431,7 +445,7 @@ async def test_erasure_with_the_backend_down_is_completed_by_the_retry(
     assert receipt["faces_deleted"] == []
     assert receipt["faces_pending"] == [FACE_A]
     assert receipt["counts"] == {"faces": 1, "photos": 2, "incidents": 1, "snapshots": 1}
-    assert receipt["removed_by"] == "system"
+    assert receipt["removed_by"].startswith("Manager Sam (")
     # Everything held here is gone at once.
     assert entry.runtime_data.watchlists.store.get(person_id) is None
     snapshots = entry.runtime_data.snapshots
@@ -496,7 +510,12 @@ async def test_pending_erasure_is_retried_when_the_store_sets_up(
     person_id = await _enrol(hass, rekognition, photo, FACE_A, "Alice Example")
     rekognition.error("delete_user", "ServiceUnavailableException", status=503)
     receipt = await hass.services.async_call(
-        DOMAIN, "remove_person", {"person_id": person_id}, blocking=True, return_response=True
+        DOMAIN,
+        "remove_person",
+        {"person_id": person_id},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     assert receipt["status"] == "pending_backend"
     assert receipt["faces_pending"] == [FACE_A]
@@ -533,7 +552,12 @@ async def test_erasure_finds_the_store_that_enrolled_the_person(
         {"CollectionId": COLLECTION, "FaceIds": [FACE_A]},
     )
     receipt = await hass.services.async_call(
-        DOMAIN, "remove_person", {"person_id": person_id}, blocking=True, return_response=True
+        DOMAIN,
+        "remove_person",
+        {"person_id": person_id},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     rekognition.assert_done()
     assert receipt["status"] == "complete"
@@ -541,7 +565,11 @@ async def test_erasure_finds_the_store_that_enrolled_the_person(
     assert receipt["faces_deleted"] == [FACE_A]
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
-            DOMAIN, "export_person_data", {"person_id": person_id}, blocking=True
+            DOMAIN,
+            "export_person_data",
+            {"person_id": person_id},
+            blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "person_not_found"
 
@@ -556,7 +584,12 @@ async def test_removing_the_store_drops_its_pending_erasures(
     person_id = await _enrol(hass, rekognition, photo, FACE_A, "Alice Example")
     rekognition.error("delete_user", "ServiceUnavailableException", status=503)
     await hass.services.async_call(
-        DOMAIN, "remove_person", {"person_id": person_id}, blocking=True, return_response=True
+        DOMAIN,
+        "remove_person",
+        {"person_id": person_id},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     issues = ir.async_get(hass)
     assert issues.async_get_issue(DOMAIN, erasure_issue_id(entry.entry_id)) is not None

@@ -16,6 +16,7 @@ from custom_components.smartshop.database import audit_log
 from demo.bridge_process import RunningBridge
 
 from .conftest import FIXTURES
+from .helpers import as_admin
 from .test_bridge_live import bridge_entry, clip, live_bridge  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("socket_enabled")]
@@ -25,7 +26,7 @@ COLLECTION = "smartshop-live-rights"
 
 async def _call(hass: HomeAssistant, action: str, data: dict[str, Any]) -> dict[str, Any]:
     response: dict[str, Any] = await hass.services.async_call(
-        DOMAIN, action, data, blocking=True, return_response=True
+        DOMAIN, action, data, blocking=True, return_response=True, context=await as_admin(hass)
     )
     return response
 
@@ -60,7 +61,7 @@ async def test_erasure_leaves_nothing_on_the_real_engine(
             "justification": "repeat_offender",
             "attest_adult": True,
             "attest_not_vulnerable": True,
-            "added_by": "Test",
+            "added_by": "Manager Sam",
             "image_path": astronaut,
         },
     )

@@ -11,7 +11,7 @@ import uuid
 from botocore.stub import ANY
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -22,6 +22,7 @@ from custom_components.smartshop.recognition import RecognitionClient
 from custom_components.smartshop.watchlist import NewEntry
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
+from .helpers import ADMIN_NAME, as_admin
 
 FACE_ID = "11111111-1111-1111-1111-111111111111"
 ONE_FACE = (0.3, 0.1, 0.3, 0.4)
@@ -55,7 +56,12 @@ async def _enrol(
 ) -> dict:
     expect_enrolment(rekognition)
     return await hass.services.async_call(
-        DOMAIN, "enroll_person", _enrol_data(photo, **extra), blocking=True, return_response=True
+        DOMAIN,
+        "enroll_person",
+        _enrol_data(photo, **extra),
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
 
 
@@ -130,7 +136,12 @@ async def test_enrolment_across_a_reload_reaches_the_reloaded_store(
     ):
         enrolment = hass.async_create_task(
             hass.services.async_call(
-                DOMAIN, "enroll_person", _enrol_data(photo), blocking=True, return_response=True
+                DOMAIN,
+                "enroll_person",
+                _enrol_data(photo),
+                blocking=True,
+                return_response=True,
+                context=await as_admin(hass),
             )
         )
         # The enrolment reaches the user (or fails, and the test says why).
@@ -166,7 +177,12 @@ async def test_enrol_list_update_remove(
     rekognition.assert_done()
 
     listed = await hass.services.async_call(
-        DOMAIN, "list_people", {"watchlist": "Theft"}, blocking=True, return_response=True
+        DOMAIN,
+        "list_people",
+        {"watchlist": "Theft"},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     (person,) = listed["people"]
     assert person["display_name"] == 'Zoë O\'Brien "Zed"'
@@ -187,6 +203,7 @@ async def test_enrol_list_update_remove(
         {"person_id": person_id, "expires": new_expiry.isoformat(), "category": "banned"},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     assert updated["person"]["category"] == "banned"
     assert updated["person"]["review_at"] == updated["person"]["expires_at"]
@@ -212,6 +229,7 @@ async def test_enrol_list_update_remove(
             "update_person",
             {"person_id": person_id, "review_date": "2001-01-01"},
             blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "review_in_past"
 
@@ -222,16 +240,25 @@ async def test_enrol_list_update_remove(
         {"CollectionId": COLLECTION, "FaceIds": [FACE_ID]},
     )
     receipt = await hass.services.async_call(
-        DOMAIN, "remove_person", {"person_id": person_id}, blocking=True, return_response=True
+        DOMAIN,
+        "remove_person",
+        {"person_id": person_id},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     assert receipt["faces_deleted"] == [FACE_ID]
     listed = await hass.services.async_call(
-        DOMAIN, "list_people", {}, blocking=True, return_response=True
+        DOMAIN, "list_people", {}, blocking=True, return_response=True, context=await as_admin(hass)
     )
     assert listed["people"] == []
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
-            DOMAIN, "remove_person", {"person_id": person_id}, blocking=True
+            DOMAIN,
+            "remove_person",
+            {"person_id": person_id},
+            blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "person_not_found"
 
@@ -257,7 +284,11 @@ async def test_enrol_refused(
     await setup_store(hass, rekognition, entry)
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
-            DOMAIN, "enroll_person", _enrol_data(photo, **extra), blocking=True
+            DOMAIN,
+            "enroll_person",
+            _enrol_data(photo, **extra),
+            blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == key
     rekognition.assert_done()
@@ -267,24 +298,37 @@ async def test_enrol_refused(
 async def test_enrol_needs_a_source_and_an_author(
     hass: HomeAssistant, rekognition: Rekognition, photo: str, tmp_path: Path
 ) -> None:
-    """No image, a missing file, or no known author: each has its own error."""
+    """No image, a missing file, or an author other than the signed-in user: each has its own
+    error; an automation may not enrol."""
     entry = store_entry(camera=None)
     await setup_store(hass, rekognition, entry)
     data = _enrol_data(photo)
     data.pop("image_path")
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(DOMAIN, "enroll_person", data, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", data, blocking=True, context=await as_admin(hass)
+        )
     assert err.value.translation_key == "image_source_required"
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
-            DOMAIN, "enroll_person", _enrol_data(str(tmp_path / "missing.jpg")), blocking=True
+            DOMAIN,
+            "enroll_person",
+            _enrol_data(str(tmp_path / "missing.jpg")),
+            blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "file_not_found"
-    data = _enrol_data(photo)
-    data.pop("added_by")
+    # The author is the signed-in user: naming somebody else is refused...
+    data = _enrol_data(photo) | {"added_by": "Somebody Else"}
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(DOMAIN, "enroll_person", data, blocking=True)
-    assert err.value.translation_key == "added_by_required"
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", data, blocking=True, context=await as_admin(hass)
+        )
+    assert err.value.translation_key == "name_from_login"
+    assert err.value.translation_placeholders == {"field": "added_by", "name": ADMIN_NAME}
+    # ...and a call with no user (an automation) may not enrol at all.
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(DOMAIN, "enroll_person", _enrol_data(photo), blocking=True)
 
 
 async def test_enrol_uses_signed_in_user(
@@ -324,7 +368,9 @@ async def test_enrol_needs_exactly_one_face(
     await setup_store(hass, rekognition, entry)
     rekognition.detect(*faces)
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(DOMAIN, "enroll_person", _enrol_data(photo), blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", _enrol_data(photo), blocking=True, context=await as_admin(hass)
+        )
     assert err.value.translation_key == key
     rekognition.assert_done()
     assert entry.runtime_data.watchlists.store.count() == 0
@@ -340,7 +386,11 @@ async def test_enrol_bad_image_and_backend_errors(
     html.write_text("<html>not a photo</html>")
     with pytest.raises(ServiceValidationError) as err:
         await hass.services.async_call(
-            DOMAIN, "enroll_person", _enrol_data(str(html)), blocking=True
+            DOMAIN,
+            "enroll_person",
+            _enrol_data(str(html)),
+            blocking=True,
+            context=await as_admin(hass),
         )
     assert err.value.translation_key == "invalid_image"
 
@@ -354,7 +404,11 @@ async def test_enrol_bad_image_and_backend_errors(
         rekognition.error("index_faces", code, "not authorized to perform: rekognition:IndexFaces")
         with pytest.raises(HomeAssistantError) as err:
             await hass.services.async_call(
-                DOMAIN, "enroll_person", _enrol_data(photo), blocking=True
+                DOMAIN,
+                "enroll_person",
+                _enrol_data(photo),
+                blocking=True,
+                context=await as_admin(hass),
             )
         assert err.value.translation_key == key
     assert entry.runtime_data.watchlists.store.count() == 0
@@ -372,12 +426,19 @@ async def test_enrol_from_camera(
     data = _enrol_data("") | {"camera_entity_id": "camera.front_door"}
     data.pop("image_path")
     response = await hass.services.async_call(
-        DOMAIN, "enroll_person", data, blocking=True, return_response=True
+        DOMAIN,
+        "enroll_person",
+        data,
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     assert entry.runtime_data.watchlists.store.get(response["person_id"]) is not None
     data["camera_entity_id"] = "camera.missing"
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(DOMAIN, "enroll_person", data, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", data, blocking=True, context=await as_admin(hass)
+        )
     assert err.value.translation_key == "camera_unavailable"
 
 
@@ -388,7 +449,9 @@ async def test_enrol_refused_while_recognition_off(
     entry = store_entry(confirmed=False, camera=None)
     await setup_store(hass, rekognition, entry)
     with pytest.raises(ServiceValidationError) as err:
-        await hass.services.async_call(DOMAIN, "enroll_person", _enrol_data(photo), blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", _enrol_data(photo), blocking=True, context=await as_admin(hass)
+        )
     assert err.value.translation_key == "recognition_disabled"
 
 

@@ -31,6 +31,7 @@ from .conftest import (
     store_entry,
     theft_watchlist,
 )
+from .helpers import as_admin
 from .test_image_processing import ONE_FACE, _person, _scan
 
 # Failure guard for a message crossing a loopback WebSocket; never what a test measures.
@@ -166,7 +167,11 @@ async def test_one_incident_store_for_every_road(
 
         rekognition.ok("delete_faces", {"DeletedFaces": ["f1"]})
         await hass.services.async_call(
-            DOMAIN, "remove_person", {"person_id": person.person_id}, blocking=True
+            DOMAIN,
+            "remove_person",
+            {"person_id": person.person_id},
+            blocking=True,
+            context=await as_admin(hass),
         )
         assert await hass.async_add_executor_job(store.count) == 0
 
