@@ -75,6 +75,8 @@ from .errors import (
     ErrorKind,
     async_auth_failed,
     async_certificate_changed,
+    async_delete_permission_issues,
+    async_permission_checked,
     bridge_update_issue_id,
     certificate_issue_id,
     insecure_engine_issue_id,
@@ -157,6 +159,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) ->
         backend_config(entry.data),
         rate_limiter=RateLimiter(rate=SEARCH_RATE_PER_SECOND, burst=int(SEARCH_RATE_PER_SECOND)),
         max_faces_per_frame=int(options.get(CONF_MAX_FACES, DEFAULT_MAX_FACES)),
+        # Every call passes through the client: a refused permission raises its repair issue
+        # there, and the operation's next success clears it.
+        on_permission=partial(async_permission_checked, hass, entry),
     )
     store = person_store(hass, entry.entry_id)
     manager = WatchlistManager(
@@ -488,6 +493,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: SmartShopConfigEntry) -
     await hass.async_add_executor_job(incident_store(hass).delete_store, entry.entry_id)
     await async_forget_store_erasures(hass, entry.entry_id)
     async_sync_issue(hass, entry.entry_id, entry.title, [])
+    async_delete_permission_issues(hass, entry.entry_id)
     for issue in (
         certificate_issue_id(entry.entry_id),
         bridge_update_issue_id(entry.entry_id),

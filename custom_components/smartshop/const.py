@@ -171,6 +171,8 @@ ISSUE_BRIDGE_UPDATE_REQUIRED: Final = "bridge_update_required"
 ISSUE_INSECURE_ENGINE: Final = "insecure_engine_connection"
 # A person was erased here but the backend could not delete their user or faces yet (retried).
 ISSUE_ERASURE_INCOMPLETE: Final = "erasure_incomplete"
+# AWS refused the store's keys the permission for one Rekognition operation (one per operation).
+ISSUE_MISSING_PERMISSION: Final = "missing_permission"
 
 
 class Backend(StrEnum):

@@ -7,7 +7,9 @@ module turns those into what each context needs, driven by the reason: set-up er
 translated) and config-flow form errors. Nothing else maps them.
 
 A certificate that is not the pinned one (on the bridge or its engine) is an authentication
-failure with a repair issue of its own: the owner pairs again with a new code.
+failure with a repair issue of its own: the owner pairs again with a new code. A permission the
+backend refuses (AccessDenied) gets a repair issue per operation, raised and cleared by the
+store's client itself (:func:`async_permission_checked`), whatever the caller does with the error.
 """
 
 from __future__ import annotations
@@ -40,9 +42,11 @@ from .const import (
     ISSUE_BRIDGE_CERTIFICATE_CHANGED,
     ISSUE_BRIDGE_UPDATE_REQUIRED,
     ISSUE_INSECURE_ENGINE,
+    ISSUE_MISSING_PERMISSION,
     LOGGER,
 )
 from .recognition import (
+    REKOGNITION_OPERATIONS,
     AccessDeniedError,
     CertificateMismatchError,
     MultipleFacesError,
@@ -100,6 +104,62 @@ def bridge_update_issue_id(entry_id: str) -> str:
 def insecure_engine_issue_id(entry_id: str) -> str:
     """The repair issue of a store reaching an engine over plain HTTP on the network."""
     return f"{ISSUE_INSECURE_ENGINE}_{entry_id}"
+
+
+def missing_permission_issue_id(entry_id: str, operation: str) -> str:
+    """The repair issue of a store whose keys may not call one Rekognition operation."""
+    return f"{ISSUE_MISSING_PERMISSION}_{entry_id}_{operation}"
+
+
+@callback
+def async_permission_checked(
+    hass: HomeAssistant, entry: ConfigEntry, operation: str, denied: AccessDeniedError | None
+) -> None:
+    """Every call of a store's client reports here (the client's ``on_permission``).
+
+    A refusal raises a repair issue naming the missing permission and what it breaks, one per
+    store and operation; the operation's next successful call removes it (the permission was
+    added). The error itself still goes to the caller, which handles it as before.
+    """
+    issue_id = missing_permission_issue_id(entry.entry_id, operation)
+    known = ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    if denied is None:
+        if known:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+            LOGGER.info("%s may call %s again", entry.title, operation)
+        return
+    if not known:
+        LOGGER.warning(
+            "%s: the backend refused the permission %s; see the repair notice",
+            entry.title,
+            denied.action,
+        )
+    described = REKOGNITION_OPERATIONS.get(operation)
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        # Kept across restarts: an operation may run rarely (find by face), and only its next
+        # success shows that the permission was added.
+        is_persistent=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=ISSUE_MISSING_PERMISSION,
+        translation_placeholders={
+            "store": entry.title,
+            "permission": denied.action,
+            "feature": described.feature if described else f"the {operation} call",
+        },
+    )
+
+
+@callback
+def async_delete_permission_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove every missing-permission issue of a store (the store was removed)."""
+    prefix = missing_permission_issue_id(entry_id, "")
+    for domain, issue_id in list(ir.async_get(hass).issues):
+        if domain == DOMAIN and issue_id.startswith(prefix):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 @callback

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 import json
@@ -23,6 +23,7 @@ import logging
 from pathlib import Path
 import re
 import time
+from types import MappingProxyType
 from typing import Any, ClassVar, Final
 import uuid
 
@@ -52,6 +53,83 @@ SERVICE = "rekognition"
 CREDENTIAL_CHECK_COLLECTION = "smartshop-credential-check"
 DEFAULT_RATE = 5.0
 DEFAULT_BURST = 5
+
+
+@dataclass(frozen=True, slots=True)
+class RekognitionOperation:
+    """A Rekognition operation the integration calls: what it serves, and how IAM scopes it."""
+
+    # What needs the operation: named in the repair issue raised when AWS refuses it.
+    feature: str
+    # True: IAM authorises the operation per collection (Resource may be a collection ARN);
+    # False: the operation acts on no collection and IAM grants it only on Resource "*".
+    per_collection: bool
+
+
+# Every Rekognition operation the integration calls, each with what it serves: the one list
+# docs/aws.md's IAM policies grant (tests/integration/test_iam_policy.py checks the list against
+# the calls in the code and against both policies). ``per_collection`` follows the "collection*"
+# resource type of AWS's Service Authorization Reference for Rekognition. ListFaces and
+# ListUsers are not here: the client offers them (tests and tools use them), the integration
+# never calls them, so the policy does not grant them.
+REKOGNITION_OPERATIONS: Final[Mapping[str, RekognitionOperation]] = MappingProxyType(
+    {
+        "CreateCollection": RekognitionOperation(
+            "creating a watchlist's face collection (a new watchlist, or one whose collection "
+            "was deleted outside SmartShop)",
+            per_collection=False,
+        ),
+        "DeleteCollection": RekognitionOperation(
+            "deleting the collection of a watchlist that was removed", per_collection=True
+        ),
+        "DescribeCollection": RekognitionOperation(
+            "checking the access keys when the store starts, and joining a shared watchlist",
+            per_collection=True,
+        ),
+        "DetectFaces": RekognitionOperation(
+            "finding the faces in camera frames and checking enrolment photos",
+            per_collection=False,
+        ),
+        "IndexFaces": RekognitionOperation(
+            "enrolling people and adding photos", per_collection=True
+        ),
+        "DeleteFaces": RekognitionOperation(
+            "deleting faces when a person, a photo or an expired entry is removed or a person "
+            "is erased",
+            per_collection=True,
+        ),
+        "CreateUser": RekognitionOperation(
+            "making each watchlist entry a person (a user) on the backend, so that searches "
+            "compare people rather than single faces",
+            per_collection=True,
+        ),
+        "AssociateFaces": RekognitionOperation(
+            "linking a person's photos to them (enrolment, adding a photo, re-embedding)",
+            per_collection=True,
+        ),
+        "DisassociateFaces": RekognitionOperation(
+            "removing a photo from a person (removing a photo, re-embedding)",
+            per_collection=True,
+        ),
+        "DeleteUser": RekognitionOperation(
+            "removing a person from the backend when their entry is removed, expires or is erased",
+            per_collection=True,
+        ),
+        "SearchFacesByImage": RekognitionOperation(
+            "searching the watchlists face by face (while some of the store's entries are not "
+            "yet people on the backend, or it has none of its own)",
+            per_collection=True,
+        ),
+        "SearchUsersByImage": RekognitionOperation(
+            "searching the watchlists person by person", per_collection=True
+        ),
+        "CompareFaces": RekognitionOperation(
+            "find by face: comparing a requester's photo with the evidence held",
+            per_collection=False,
+        ),
+    }
+)
+
 # The calls that analyse an image: what cameras generate, what AWS limits per second and bills.
 # Set-up and bookkeeping calls (collections, users, listings) are few and pass unthrottled, so
 # they never hold a search back.
@@ -113,6 +191,18 @@ _UNAVAILABLE_CODES = frozenset(
         "InternalFailure",
         "ServiceUnavailable",
         "ServiceUnavailableException",
+    }
+)
+# Answers about the request itself (a missing collection, an existing user, a bad image): AWS
+# gives them only to a caller it has authorised for the operation.
+_AUTHORISED_CODES = frozenset(
+    {
+        "ResourceNotFoundException",
+        "ResourceAlreadyExistsException",
+        "ConflictException",
+        "InvalidParameterException",
+        "InvalidImageFormatException",
+        "ImageTooLargeException",
     }
 )
 _INVALID_IMAGE_CODES = {
@@ -649,6 +739,9 @@ def _by_similarity(matches: list[FaceMatch]) -> list[FaceMatch]:
 
 # --- client -------------------------------------------------------------------------------------
 
+# Told after each call: the operation, and the refusal when the backend denied its permission.
+type PermissionListener = Callable[[str, AccessDeniedError | None], None]
+
 
 class RecognitionClient:
     """Rekognition face operations, asynchronous, rate limited and with mapped errors."""
@@ -660,10 +753,19 @@ class RecognitionClient:
         rate_limiter: RateLimiter | None = None,
         client_factory: Callable[[], Any] | None = None,
         max_faces_per_frame: int = 5,
+        on_permission: PermissionListener | None = None,
     ) -> None:
-        """Nothing blocking happens here; the boto3 client is built on first use."""
+        """Nothing blocking happens here; the boto3 client is built on first use.
+
+        ``on_permission`` hears, after a call, the operation and the AccessDeniedError when
+        the backend refused the permission, or None when it authorised the call: the call
+        succeeded, or was refused for what it asked (a missing collection, an existing user, a
+        bad image). Other failures (unreachable, throttled, refused keys) say nothing about the
+        permission and are not reported.
+        """
         if max_faces_per_frame < 1:
             raise ValueError("max_faces_per_frame must be at least 1")
+        self._on_permission = on_permission
         self._config = config
         self._rate_limiter = rate_limiter or RateLimiter()
         self._client_factory = client_factory or partial(create_boto3_client, config)
@@ -714,8 +816,18 @@ class RecognitionClient:
         try:
             response: dict[str, Any] = await loop.run_in_executor(None, partial(method, **params))
         except (BotoCoreError, ClientError) as err:
-            raise _map_error(err, operation) from err
+            mapped = _map_error(err, operation)
+            if isinstance(mapped, AccessDeniedError):
+                self._permission_checked(operation, mapped)
+            elif mapped.code in _AUTHORISED_CODES:
+                self._permission_checked(operation, None)
+            raise mapped from err
+        self._permission_checked(operation, None)
         return response
+
+    def _permission_checked(self, operation: str, denied: AccessDeniedError | None) -> None:
+        if self._on_permission is not None:
+            self._on_permission(operation, denied)
 
     async def close(self) -> None:
         """Release the HTTP connection pool."""

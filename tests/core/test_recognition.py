@@ -432,6 +432,40 @@ async def test_access_denied_action_defaults_to_operation(harness: Harness) -> N
     assert err.value.action == "rekognition:DescribeCollection"
 
 
+async def test_permission_listener_hears_each_call(harness: Harness) -> None:
+    """``on_permission`` hears a refusal with its error, and an authorised call (a success, or
+    an answer about what the call asked) with None; other failures tell nothing of the
+    permission and are not reported. The caller's error is the same either way."""
+    heard: list[tuple[str, str | None]] = []
+    client = RecognitionClient(
+        CONFIG,
+        client_factory=lambda: harness.stubber.client,
+        on_permission=lambda op, denied: heard.append((op, denied and denied.action)),
+    )
+    stub = harness.stubber
+    stub.add_client_error("create_user", "AccessDeniedException", "Denied")
+    stub.add_client_error("create_user", "ThrottlingException", "Slow down")
+    stub.add_client_error("create_user", "ConflictException", "The user exists", 409)
+    stub.add_response("create_user", {})
+    stub.add_client_error("describe_collection", "ResourceNotFoundException", "No collection")
+    stub.add_client_error("describe_collection", "UnrecognizedClientException", "Bad token", 400)
+    with pytest.raises(AccessDeniedError):
+        await client.create_user("theft", "user-1")
+    with pytest.raises(ThrottledError):
+        await client.create_user("theft", "user-1")
+    assert await client.create_user("theft", "user-1") is False
+    assert await client.create_user("theft", "user-1") is True
+    await client.validate()
+    with pytest.raises(AuthenticationError):
+        await client.validate()
+    assert heard == [
+        ("CreateUser", "rekognition:CreateUser"),
+        ("CreateUser", None),
+        ("CreateUser", None),
+        ("DescribeCollection", None),
+    ]
+
+
 async def test_credential_scoped_to_other_region(harness: Harness) -> None:
     harness.stubber.add_client_error(
         "describe_collection",
