@@ -31,7 +31,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from playwright.sync_api import Page, sync_playwright
 
-from demo.home_assistant import HA_URL
 from tests.demo.test_console_browser import console_home, log_in
 from tests.demo.test_demo import CHROMIUM, CHROMIUM_ARGS, UI_GUARD_MS
 
@@ -50,9 +49,9 @@ MARKS = {
 READ_MARK = "name => performance.getEntriesByName(name, 'mark')[0]?.startTime ?? null"
 
 
-def _load(page: Page) -> dict[str, float]:
+def _load(page: Page, url: str) -> dict[str, float]:
     """Open the panel once; the two moments, in ms from the navigation's start."""
-    page.goto(f"{HA_URL}/smartshop/live")
+    page.goto(f"{url}/smartshop/live")
     for mark in MARKS.values():
         page.wait_for_function(f"({READ_MARK})({json.dumps(mark)}) !== null")
     return {key: round(page.evaluate(READ_MARK, mark), 1) for key, mark in MARKS.items()}
@@ -70,7 +69,7 @@ def main() -> None:
     }
     with (
         tempfile.TemporaryDirectory() as workdir,
-        console_home(Path(workdir)),
+        console_home(Path(workdir)) as home,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -79,9 +78,9 @@ def main() -> None:
         )
         context.set_default_timeout(UI_GUARD_MS)
         page = context.new_page()
-        log_in(page)
-        result["first_load"] = _load(page)  # the bundle is not in the browser's cache yet
-        loads = [_load(page) for _ in range(args.loads)]
+        log_in(page, home.url)
+        result["first_load"] = _load(page, home.url)  # the bundle is not in the browser's cache
+        loads = [_load(page, home.url) for _ in range(args.loads)]
         browser.close()
     result["loads"] = loads
     for key in ("panel_rendered_ms", "stores_rendered_ms"):

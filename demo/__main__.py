@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+import json
 import os
 from pathlib import Path
 import shutil
@@ -34,13 +37,13 @@ from .history import ensure_history
 from .home_assistant import (
     ALERT_AUTOMATION_ID,
     HA_PORT,
-    HA_URL,
     PASSWORD,
     USERNAME,
     DemoError,
     HomeAssistantApi,
     WebSocket,
     error_lines,
+    ha_url,
     start_process,
     write_config_dir,
 )
@@ -50,6 +53,7 @@ WORK = Path(os.environ.get("SMARTSHOP_DEMO_DIR") or REPO / ".demo")
 BRIDGE_ID = "demo-bridge"
 BRIDGE_API_PORT = 8765
 ENGINE_PORT = 8766
+PAIRED_PORTS_FILE = "bridge-ports.json"  # where the store met its bridge, in a kept folder
 CHECK_TIMEOUT_S = 300.0
 READY_LINE = "SmartShop demo is running."
 
@@ -105,20 +109,72 @@ async def _until_stopped(ha: subprocess.Popen[bytes], bridge: RunningBridge) -> 
             continue
 
 
-def _ports_free(*ports: int) -> None:
+@dataclass(frozen=True)
+class Ports:
+    """Where the demo listens, all on 127.0.0.1 (0 for the bridge's: any free port)."""
+
+    ha: int = HA_PORT
+    bridge_api: int = BRIDGE_API_PORT
+    engine: int = ENGINE_PORT
+
+
+def _port_in_use(port: int) -> bool:
+    """True when a server could not listen on 127.0.0.1:``port`` now: something answers
+    there, or holds the port on 127.0.0.1 or on every address."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            return True
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _ports_free(ports: Ports) -> None:
     """Refuse to start next to another demo or Home Assistant: its answers would be taken
-    for this one's."""
-    for port in ports:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                raise DemoError(
-                    f"port {port} on 127.0.0.1 is in use (another demo or Home Assistant "
-                    "running?); stop it and try again"
-                )
+    for this one's. One line naming the port and what to do."""
+    for what, port, option in (
+        ("Home Assistant", ports.ha, "--ha-port"),
+        ("the bridge API", ports.bridge_api, "--bridge-port"),
+        ("the engine", ports.engine, "--engine-port"),
+    ):
+        if port and _port_in_use(port):
+            raise DemoError(
+                f"port {port} on 127.0.0.1, for {what}, is in use (another demo or Home "
+                f"Assistant?): stop that program, or give the demo another port with "
+                f"scripts/demo {option} PORT"
+            )
 
 
-def _start_bridge() -> RunningBridge:
-    """The demo bridge on the demo clip."""
+def _check_paired_ports(ports: Ports) -> None:
+    """A kept demo folder's store remembers where it paired with its bridge and engine: the
+    bridge must come back on those ports."""
+    path = WORK / PAIRED_PORTS_FILE
+    if not path.is_file():
+        return
+    paired = json.loads(path.read_text())
+    bridge_api, engine = int(paired["bridge_api"]), int(paired["engine"])
+    if (ports.bridge_api, ports.engine) != (bridge_api, engine):
+        raise DemoError(
+            f"the store in {WORK} was paired with the bridge on ports {bridge_api} and {engine}: "
+            f"run with --bridge-port {bridge_api} --engine-port {engine}, or add --reset to "
+            "start afresh"
+        )
+
+
+def _remember_ports(bridge: RunningBridge) -> None:
+    path = WORK / PAIRED_PORTS_FILE
+    if not path.is_file():
+        path.write_text(json.dumps({"bridge_api": bridge.api_port, "engine": bridge.engine_port}))
+
+
+def _start_bridge(ports: Ports) -> RunningBridge:
+    """The demo bridge on the demo clip, once every port is known to be usable."""
+    _check_paired_ports(ports)
+    _ports_free(ports)
     log("preparing the demo clip (public-domain faces)")
     clip = demo_clip(WORK / "clip")
     # A demo folder from before TLS holds the key its store was paired with; configured as the
@@ -129,8 +185,8 @@ def _start_bridge() -> RunningBridge:
         bridge_id=BRIDGE_ID,
         clip=clip,
         legacy_api_key=legacy.read_text().strip() if legacy.is_file() else None,
-        api_port=BRIDGE_API_PORT,
-        engine_port=ENGINE_PORT,
+        api_port=ports.bridge_api,
+        engine_port=ports.engine,
         camera_name="Front door",
         location="Entrance",
     )
@@ -139,6 +195,7 @@ def _start_bridge() -> RunningBridge:
         bridge = start_bridge(bridge_config, bridge_id=BRIDGE_ID)
     except BridgeStartError as err:
         raise DemoError(str(err)) from err
+    _remember_ports(bridge)
     log(
         f"bridge API on https://127.0.0.1:{bridge.api_port}, "
         f"engine on https://127.0.0.1:{bridge.engine_port}"
@@ -152,21 +209,21 @@ async def _history(ws: WebSocket, entry_id: str) -> None:
         log(f"wrote {added} incidents of demo history (8 weeks, marked as demo data)")
 
 
-async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
+async def _run(*, check: bool, keep_running: bool, ha_python: str, ports: Ports) -> int:
     started = time.monotonic()
-    _ports_free(HA_PORT, BRIDGE_API_PORT, ENGINE_PORT)
-    bridge = _start_bridge()
+    bridge = _start_bridge(ports)
     ha_log = WORK / "homeassistant.log"
-    ha = start_process(ha_python, write_config_dir(WORK / "homeassistant"), ha_log)
+    url = ha_url(ports.ha)
+    ha = start_process(ha_python, write_config_dir(WORK / "homeassistant", ports.ha), ha_log)
     try:
         async with aiohttp.ClientSession() as session:
-            api = HomeAssistantApi(session)
+            api = HomeAssistantApi(session, url)
             log("starting Home Assistant (the first start takes a minute)")
             await api.wait_until_up(ha, ha_log)
             await api.log_in()
             ha_version = str((await api.get("/api/config"))["version"])
             log(f"Home Assistant {ha_version} is up")
-            ws = await WebSocket.connect(session, api.token)
+            ws = await WebSocket.connect(session, api.token, url)
             try:
                 await api.wait_until_running(ws)
                 if (alert_state := await api.automation_state(ALERT_AUTOMATION_ID)) != "on":
@@ -207,7 +264,7 @@ async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
                 await ws.close()
             print(
                 f"\n{READY_LINE}\n"
-                f"  Home Assistant: {HA_URL}\n"
+                f"  Home Assistant: {url}\n"
                 f"  Log in as:      {USERNAME} / {PASSWORD}\n"
                 f"  Then open Settings -> Devices & services -> SmartShop, or the notifications\n"
                 f"  (bell) for the staff alert: the astronaut is the demo offender.\n"
@@ -220,6 +277,15 @@ async def _run(*, check: bool, keep_running: bool, ha_python: str) -> int:
         _stop(ha, "Home Assistant")
         log("stopping the bridge")
         bridge.stop()
+
+
+def _port(*, minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.isdigit() or not minimum <= int(text) <= 65535:
+            raise argparse.ArgumentTypeError(f"a port is a number {minimum}-65535, not {text!r}")
+        return int(text)
+
+    return parse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,6 +305,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="forget the demo's Home Assistant and bridge data first",
     )
+    for option, default, what in (
+        ("--ha-port", HA_PORT, "Home Assistant's port"),
+        ("--bridge-port", BRIDGE_API_PORT, "the bridge API's port (0: any free port)"),
+        ("--engine-port", ENGINE_PORT, "the engine's port (0: any free port)"),
+    ):
+        parser.add_argument(
+            option,
+            type=_port(minimum=1 if option == "--ha-port" else 0),
+            default=default,
+            metavar="PORT",
+            help=f"{what} on 127.0.0.1 (default: {default})",
+        )
     parser.add_argument(
         "--ha-python",
         default=os.environ.get("SMARTSHOP_DEMO_HA_PYTHON") or sys.executable,
@@ -249,7 +327,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(WORK)
     try:
         return asyncio.run(
-            _run(check=args.check, keep_running=args.keep_running, ha_python=args.ha_python)
+            _run(
+                check=args.check,
+                keep_running=args.keep_running,
+                ha_python=args.ha_python,
+                ports=Ports(args.ha_port, args.bridge_port, args.engine_port),
+            )
         )
     except DemoError as err:
         print(f"demo failed: {err}", file=sys.stderr, flush=True)

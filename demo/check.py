@@ -19,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from .home_assistant import ALERT_AUTOMATION_ID, HA_URL, DemoError, HomeAssistantApi, WebSocket
+from .home_assistant import ALERT_AUTOMATION_ID, DemoError, HomeAssistantApi, WebSocket
 
 BUTTON_EVENT = "mobile_app_notification_action"
 # The notify_staff blueprint waits for two buttons (Confirm, Not them): two bus listeners.
@@ -111,7 +111,7 @@ class AlertCheck:
         """The alert's signed snapshot link must serve the face without a token."""
         if not url:
             raise DemoError("the match event carried no snapshot link")
-        async with self.api.session.get(f"{HA_URL}{url}") as response:
+        async with self.api.session.get(f"{self.api.url}{url}") as response:
             body = await response.read()
         if response.status != 200 or body[:2] != b"\xff\xd8":
             raise DemoError(f"the snapshot link answered HTTP {response.status}")

@@ -24,9 +24,7 @@ import yaml
 from .bridge_process import REPO
 
 FACES = REPO / "tests" / "fixtures" / "faces"
-HA_PORT = 8123
-HA_URL = f"http://127.0.0.1:{HA_PORT}"
-CLIENT_ID = f"{HA_URL}/"
+HA_PORT = 8123  # the demo's documented port; tests give it a free one (``--ha-port``)
 USERNAME = "demo"
 PASSWORD = "smartshop-demo"  # noqa: S105 - the published demo login, loopback only
 HA_START_TIMEOUT_S = 300.0
@@ -37,8 +35,14 @@ class DemoError(Exception):
     """The demo cannot go on; the message says why."""
 
 
-def write_config_dir(config: Path) -> Path:
-    """A Home Assistant config folder with only what the demo needs (written on every start)."""
+def ha_url(port: int = HA_PORT) -> str:
+    """Where the demo's Home Assistant answers (loopback only)."""
+    return f"http://127.0.0.1:{port}"
+
+
+def write_config_dir(config: Path, port: int = HA_PORT) -> Path:
+    """A Home Assistant config folder with only what the demo needs (written on every start),
+    its HTTP server on ``127.0.0.1:port``."""
     (config / "custom_components").mkdir(parents=True, exist_ok=True)
     link = config / "custom_components" / "smartshop"
     if not link.exists():
@@ -83,7 +87,7 @@ def write_config_dir(config: Path) -> Path:
         "logger": {"default": "warning", "logs": {"custom_components.smartshop": "info"}},
     }
     (config / "configuration.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
-    _write_http_settings(config)
+    _write_http_settings(config, port)
     _skip_default_integrations(config)
     return config
 
@@ -106,15 +110,18 @@ def _skip_default_integrations(config: Path) -> None:
     _write_storage(config, "onboarding", 4, 1, {"done": ["core_config"]})
 
 
-def _write_http_settings(config: Path) -> None:
+def _write_http_settings(config: Path, port: int) -> None:
     """Bind the demo to loopback through Home Assistant's stored HTTP settings.
 
     Written once, before the first start, in the format Home Assistant 2026.10 saves itself
-    (newer releases migrate it); from then on the settings are the owner's to change in the UI.
+    (newer releases migrate it); from then on the settings are the owner's to change in the UI,
+    except the port, which follows the demo's (``--ha-port``) so the demo finds its Home
+    Assistant where it expects it.
     """
+    _follow_port(config / ".storage" / "http", port)
     stable = {
         "server_host": ["127.0.0.1"],
-        "server_port": HA_PORT,
+        "server_port": port,
         "cors_allowed_origins": ["https://cast.home-assistant.io"],
         "login_attempts_threshold": -1,
         "ip_ban_enabled": True,
@@ -126,6 +133,21 @@ def _write_http_settings(config: Path) -> None:
     }
     data = {"stable": stable, "pending": None, "yaml_migration_done": True}
     _write_storage(config, "http", 2, 2, data)
+
+
+def _follow_port(path: Path, port: int) -> None:
+    """Set the port in stored HTTP settings written by an earlier run (any format version)."""
+    if not path.is_file():
+        return
+    stored = json.loads(path.read_text())
+    changed = False
+    for key in ("stable", "pending"):
+        settings = stored.get("data", {}).get(key)
+        if isinstance(settings, dict) and settings.get("server_port", HA_PORT) != port:
+            settings["server_port"] = port
+            changed = True
+    if changed:
+        path.write_text(json.dumps(stored, indent=2))
 
 
 def start_process(python: str, config: Path, log_path: Path) -> subprocess.Popen[bytes]:
@@ -162,8 +184,9 @@ class WebSocket:
         self._reader: asyncio.Task[None] | None = None
 
     @classmethod
-    async def connect(cls, session: aiohttp.ClientSession, token: str) -> WebSocket:
-        ws = await session.ws_connect(f"{HA_URL}/api/websocket", max_msg_size=0)
+    async def connect(cls, session: aiohttp.ClientSession, token: str, url: str) -> WebSocket:
+        """Log in to the WebSocket API of the Home Assistant at ``url``."""
+        ws = await session.ws_connect(f"{url}/api/websocket", max_msg_size=0)
         await ws.receive_json()
         await ws.send_json({"type": "auth", "access_token": token})
         if (await ws.receive_json()).get("type") != "auth_ok":
@@ -222,8 +245,10 @@ class WebSocket:
 class HomeAssistantApi:
     """Just enough of Home Assistant's HTTP API to onboard, log in and set the demo up."""
 
-    def __init__(self, session: aiohttp.ClientSession) -> None:
+    def __init__(self, session: aiohttp.ClientSession, url: str) -> None:
         self.session = session
+        self.url = url
+        self.client_id = f"{url}/"
         self.token = ""
 
     @property
@@ -238,7 +263,7 @@ class HomeAssistantApi:
                     f"Home Assistant exited with code {proc.returncode}; see {log_path}"
                 )
             try:
-                async with self.session.get(f"{HA_URL}/api/onboarding") as response:
+                async with self.session.get(f"{self.url}/api/onboarding") as response:
                     if response.status in (200, 401, 404):
                         return
             except aiohttp.ClientError:
@@ -248,14 +273,14 @@ class HomeAssistantApi:
 
     async def log_in(self) -> None:
         """Onboard on the first run; afterwards log in with the demo user."""
-        async with self.session.get(f"{HA_URL}/api/onboarding") as response:
+        async with self.session.get(f"{self.url}/api/onboarding") as response:
             steps = await response.json() if response.status == 200 else []
         done = {step["step"] for step in steps if step.get("done")}
         if steps and "user" not in done:
             code = await self.post(
                 "/api/onboarding/users",
                 {
-                    "client_id": CLIENT_ID,
+                    "client_id": self.client_id,
                     "name": "Demo owner",
                     "username": USERNAME,
                     "password": PASSWORD,
@@ -269,7 +294,10 @@ class HomeAssistantApi:
         for step, payload in (
             ("core_config", {}),
             ("analytics", {}),
-            ("integration", {"client_id": CLIENT_ID, "redirect_uri": f"{HA_URL}/?auth_callback=1"}),
+            (
+                "integration",
+                {"client_id": self.client_id, "redirect_uri": f"{self.url}/?auth_callback=1"},
+            ),
         ):
             if steps and step not in done:
                 await self.post(f"/api/onboarding/{step}", payload)
@@ -277,12 +305,16 @@ class HomeAssistantApi:
     async def _password_login(self) -> None:
         flow = await self.post(
             "/auth/login_flow",
-            {"client_id": CLIENT_ID, "handler": ["homeassistant", None], "redirect_uri": CLIENT_ID},
+            {
+                "client_id": self.client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": self.client_id,
+            },
             auth=False,
         )
         result = await self.post(
             f"/auth/login_flow/{flow['flow_id']}",
-            {"client_id": CLIENT_ID, "username": USERNAME, "password": PASSWORD},
+            {"client_id": self.client_id, "username": USERNAME, "password": PASSWORD},
             auth=False,
         )
         if result.get("type") != "create_entry":
@@ -291,14 +323,14 @@ class HomeAssistantApi:
 
     async def _token(self, code: str) -> None:
         async with self.session.post(
-            f"{HA_URL}/auth/token",
-            data={"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID},
+            f"{self.url}/auth/token",
+            data={"grant_type": "authorization_code", "code": code, "client_id": self.client_id},
         ) as response:
             self.token = (await response.json())["access_token"]
 
     async def post(self, path: str, payload: Mapping[str, Any], *, auth: bool = True) -> Any:
         async with self.session.post(
-            f"{HA_URL}{path}", json=payload, headers=self.headers if auth else {}
+            f"{self.url}{path}", json=payload, headers=self.headers if auth else {}
         ) as response:
             text = await response.text()
             if response.status >= 400:
@@ -309,7 +341,7 @@ class HomeAssistantApi:
                 raise DemoError(f"{path}: not JSON: {text[:300]}") from err
 
     async def get(self, path: str) -> Any:
-        async with self.session.get(f"{HA_URL}{path}", headers=self.headers) as response:
+        async with self.session.get(f"{self.url}{path}", headers=self.headers) as response:
             if response.status >= 400:
                 raise DemoError(f"{path}: HTTP {response.status}")
             return await response.json()

@@ -1,4 +1,9 @@
-"""``python -m edge_bridge [--config FILE]``: run the SmartShop bridge.
+"""``python -m edge_bridge [--config FILE]``: run the SmartShop bridge, or its engine alone.
+
+The engine runs alone (engine-only mode: its own port only, no bridge API, no zeroconf, no
+pairing, every file under the engine's data directory) when ``SMARTSHOP_MODE=engine`` or
+``mode: engine`` says so, or when the environment configures the engine and nothing else
+(``config._mode`` has the rule).
 
 Exit codes: 0 clean shutdown (SIGINT/SIGTERM) or successful ``--check``; 2 bad configuration;
 3 model files missing or wrong; 1 the bridge could not start (port in use, unusable data dir).
@@ -14,14 +19,21 @@ import logging
 import os
 from pathlib import Path
 import signal
+import socket
 import sys
 import time
 
-from .auth import AccessError, BridgeAccess, open_bridge_access
-from .config import ConfigError, load_config
+from .auth import TLS_DIR, AccessError, BridgeAccess, open_bridge_access
+from .config import ENV_MODE, ConfigError, load_config
 from .model_files import ModelError, ModelFiles, locate_models
 from .settings import BridgeConfig
-from .tls import BridgeCertificate, CertificateError
+from .tls import (
+    ENGINE_CERT_FILE,
+    ENGINE_KEY_FILE,
+    BridgeCertificate,
+    CertificateError,
+    load_or_create_certificate,
+)
 from .version import BRIDGE_VERSION
 
 _LOGGER = logging.getLogger("edge_bridge")
@@ -193,9 +205,10 @@ async def _run(
     config: BridgeConfig,
     models: ModelFiles,
     certificate: BridgeCertificate,
-    access: BridgeAccess,
+    access: BridgeAccess | None,
 ) -> int:
-    from .runtime import Bridge, StartupError  # noqa: PLC0415 - heavy imports after validation
+    # Heavy imports after validation.
+    from .runtime import Bridge, StandaloneEngine, StartupError  # noqa: PLC0415
 
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -207,21 +220,35 @@ async def _run(
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, _on_signal, sig.name)
-    bridge = Bridge(config, models, certificate, access)
+    server: Bridge | StandaloneEngine = (
+        Bridge(config, models, certificate, access)
+        if access is not None
+        else StandaloneEngine(config, models, certificate)
+    )
     try:
-        await bridge.start()
+        await server.start()
     except StartupError as err:
         return _fail(EXIT_START, "cannot start", err)
-    _LOGGER.info("bridge ready")
+    _LOGGER.info("engine ready" if access is None else "bridge ready")
     await stop.wait()
     _LOGGER.info("%s received; shutting down", received[0] if received else "stop")
-    await bridge.stop()
+    await server.stop()
     _LOGGER.info("stopped cleanly")
     return EXIT_OK
 
 
 def _check(config: BridgeConfig, models: ModelFiles) -> int:
     """Validate without side effects (no certificate or code is made)."""
+    if config.engine_only:
+        _LOGGER.info(
+            "configuration OK: the engine alone (%s), on %s, data in %s, models %s / %s",
+            config.mode_reason,
+            config.engine.listen,
+            config.engine.data_dir,
+            models.detector_sha256[:12],
+            models.recognizer_sha256[:12],
+        )
+        return EXIT_OK
     _LOGGER.info(
         "configuration OK: bridge %r, %d camera(s), engine %s, models %s / %s",
         config.bridge_id,
@@ -243,6 +270,14 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)
     configure_logging(config.log_level)
     if args.show_pairing_code or args.list_clients or args.revoke:
+        if config.engine_only:
+            return _fail(
+                EXIT_CONFIG,
+                "no pairing",
+                f"the engine runs alone here ({config.mode_reason}); it pairs with no one and "
+                f"its clients sign with its configured key pairs ({ENV_MODE}=bridge runs the "
+                "whole bridge)",
+            )
         return _manage(config, args)
     # Network cameras over TCP: UDP RTSP loses packets and smears frames on busy networks.
     os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
@@ -255,7 +290,59 @@ def main(argv: list[str] | None = None) -> int:
     return _serve(config, models)
 
 
+def engine_host_names(listen_host: str) -> list[str]:
+    """What the engine's own certificate names: loopback, this host's name and addresses, and
+    the listen address when it is a specific one (clients that verify by name check these)."""
+    from .discovery import local_addresses  # noqa: PLC0415 - addresses only, nothing advertised
+
+    names = ["localhost", "127.0.0.1", "::1", socket.gethostname()]
+    if listen_host not in ("", "0.0.0.0", "::"):  # noqa: S104 - compared, not bound
+        names.append(listen_host)
+    names.extend(local_addresses(listen_host))
+    return names
+
+
+def _serve_engine(config: BridgeConfig, models: ModelFiles) -> int:
+    """The engine alone: its certificate lives in its own data directory."""
+    engine = config.engine
+    try:
+        certificate = load_or_create_certificate(
+            engine.data_dir / TLS_DIR,
+            f"SmartShop engine {config.bridge_id}",
+            files=(ENGINE_CERT_FILE, ENGINE_KEY_FILE),
+            alt_names=engine_host_names(engine.listen.host),
+        )
+    except CertificateError as err:
+        return _fail(EXIT_START, "access", err)
+    _LOGGER.info(
+        "SmartShop engine %s alone (%s): no bridge API, no discovery, no pairing; "
+        "configuration from %s, data in %s",
+        BRIDGE_VERSION,
+        config.mode_reason,
+        config.source,
+        engine.data_dir,
+    )
+    _LOGGER.info("detector model %s sha256 %s", models.detector, models.detector_sha256)
+    _LOGGER.info("recognizer model %s sha256 %s", models.recognizer, models.recognizer_sha256)
+    _LOGGER.info(
+        "TLS certificate %s, SHA-256 %s, for %s",
+        certificate.cert_path,
+        certificate.fingerprint,
+        ", ".join(certificate.alt_names) or "no host name",
+    )
+    _LOGGER.info(
+        "recognition engine: region %s, %d configured access key(s)",
+        engine.region,
+        len(engine.credentials),
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        return asyncio.run(_run(config, models, certificate, None))
+    return EXIT_OK
+
+
 def _serve(config: BridgeConfig, models: ModelFiles) -> int:
+    if config.engine_only:
+        return _serve_engine(config, models)
     try:
         certificate, access = _open_access(config)
         _log_startup(config, models, certificate, access)

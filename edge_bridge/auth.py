@@ -16,11 +16,13 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 import fcntl
 import hashlib
+import ipaddress
 import json
 import logging
 import os
@@ -404,32 +406,102 @@ class Pairing:
             self.legacy_path.unlink(missing_ok=True)
 
 
-class PairingGuard:
-    """Limits failed pairing attempts for everyone together (addresses are cheap on a LAN).
+PAIRING_WINDOW_S: Final = 600.0
+PAIRING_FAILURES_PER_SOURCE: Final = 10
+PAIRING_FAILURES_CEILING: Final = 1000
 
-    After ``max_failures`` failures within ``window_s`` seconds every attempt is refused until
-    the window has passed: at most ``max_failures`` guesses per window against a 80-bit secret.
+
+def pairing_source(remote: str | None) -> str:
+    """Whose failed attempts count together: an IPv4 address, or an IPv6 /64 (one host is
+    usually given a whole /64, so its addresses are not separate guessers)."""
+    if not remote:
+        return "unknown"
+    try:
+        ip = ipaddress.ip_address(remote.split("%", 1)[0])
+    except ValueError:
+        return remote
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+@dataclass(frozen=True, slots=True)
+class Lockout:
+    """Pairing refused: for how long, and whether for one source or for everyone."""
+
+    retry_after_s: float
+    everyone: bool
+
+
+class PairingGuard:
+    """Limits failed pairing attempts per source address, with a ceiling for all together.
+
+    A source (``pairing_source``) with ``per_source`` failures within ``window_s`` seconds is
+    refused until its oldest failure leaves the window, while every other address goes on
+    pairing: one device on the LAN cannot lock the owner out. Once ``ceiling`` failures from
+    all sources together fall within one window, every attempt is refused in the same way, so
+    a guesser with many addresses still makes at most ``ceiling`` guesses a window: with the
+    defaults 1,000 per 10 minutes, 144,000 in the 24 hours a code lives, against its 80-bit
+    secret (about 1.2e24 values) a chance under 1.2e-19 of hitting it. Memory stays bounded:
+    attempts past the ceiling are refused before they are counted.
     """
 
     def __init__(
-        self, max_failures: int = 10, window_s: float = 600.0, clock: Clock = time.monotonic
+        self,
+        per_source: int = PAIRING_FAILURES_PER_SOURCE,
+        ceiling: int = PAIRING_FAILURES_CEILING,
+        window_s: float = PAIRING_WINDOW_S,
+        clock: Clock = time.monotonic,
     ) -> None:
-        self.max_failures = max_failures
+        if not 1 <= per_source <= ceiling:
+            raise ValueError("per_source must be at least 1 and at most the ceiling")
+        self.per_source = per_source
+        self.ceiling = ceiling
         self.window_s = window_s
         self._clock = clock
-        self._failures: list[float] = []
+        self._failures: deque[tuple[float, str]] = deque()  # (when, source), oldest first
+        self._by_source: dict[str, deque[float]] = {}
 
-    def retry_after(self) -> float:
-        """Seconds until attempts are allowed again (0: allowed now)."""
+    def _expire(self, now: float) -> None:
+        while self._failures and now - self._failures[0][0] >= self.window_s:
+            _, source = self._failures.popleft()
+            times = self._by_source[source]
+            times.popleft()
+            if not times:
+                del self._by_source[source]
+
+    def lockout(self, source: str) -> Lockout | None:
+        """Why an attempt from ``source`` is refused now, or None when it may go ahead."""
         now = self._clock()
-        self._failures = [t for t in self._failures if now - t < self.window_s]
-        if len(self._failures) < self.max_failures:
-            return 0.0
-        return self.window_s - (now - self._failures[0])
+        self._expire(now)
+        if len(self._failures) >= self.ceiling:
+            oldest = self._failures[-self.ceiling][0]
+            return Lockout(self.window_s - (now - oldest), everyone=True)
+        times = self._by_source.get(source)
+        if times is not None and len(times) >= self.per_source:
+            oldest = times[-self.per_source]
+            return Lockout(self.window_s - (now - oldest), everyone=False)
+        return None
 
-    def failed(self) -> None:
-        """Count a failed attempt."""
-        self._failures.append(self._clock())
+    def failed(self, source: str) -> Lockout | None:
+        """Count a failed attempt from ``source``; the lockout it started, if any."""
+        now = self._clock()
+        self._expire(now)
+        self._failures.append((now, source))
+        times = self._by_source.setdefault(source, deque())
+        times.append(now)
+        if len(self._failures) == self.ceiling:
+            return Lockout(self.window_s, everyone=True)
+        if len(times) == self.per_source:
+            return Lockout(self.window_s, everyone=False)
+        return None
+
+    def sources(self) -> int:
+        """How many sources have failures within the window."""
+        self._expire(self._clock())
+        return len(self._by_source)
 
 
 def bearer_token(request: web.Request) -> str | None:

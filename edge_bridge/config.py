@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 
 from .settings import (
+    MODE_BRIDGE,
+    MODE_ENGINE,
     ApiSettings,
     BridgeConfig,
     CameraConfig,
@@ -48,6 +50,18 @@ ENV_DISCOVERY = "SMARTSHOP_DISCOVERY"
 ENV_LOG_LEVEL = "SMARTSHOP_LOG_LEVEL"
 ENV_FOOTAGE_MINUTES = "SMARTSHOP_FOOTAGE_MINUTES"
 ENV_CAMERA_PREFIX = "SMARTSHOP_CAMERA_"
+ENV_MODE = "SMARTSHOP_MODE"
+MODES = (MODE_BRIDGE, MODE_ENGINE)
+# Variables that configure the bridge itself (its API, identity, state, discovery, footage):
+# any of them means a bridge, not an engine alone (see ``_mode``).
+BRIDGE_ENV = (
+    ENV_BRIDGE_ID,
+    ENV_DATA,
+    ENV_BRIDGE_LISTEN,
+    ENV_BRIDGE_API_KEY,
+    ENV_DISCOVERY,
+    ENV_FOOTAGE_MINUTES,
+)
 
 DEFAULT_BRIDGE_PORT = 8765
 DEFAULT_ENGINE_PORT = 8766
@@ -293,10 +307,12 @@ def build_config(data: Any, env: Mapping[str, str], *, origin: str = "mapping") 
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"log_level: must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
 
+    mode, mode_reason = _mode(root, env)
     api = _api(root.section("api"), env)
     engine = _engine(root.section("engine"), env, data_dir)
     if (
-        engine.enabled
+        mode == MODE_BRIDGE
+        and engine.enabled
         and api.listen.port != 0
         and api.listen.port == engine.listen.port
         and _same_host(api.listen.host, engine.listen.host)
@@ -314,6 +330,8 @@ def build_config(data: Any, env: Mapping[str, str], *, origin: str = "mapping") 
     cameras = _cameras(root.raw("cameras"), env)
     footage = _footage(root.section("footage"), env)
     root.check_unknown()
+    if mode == MODE_ENGINE:
+        _check_engine_only(engine, cameras, mode_reason)
     return BridgeConfig(
         bridge_id=bridge_id,
         data_dir=data_dir,
@@ -329,7 +347,62 @@ def build_config(data: Any, env: Mapping[str, str], *, origin: str = "mapping") 
         cameras=cameras,
         footage=footage,
         source=origin,
+        mode=mode,
+        mode_reason=mode_reason,
     )
+
+
+def _mode(root: _Section, env: Mapping[str, str]) -> tuple[str, str]:
+    """``bridge`` or ``engine``, and why (for the startup log).
+
+    ``SMARTSHOP_MODE`` (or ``mode:`` in the YAML) decides when given. Without it, the engine
+    runs alone when it is configured by the environment only -- ``SMARTSHOP_ENGINE_DATA`` and an
+    engine key pair, with no configuration file settings, no camera and none of the bridge's
+    own variables (``BRIDGE_ENV``); anything else is a bridge, as it always was.
+    """
+    yaml_mode = root.string("mode")
+    text = env.get(ENV_MODE, "").strip() or yaml_mode
+    if text:
+        where = ENV_MODE if env.get(ENV_MODE, "").strip() else "mode"
+        mode = text.lower()
+        if mode not in MODES:
+            raise ConfigError(f"{where}: must be 'bridge' or 'engine', got {text!r}")
+        return mode, f"{where} is {mode}"
+    configured_elsewhere = (
+        any(name != "mode" for name in root.data)
+        or any(env.get(name) for name in BRIDGE_ENV)
+        or any(name.startswith(ENV_CAMERA_PREFIX) and env[name].strip() for name in env)
+    )
+    engine_env = all(
+        env.get(name) for name in (ENV_ENGINE_DATA, ENV_ENGINE_ACCESS_KEY, ENV_ENGINE_SECRET_KEY)
+    )
+    if engine_env and not configured_elsewhere:
+        return MODE_ENGINE, (
+            f"{ENV_ENGINE_DATA} and an engine key pair without any bridge setting; "
+            f"{ENV_MODE}=bridge runs the whole bridge"
+        )
+    return MODE_BRIDGE, "the default"
+
+
+def _check_engine_only(
+    engine: EngineSettings, cameras: tuple[CameraConfig, ...], reason: str
+) -> None:
+    """An engine alone needs the engine on and a key pair, and reads no camera."""
+    if cameras:
+        raise ConfigError(
+            f"cameras: the engine runs alone here ({reason}) and reads no camera; remove "
+            "the cameras or run the whole bridge (mode: bridge)"
+        )
+    if not engine.enabled:
+        raise ConfigError(
+            f"engine.enabled: the engine runs alone here ({reason}), so it cannot be off"
+        )
+    if not engine.credentials:
+        raise ConfigError(
+            f"engine.credentials: the engine runs alone here ({reason}) and pairs with no "
+            f"one, so it needs a key pair: {ENV_ENGINE_ACCESS_KEY} and {ENV_ENGINE_SECRET_KEY}, "
+            "or engine.credentials"
+        )
 
 
 def _same_host(a: str, b: str) -> bool:

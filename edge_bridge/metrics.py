@@ -70,7 +70,8 @@ class RefusalCounters:
     ``over_connection_cap`` / ``over_peer_cap`` (connection closed at once: the server's or one
     peer address's cap), ``idle_timeout`` (connection closed for
     sending nothing), ``too_large`` (declared body over the limit), ``storage`` (database
-    unwritable).
+    unwritable), ``pairing`` (a wrong, used or expired pairing code), ``pairing_locked`` (a
+    pairing attempt while its address, or everyone, is locked out).
     """
 
     def __init__(self) -> None:

@@ -15,7 +15,8 @@ from typing import Final
 
 from aiohttp import web
 
-from .auth import CLIENT_KEY, AccessError, BridgeAccess, Client, warn_refused
+from .auth import CLIENT_KEY, AccessError, BridgeAccess, Client, pairing_source, warn_refused
+from .metrics import REFUSALS
 from .protocol import (
     CREDENTIALS_PATH,
     PAIR_PATH,
@@ -55,12 +56,17 @@ def _refused(status: int, error: str, message: str, **headers: str) -> web.Respo
 async def pair(request: web.Request) -> web.Response:
     """Pair a client that proves a current pairing secret."""
     access = request.app[ACCESS]
-    wait = access.guard.retry_after()
-    if wait > 0:
+    source = pairing_source(request.remote)
+    locked = access.guard.lockout(source)
+    if locked is not None:
+        REFUSALS.add("api", "pairing_locked")
+        whose = "from all addresses" if locked.everyone else "from this address"
+        wait = locked.retry_after_s
         return _refused(
             429,
             "too_many_attempts",
-            f"too many failed pairing attempts; try again in {math.ceil(wait / 60)} minute(s)",
+            f"too many failed pairing attempts {whose}; try again in "
+            f"{math.ceil(wait / 60)} minute(s)",
             **{"Retry-After": str(math.ceil(wait))},
         )
     if request.content_length is None or request.content_length > MAX_PAIR_BODY:
@@ -95,12 +101,29 @@ async def pair(request: web.Request) -> web.Response:
             proof=bridge_proof(candidate.secret, cert_sha256, wanted.nonce, credentials),
         )
         return web.json_response(answer.to_wire())
-    access.guard.failed()
+    started = access.guard.failed(source)
     warn_refused(
         request.remote or "unknown",
         "a pairing attempt with a wrong, used or expired code",
         "pairing",
     )
+    if started is not None and started.everyone:
+        _LOGGER.warning(
+            "pairing refused for everyone for up to %d minutes: %d failed attempts from %d "
+            "source(s) within %d minutes",
+            math.ceil(started.retry_after_s / 60),
+            access.guard.ceiling,
+            access.guard.sources(),
+            math.ceil(access.guard.window_s / 60),
+        )
+    elif started is not None:
+        _LOGGER.warning(
+            "pairing refused for %s for up to %d minutes after %d failed attempts; other "
+            "addresses can still pair",
+            source,
+            math.ceil(started.retry_after_s / 60),
+            access.guard.per_source,
+        )
     return _refused(
         401,
         "unauthorized",

@@ -1,9 +1,10 @@
-"""The running bridge: cameras, pipelines, the bridge API, the engine and discovery."""
+"""The running bridge: cameras, pipelines, the bridge API, the engine and discovery; or the
+engine alone (``StandaloneEngine``, engine-only mode)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 import logging
 import ssl
 import time
@@ -87,11 +88,11 @@ class Bridge:
                 self._build_cameras()
             except cv2.error as err:
                 raise StartupError(f"cannot load the face models: {_first_line(err)}") from err
-            self._api_runner, self.api_port = await self._serve(
+            self._api_runner, self.api_port = await serve_app(
                 create_bridge_app(self), self.config.api.listen, "bridge API", self.ssl_context
             )
             if self.config.engine.enabled:
-                self._engine_runner, self.engine_port = await self._serve(
+                self._engine_runner, self.engine_port = await serve_app(
                     self._engine_app(),
                     self.config.engine.listen,
                     "recognition engine",
@@ -196,46 +197,9 @@ class Bridge:
 
     def _engine_app(self) -> web.Application:
         engine = self.config.engine
-        try:
-            engine.data_dir.mkdir(parents=True, exist_ok=True)
-            return create_engine_app(
-                EngineConfig(
-                    data_dir=engine.data_dir,
-                    credentials=EngineCredentials(engine.credentials, self.access.registry),
-                    region=engine.region,
-                    models=self.models,
-                )
-            )
-        except (OSError, ValueError, cv2.error) as err:
-            raise StartupError(f"recognition engine: {_first_line(err)}") from err
-
-    @staticmethod
-    async def _serve(
-        app: web.Application, listen: Listen, what: str, ssl_context: ssl.SSLContext | None
-    ) -> tuple[web.AppRunner, int]:
-        # Connection cap, header/idle timeout, quiet bad-request and loop errors, raised
-        # descriptor limit: see server_guard.
-        prepare_serving()
-        runner = guarded_runner(app, ServerLimits(name=server_name(what)))
-        await runner.setup()
-        site = GuardedTCPSite(
-            runner, listen.host, listen.port, reuse_address=True, ssl_context=ssl_context
+        return engine_app(
+            self.config, self.models, EngineCredentials(engine.credentials, self.access.registry)
         )
-        try:
-            await site.start()
-        except OSError as err:
-            await runner.cleanup()
-            reason = err.strerror or str(err)
-            raise StartupError(f"{what}: cannot listen on {listen}: {reason}") from err
-        port = listen.port
-        for address in runner.addresses:
-            if isinstance(address, tuple) and len(address) >= 2:
-                port = int(address[1])
-                break
-        scheme_host = f"[{listen.host}]" if ":" in listen.host else listen.host
-        scheme = "https" if ssl_context is not None else "http"
-        _LOGGER.info("%s listening on %s://%s:%d", what, scheme, scheme_host, port)
-        return runner, port
 
     async def _advertise(self) -> None:
         settings = self.config.discovery
@@ -261,6 +225,85 @@ class Bridge:
             _LOGGER.warning("zeroconf discovery unavailable: %s", err)
             return
         self._advertiser = advertiser
+
+
+class StandaloneEngine:
+    """The recognition engine alone (engine-only mode): its HTTPS port and nothing else.
+
+    No bridge API, no cameras, no pairing, no zeroconf; it accepts the configured key pairs.
+    """
+
+    def __init__(
+        self, config: BridgeConfig, models: ModelFiles, certificate: BridgeCertificate
+    ) -> None:
+        self.config = config
+        self.models = models
+        self.certificate = certificate
+        self.engine_port: int | None = None
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        try:
+            ssl_context = self.certificate.server_context()
+        except CertificateError as err:
+            raise StartupError(f"TLS: {err}") from err
+        app = engine_app(self.config, self.models, dict(self.config.engine.credentials))
+        self._runner, self.engine_port = await serve_app(
+            app, self.config.engine.listen, "recognition engine", ssl_context
+        )
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+
+def engine_app(
+    config: BridgeConfig, models: ModelFiles, credentials: Mapping[str, str]
+) -> web.Application:
+    """The engine's aiohttp application on its data directory (made if missing)."""
+    engine = config.engine
+    try:
+        engine.data_dir.mkdir(parents=True, exist_ok=True)
+        return create_engine_app(
+            EngineConfig(
+                data_dir=engine.data_dir,
+                credentials=credentials,
+                region=engine.region,
+                models=models,
+            )
+        )
+    except (OSError, ValueError, cv2.error) as err:
+        raise StartupError(f"recognition engine: {_first_line(err)}") from err
+
+
+async def serve_app(
+    app: web.Application, listen: Listen, what: str, ssl_context: ssl.SSLContext | None
+) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on ``listen``; the runner and the port it got (``listen.port`` may be 0)."""
+    # Connection cap, header/idle timeout, quiet bad-request and loop errors, raised
+    # descriptor limit: see server_guard.
+    prepare_serving()
+    runner = guarded_runner(app, ServerLimits(name=server_name(what)))
+    await runner.setup()
+    site = GuardedTCPSite(
+        runner, listen.host, listen.port, reuse_address=True, ssl_context=ssl_context
+    )
+    try:
+        await site.start()
+    except OSError as err:
+        await runner.cleanup()
+        reason = err.strerror or str(err)
+        raise StartupError(f"{what}: cannot listen on {listen}: {reason}") from err
+    port = listen.port
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            port = int(address[1])
+            break
+    scheme_host = f"[{listen.host}]" if ":" in listen.host else listen.host
+    scheme = "https" if ssl_context is not None else "http"
+    _LOGGER.info("%s listening on %s://%s:%d", what, scheme, scheme_host, port)
+    return runner, port
 
 
 def _first_line(err: BaseException) -> str:

@@ -140,6 +140,10 @@ class FootageSettings:
     quality: int = 80  # JPEG quality of stored frames
 
 
+MODE_BRIDGE = "bridge"
+MODE_ENGINE = "engine"
+
+
 @dataclass(frozen=True, slots=True)
 class BridgeConfig:
     """Everything the bridge needs to run."""
@@ -158,3 +162,12 @@ class BridgeConfig:
     cameras: tuple[CameraConfig, ...]
     footage: FootageSettings = field(default_factory=FootageSettings)
     source: str = "defaults"  # where the configuration came from, for the startup log
+    # "bridge": cameras, bridge API, pairing, discovery and the engine; "engine": the engine
+    # alone (no bridge API, no discovery, no pairing; every file under engine.data_dir).
+    mode: str = MODE_BRIDGE
+    mode_reason: str = "the default"  # why this mode, for the startup log
+
+    @property
+    def engine_only(self) -> bool:
+        """True when only the recognition engine runs."""
+        return self.mode == MODE_ENGINE

@@ -12,8 +12,10 @@ again (Home Assistant raises a repair issue), which is also how a stolen bridge 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 import datetime as dt
+import ipaddress
 import logging
 import os
 from pathlib import Path
@@ -31,6 +33,9 @@ _LOGGER = logging.getLogger(__name__)
 
 CERT_FILE = "bridge-cert.pem"
 KEY_FILE = "bridge-key.pem"
+# The engine run alone (engine-only mode) keeps its own certificate under its data directory.
+ENGINE_CERT_FILE = "engine-cert.pem"
+ENGINE_KEY_FILE = "engine-key.pem"
 VALID_DAYS = 20 * 365  # the pin, not the expiry date, is what clients check
 
 
@@ -56,6 +61,17 @@ class BridgeCertificate:
         """The pin as colon-separated hex, for logs and for comparing by eye."""
         return ":".join(f"{byte:02X}" for byte in self.sha256)
 
+    @property
+    def alt_names(self) -> tuple[str, ...]:
+        """The host names and addresses the certificate names (empty for a bridge's)."""
+        cert = x509.load_der_x509_certificate(self.der)
+        try:
+            names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except x509.ExtensionNotFound:
+            return ()
+        hosts = [str(name) for name in names.get_values_for_type(x509.DNSName)]
+        return (*hosts, *(str(ip) for ip in names.get_values_for_type(x509.IPAddress)))
+
     def server_context(self) -> ssl.SSLContext:
         """A server-side TLS context (TLS 1.2 or newer) with this certificate."""
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -68,10 +84,19 @@ class BridgeCertificate:
 
 
 def load_or_create_certificate(
-    directory: Path, common_name: str = "SmartShop bridge"
+    directory: Path,
+    common_name: str = "SmartShop bridge",
+    *,
+    files: tuple[str, str] = (CERT_FILE, KEY_FILE),
+    alt_names: Sequence[str] = (),
 ) -> BridgeCertificate:
-    """The certificate in ``directory``, made (with its key) on first use."""
-    cert_path, key_path = directory / CERT_FILE, directory / KEY_FILE
+    """The certificate in ``directory``, made (with its key) on first use.
+
+    ``alt_names`` (host names and IP addresses) go into a new certificate's subject alternative
+    names, so a client that verifies it against the certificate file itself (instead of a pin)
+    can check the name it connects to.
+    """
+    cert_path, key_path = directory / files[0], directory / files[1]
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if directory.stat().st_mode & 0o077:
@@ -81,7 +106,7 @@ def load_or_create_certificate(
                 _LOGGER.warning("TLS key %s was readable by others; tightened to 0600", key_path)
                 key_path.chmod(0o600)
             return BridgeCertificate(cert_path, key_path, _read_der(cert_path))
-        return _create(cert_path, key_path, common_name)
+        return _create(cert_path, key_path, common_name, alt_names)
     except OSError as err:
         raise CertificateError(f"cannot use the TLS directory {directory}: {err}") from err
 
@@ -97,11 +122,26 @@ def _read_der(cert_path: Path) -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-def _create(cert_path: Path, key_path: Path, common_name: str) -> BridgeCertificate:
+def _general_names(alt_names: Sequence[str]) -> list[x509.GeneralName]:
+    names: list[x509.GeneralName] = []
+    for text in dict.fromkeys(name.strip().lower() for name in alt_names if name.strip()):
+        try:
+            names.append(x509.IPAddress(ipaddress.ip_address(text)))
+        except ValueError:
+            try:
+                names.append(x509.DNSName(text.encode("idna").decode("ascii")))
+            except UnicodeError:
+                _LOGGER.warning("%r is not a host name; left out of the certificate", text)
+    return names
+
+
+def _create(
+    cert_path: Path, key_path: Path, common_name: str, alt_names: Sequence[str] = ()
+) -> BridgeCertificate:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64])])
     now = dt.datetime.now(dt.UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
@@ -110,8 +150,10 @@ def _create(cert_path: Path, key_path: Path, common_name: str) -> BridgeCertific
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=VALID_DAYS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
     )
+    if general_names := _general_names(alt_names):
+        builder = builder.add_extension(x509.SubjectAlternativeName(general_names), critical=False)
+    cert = builder.sign(key, hashes.SHA256())
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -11,18 +11,43 @@ from dataclasses import dataclass, field
 import os
 from pathlib import Path
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 
 import pytest
 
 from demo.__main__ import READY_LINE
+from demo.home_assistant import ha_url
 
 REPO = Path(__file__).resolve().parent.parent.parent
 # Failure guards only: a healthy demo is ready in well under a minute, even on a busy machine.
 READY_GUARD_S = 900.0
 STOP_GUARD_S = 180.0
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file whole (another run writing the same one at once leaves one of the two)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(path)  # atomic within the folder
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def free_port() -> int:
+    """A port nothing listens on now (on 127.0.0.1 or on every address), for a test's Home
+    Assistant: the suite runs beside a real one on 8123, and beside another run of itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -31,6 +56,7 @@ class DemoProcess:
 
     proc: subprocess.Popen[str]
     workdir: Path
+    ha_url: str
     lines: list[str] = field(default_factory=list)
     ready: threading.Event = field(default_factory=threading.Event)
     finished: threading.Event = field(default_factory=threading.Event)
@@ -64,16 +90,19 @@ class DemoProcess:
 
 
 def start_demo(workdir: Path, *args: str) -> DemoProcess:
-    """``python -m demo`` with ``args`` in its own demo folder; output is collected as it comes."""
+    """``python -m demo`` with ``args`` in its own demo folder, on ports of its own (a free one
+    for Home Assistant, any free ones for the bridge); output is collected as it comes."""
+    ha_port = free_port()
+    ports = ("--ha-port", str(ha_port), "--bridge-port", "0", "--engine-port", "0")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "demo", *args],
+        [sys.executable, "-m", "demo", *ports, *args],
         cwd=REPO,
         env={**os.environ, "SMARTSHOP_DEMO_DIR": str(workdir), "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    demo = DemoProcess(proc=proc, workdir=workdir)
+    demo = DemoProcess(proc=proc, workdir=workdir, ha_url=ha_url(ha_port))
     threading.Thread(target=demo._read, daemon=True).start()
     return demo
 

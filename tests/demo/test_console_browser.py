@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+import io
 import os
 from pathlib import Path
 import re
@@ -40,21 +41,19 @@ import pytest
 from custom_components.smartshop.incidents import Incident, IncidentStore, ReviewStatus
 from demo.bridge_process import RunningBridge, demo_clip, start_bridge, write_config
 from demo.home_assistant import (
-    HA_URL,
     PASSWORD,
     USERNAME,
     HomeAssistantApi,
     WebSocket,
     error_lines,
+    ha_url,
     start_process,
     write_config_dir,
 )
 from demo.store import OFFENDER, STORE, ensure_offender, ensure_store
-from tests.demo.conftest import REPO
+from tests.demo.conftest import REPO, free_port, write_atomically
 from tests.demo.test_demo import CHROMIUM, CHROMIUM_ARGS, UI_GUARD_MS, _console_errors
 
-BRIDGE_API_PORT = 8765
-ENGINE_PORT = 8766
 SCREENSHOTS = (
     REPO / "docs" / "images"
     if os.environ.get("SMARTSHOP_UPDATE_SCREENSHOTS") == "1"
@@ -80,6 +79,7 @@ class ConsoleHome:
     ha: subprocess.Popen[bytes]
     bridge: RunningBridge
     workdir: Path
+    url: str  # Home Assistant's, on a free port
     token: str
     entry_id: str
     watchlist_id: str
@@ -95,9 +95,9 @@ class ConsoleHome:
 
         async def run() -> Any:
             async with aiohttp.ClientSession() as session:
-                api = HomeAssistantApi(session)
+                api = HomeAssistantApi(session, self.url)
                 api.token = self.token
-                ws = await WebSocket.connect(session, self.token)
+                ws = await WebSocket.connect(session, self.token, self.url)
                 try:
                     return await action(api, ws)
                 finally:
@@ -157,24 +157,25 @@ async def _watchlist_id(ws: WebSocket, entry_id: str) -> str:
 @contextmanager
 def console_home(workdir: Path) -> Iterator[ConsoleHome]:
     """Start Home Assistant with the demo store (no one enrolled yet) and the seeded history in
-    ``workdir``; stop it on leaving (the benchmark of the panel starts the same one)."""
+    ``workdir``; stop it on leaving (the benchmark of the panel starts the same one). Every
+    port is a free one: the bridge takes any, Home Assistant one found free just before."""
     bridge_config = write_config(
         workdir / "bridge",
         bridge_id="console-bridge",
         clip=demo_clip(workdir / "clip"),
-        api_port=BRIDGE_API_PORT,
-        engine_port=ENGINE_PORT,
     )
     bridge = start_bridge(bridge_config, bridge_id="console-bridge")
-    config = write_config_dir(workdir / "homeassistant")
+    port = free_port()
+    url = ha_url(port)
+    config = write_config_dir(workdir / "homeassistant", port)
     ha = start_process(sys.executable, config, workdir / "homeassistant.log")
 
     async def prepare() -> tuple[str, str, str]:
         async with aiohttp.ClientSession() as session:
-            api = HomeAssistantApi(session)
+            api = HomeAssistantApi(session, url)
             await api.wait_until_up(ha, workdir / "homeassistant.log")
             await api.log_in()
-            ws = await WebSocket.connect(session, api.token)
+            ws = await WebSocket.connect(session, api.token, url)
             try:
                 await api.wait_until_running(ws)
                 entry_id = await ensure_store(api, ws, bridge)
@@ -185,7 +186,7 @@ def console_home(workdir: Path) -> Iterator[ConsoleHome]:
     try:
         token, entry_id, watchlist_id = asyncio.run(prepare())
         seeded = _seed(config / "smartshop.db", entry_id, watchlist_id)
-        yield ConsoleHome(ha, bridge, workdir, token, entry_id, watchlist_id, seeded)
+        yield ConsoleHome(ha, bridge, workdir, url, token, entry_id, watchlist_id, seeded)
     finally:
         if ha.poll() is None:
             ha.send_signal(signal.SIGINT)
@@ -204,9 +205,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleHome]:
         yield running
 
 
-def log_in(page: Page) -> None:
-    """Sign in as the demo owner on Home Assistant's login page."""
-    page.goto(HA_URL)
+def log_in(page: Page, url: str) -> None:
+    """Sign in as the demo owner on the login page of the Home Assistant at ``url``."""
+    page.goto(url)
     page.get_by_label("Username").click()
     page.keyboard.type(USERNAME)
     page.keyboard.press("Tab")
@@ -229,7 +230,7 @@ OpenPage = Callable[..., Page]
 
 
 @pytest.fixture
-def open_page(browser: Browser) -> Iterator[OpenPage]:
+def open_page(browser: Browser, home: ConsoleHome) -> Iterator[OpenPage]:
     """Opens logged-in pages (``open_page(width, height, dark=False)``); closes them after."""
     contexts: list[BrowserContext] = []
 
@@ -242,7 +243,7 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
         contexts.append(context)
         context.set_default_timeout(UI_GUARD_MS)
         page = context.new_page()
-        log_in(page)
+        log_in(page, home.url)
         return page
 
     yield open_page
@@ -251,13 +252,13 @@ def open_page(browser: Browser) -> Iterator[OpenPage]:
 
 
 def _shot(page: Page, name: str) -> None:
-    """A screenshot, in 256 colours (the docs keep them small)."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"console-{name}.png"
-    page.screenshot(path=path)
-    with Image.open(path) as shot:
+    """A screenshot, in 256 colours (the docs keep them small); written whole, so a run beside
+    this one never leaves half a file."""
+    with Image.open(io.BytesIO(page.screenshot())) as shot:
         small = shot.convert("RGB").quantize(colors=256)
-    small.save(path, optimize=True)
+    png = io.BytesIO()
+    small.save(png, format="PNG", optimize=True)
+    write_atomically(SCREENSHOTS / f"console-{name}.png", png.getvalue())
 
 
 def _rows(page: Page) -> list[str]:
@@ -286,13 +287,13 @@ def test_panel_in_the_sidebar_and_its_incidents(home: ConsoleHome, open_page: Op
     page = open_page(1280, 900)
     errors = _console_errors(page)
     page.get_by_role("link", name="SmartShop").first.click()
-    page.wait_for_url(f"{HA_URL}/smartshop**")
+    page.wait_for_url(f"{home.url}/smartshop**")
     page.locator("smartshop-panel header h1").get_by_text("SmartShop").wait_for()
     store = page.locator("smartshop-panel .store", has_text=STORE)
     store.get_by_text(f"{SEEDED} incidents · {PENDING} waiting").wait_for()
 
     page.locator("smartshop-panel nav a", has_text="Incidents").click()
-    page.wait_for_url(f"{HA_URL}/smartshop/incidents")
+    page.wait_for_url(f"{home.url}/smartshop/incidents")
     newest_first = [incident.incident_id for incident in home.seeded]
     _wait_rows(page, newest_first[:PAGE_SIZE])
     page.locator("smartshop-incidents-view button[name='next']").click()
@@ -349,7 +350,7 @@ def test_trends(home: ConsoleHome, open_page: OpenPage) -> None:
     watchlist and camera and the time to review are drawn from the same history."""
     page = open_page(1280, 900)
     errors = _console_errors(page)
-    page.goto(f"{HA_URL}/smartshop/trends")
+    page.goto(f"{home.url}/smartshop/trends")
     cells = page.locator("smartshop-trends-view .heatmap .cell")
     cells.nth(7 * 24 - 1).wait_for()
     counts = cells.evaluate_all("cells => cells.map(cell => Number(cell.dataset.count))")
@@ -371,7 +372,7 @@ def test_live_match_confirmed_from_the_panel(home: ConsoleHome, open_page: OpenP
     door's crop beside the reference photo, and Confirm confirms it in Home Assistant."""
     page = open_page(1280, 900)
     errors = _console_errors(page)
-    page.goto(f"{HA_URL}/smartshop/live")
+    page.goto(f"{home.url}/smartshop/live")
     page.get_by_text("Listening for matches").wait_for()
     page.locator("smartshop-match-card", has_text=SEEDED_LOCATION).first.wait_for()
 
@@ -446,7 +447,7 @@ def test_report_evidence_pack_and_subject_access(
     offender's data is exported from the Watchlist view. Every file downloads from the page."""
     page = open_page(1280, 900)
     errors = _console_errors(page)
-    page.goto(f"{HA_URL}/smartshop/reports")
+    page.goto(f"{home.url}/smartshop/reports")
     view = page.locator("smartshop-reports-view")
     view.get_by_text("Exports folder").wait_for()
     today = datetime.now(LONDON).date()
@@ -477,7 +478,7 @@ def test_report_evidence_pack_and_subject_access(
         lambda api, ws: ws.call("smartshop/incidents/list", review_status="pending", limit=5)
     )["incidents"]
     pending = next(i for i in home.seeded if i.incident_id == waiting[-1]["incident_id"])
-    page.goto(f"{HA_URL}/smartshop/incidents")
+    page.goto(f"{home.url}/smartshop/incidents")
     page.locator(f"tr[data-incident='{pending.incident_id}']").click()
     detail = page.locator("smartshop-incidents-view .detail")
     detail.get_by_text("Review history").wait_for()
@@ -489,7 +490,7 @@ def test_report_evidence_pack_and_subject_access(
     assert pack.read_bytes().startswith(b"%PDF")
     assert _ink(pack) > 0.01
 
-    page.goto(f"{HA_URL}/smartshop/watchlist")
+    page.goto(f"{home.url}/smartshop/watchlist")
     person = page.locator("smartshop-watchlist-view .person", has_text=OFFENDER)
     person.get_by_role("button", name="Export data").click()
     archive = _download(
@@ -507,7 +508,7 @@ def test_watchlist(home: ConsoleHome, open_page: OpenPage) -> None:
     entry, edits its category and reason, then removes it and is shown the erasure receipt."""
     page = open_page(1280, 900)
     errors = _console_errors(page)
-    page.goto(f"{HA_URL}/smartshop/watchlist")
+    page.goto(f"{home.url}/smartshop/watchlist")
     person = page.locator("smartshop-watchlist-view .person", has_text=OFFENDER)
     person.wait_for()
     image = person.locator("img")
@@ -546,7 +547,7 @@ def test_enrol_from_an_uploaded_photo(home: ConsoleHome, open_page: OpenPage) ->
     listed with its reference photo."""
     page = open_page(390, 844)
     errors = _console_errors(page)
-    page.goto(f"{HA_URL}/smartshop/watchlist")
+    page.goto(f"{home.url}/smartshop/watchlist")
     view = page.locator("smartshop-watchlist-view")
     view.get_by_role("button", name="Enrol").click()
     form = view.locator("form[name='enrol']")
@@ -602,13 +603,13 @@ def test_phone_in_the_dark(home: ConsoleHome, open_page: OpenPage) -> None:
     scrolls sideways) and the console follows Home Assistant's dark theme."""
     page = open_page(390, 844, dark=True)
     errors = _console_errors(page)
-    page.goto(f"{HA_URL}/smartshop/live")
+    page.goto(f"{home.url}/smartshop/live")
     overview = page.locator("ha-sidebar").get_by_text("Overview")
     expect(overview).not_to_be_visible()
     page.locator("smartshop-panel button.menu").click()  # the sidebar is hidden on a phone
     expect(overview).to_be_visible()
     for view, loaded in LOADED.items():
-        page.goto(f"{HA_URL}/smartshop/{view}")
+        page.goto(f"{home.url}/smartshop/{view}")
         page.locator(loaded).first.wait_for()
         page.locator("smartshop-panel .store", has_text=STORE).wait_for()
         main = page.locator("smartshop-panel main")

@@ -18,8 +18,8 @@ from urllib.parse import urlparse
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 import pytest
 
-from demo.home_assistant import HA_URL, PASSWORD, USERNAME, error_lines
-from tests.demo.conftest import REPO, DemoProcess, start_demo
+from demo.home_assistant import PASSWORD, USERNAME, error_lines
+from tests.demo.conftest import REPO, DemoProcess, start_demo, write_atomically
 
 SCREENSHOTS = REPO / ".screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -116,8 +116,7 @@ def _console_errors(page: Page) -> list[str]:
 
 
 def _shot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    write_atomically(SCREENSHOTS / f"{name}.png", page.screenshot())
 
 
 @pytest.mark.slow
@@ -126,7 +125,8 @@ def test_home_assistant_ui_in_a_browser(running_demo: DemoProcess, page: Page) -
     devices and the watchlist; the staff alert is in the notifications with its snapshot; no
     console error."""
     errors = _console_errors(page)
-    page.goto(HA_URL)
+    url = running_demo.ha_url
+    page.goto(url)
     page.get_by_label("Username").click()
     page.keyboard.type(USERNAME)
     page.keyboard.press("Tab")
@@ -136,7 +136,7 @@ def test_home_assistant_ui_in_a_browser(running_demo: DemoProcess, page: Page) -
     assert not page.get_by_text("Loading...").is_visible()
     _shot(page, "demo-overview")
 
-    page.goto(f"{HA_URL}/config/integrations/integration/smartshop")
+    page.goto(f"{url}/config/integrations/integration/smartshop")
     for text in ("Demo shop bridge", "Front door", "Watchlist"):
         page.get_by_text(text).first.wait_for()
     assert page.get_by_text("Demo shop", exact=True).count() >= 1
@@ -155,12 +155,12 @@ def test_home_assistant_ui_in_a_browser(running_demo: DemoProcess, page: Page) -
 
     # The manager's console (its sidebar link is clicked in test_console_browser): the demo store with its incidents (the demo's own
     # match and the generated history), and the trends' heatmap.
-    page.goto(f"{HA_URL}/smartshop")  # the notifications drawer is open over the sidebar
+    page.goto(f"{url}/smartshop")  # the notifications drawer is open over the sidebar
     page.locator("smartshop-panel header h1").get_by_text("SmartShop").wait_for()
     store = page.locator("smartshop-panel .store", has_text="Demo shop")
     store.get_by_text(re.compile(r"\d+ incidents")).first.wait_for()
     page.locator("smartshop-panel nav a", has_text="Trends").click()
-    page.wait_for_url(f"{HA_URL}/smartshop/trends")
+    page.wait_for_url(f"{url}/smartshop/trends")
     cells = page.locator("smartshop-trends-view .heatmap .cell")
     cells.nth(7 * 24 - 1).wait_for()
     counts = cells.evaluate_all("cells => cells.map(cell => Number(cell.dataset.count))")

@@ -385,13 +385,16 @@ async def request_pairing(
     *,
     seen_sha256: bytes | None = None,
     name: str = "Home Assistant",
+    source: str | None = None,
 ) -> tuple[int, dict[str, Any], str]:
     """Send a pairing request proving ``secret`` over the certificate ``seen_sha256`` (default:
-    the bridge's own); return the status, the JSON answer and the nonce used."""
+    the bridge's own), from the loopback address ``source`` (default: 127.0.0.1); return the
+    status, the JSON answer and the nonce used."""
     nonce = new_nonce()
     body = PairRequest(name, nonce, client_proof(secret, seen_sha256 or bridge.cert_sha256, nonce))
+    connector = aiohttp.TCPConnector(local_addr=(source, 0)) if source else None
     async with (
-        aiohttp.ClientSession() as session,
+        aiohttp.ClientSession(connector=connector) as session,
         session.post(
             f"https://127.0.0.1:{bridge.api_port}{PAIR_PATH}",
             json=body.to_wire(),

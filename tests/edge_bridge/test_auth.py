@@ -15,8 +15,10 @@ from edge_bridge.auth import (
     AccessError,
     ClientRegistry,
     EngineCredentials,
+    Lockout,
     Pairing,
     PairingGuard,
+    pairing_source,
 )
 from edge_bridge.protocol import PairingCode
 
@@ -145,14 +147,63 @@ def test_legacy_keys(tmp_path: Path) -> None:
     assert configured.secrets() == [used]  # stays while it is configured
 
 
-def test_guard_limits_failures_for_a_window() -> None:
+def test_guard_locks_one_source_for_a_window_and_not_the_others() -> None:
     clock = Clock()
-    guard = PairingGuard(max_failures=3, window_s=600, clock=clock)
-    for _ in range(3):
-        assert guard.retry_after() == 0
-        guard.failed()
-    assert guard.retry_after() == 600
-    clock.now += 599
-    assert guard.retry_after() == pytest.approx(1)
+    guard = PairingGuard(per_source=3, ceiling=100, window_s=600, clock=clock)
+    for number in range(3):
+        assert guard.lockout("192.0.2.1") is None
+        started = guard.failed("192.0.2.1")
+        clock.now += 10
+        assert (started is not None) == (number == 2)
+    locked = guard.lockout("192.0.2.1")
+    assert locked == Lockout(retry_after_s=570, everyone=False)  # the first failure + 600 s
+    assert guard.lockout("192.0.2.2") is None  # another address still pairs
+    clock.now += 569
+    assert guard.lockout("192.0.2.1") == Lockout(retry_after_s=pytest.approx(1), everyone=False)
     clock.now += 1
-    assert guard.retry_after() == 0
+    assert guard.lockout("192.0.2.1") is None  # the lockout expires with its oldest failure
+    guard.failed("192.0.2.1")  # two still in the window, and this one
+    assert guard.lockout("192.0.2.1") == Lockout(retry_after_s=pytest.approx(10), everyone=False)
+    clock.now += 600
+    assert guard.lockout("192.0.2.1") is None
+    assert guard.sources() == 0  # nothing kept once the window has passed
+
+
+def test_guard_ceiling_locks_everyone_and_expires() -> None:
+    """Many addresses, each under its own limit: the ceiling bounds them all together."""
+    clock = Clock()
+    guard = PairingGuard(per_source=3, ceiling=10, window_s=600, clock=clock)
+    started = [guard.failed(f"192.0.2.{n % 5}") for n in range(10)]
+    assert started[:-1] == [None] * 9
+    assert started[-1] == Lockout(retry_after_s=600, everyone=True)
+    assert guard.sources() == 5
+    for address in ("192.0.2.0", "198.51.100.7", "2001:db8::/64"):
+        assert guard.lockout(address) == Lockout(retry_after_s=600, everyone=True)
+    clock.now += 600
+    assert guard.lockout("198.51.100.7") is None
+    assert guard.sources() == 0
+
+
+def test_guard_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="per_source"):
+        PairingGuard(per_source=0)
+    with pytest.raises(ValueError, match="per_source"):
+        PairingGuard(per_source=20, ceiling=10)
+    defaults = PairingGuard()
+    assert (defaults.per_source, defaults.ceiling, defaults.window_s) == (10, 1000, 600.0)
+
+
+@pytest.mark.parametrize(
+    ("remote", "source"),
+    [
+        ("192.0.2.7", "192.0.2.7"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),  # IPv4 on a dual-stack socket
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:bbbb::99", "2001:db8:1:2::/64"),  # one host's /64 counts as one source
+        ("fe80::1%eth0", "fe80::/64"),
+        (None, "unknown"),
+        ("", "unknown"),
+    ],
+)
+def test_pairing_source(remote: str | None, source: str) -> None:
+    assert pairing_source(remote) == source

@@ -32,6 +32,9 @@ ENGINE_ENV = {
 
 def test_four_environment_variables_enable_the_recognition_service(tmp_path: Path) -> None:
     config = load_config(None, {**ENGINE_ENV, "HOME": str(tmp_path)})
+    assert config.mode == "engine"  # the engine alone: no bridge API, discovery or pairing
+    assert config.engine_only
+    assert "SMARTSHOP_ENGINE_DATA and an engine key pair" in config.mode_reason
     assert config.engine.enabled
     assert config.engine.listen == Listen("127.0.0.1", 9100)
     assert config.engine.data_dir == Path("/srv/smartshop/faces")
@@ -45,8 +48,119 @@ def test_four_environment_variables_enable_the_recognition_service(tmp_path: Pat
     assert "example-secret-123" not in repr(config)
 
 
+@pytest.mark.parametrize(
+    ("extra", "data"),
+    [
+        ({"SMARTSHOP_BRIDGE_LISTEN": "127.0.0.1:0"}, {}),
+        ({"SMARTSHOP_DATA": "/srv/bridge"}, {}),
+        ({"SMARTSHOP_BRIDGE_ID": "shop-1"}, {}),
+        ({"SMARTSHOP_DISCOVERY": "false"}, {}),
+        ({"SMARTSHOP_FOOTAGE_MINUTES": "0"}, {}),
+        ({"SMARTSHOP_BRIDGE_API_KEY": "a-configured-key-0123456789"}, {}),
+        ({"SMARTSHOP_CAMERA_FRONT": "usb:0"}, {}),
+        ({"SMARTSHOP_MODE": "bridge"}, {}),
+        ({}, {"log_level": "debug"}),
+        ({}, {"mode": "Bridge"}),
+    ],
+    ids=[
+        "bridge listen",
+        "bridge data",
+        "bridge id",
+        "discovery",
+        "footage",
+        "legacy key",
+        "camera",
+        "mode env",
+        "yaml setting",
+        "mode yaml",
+    ],
+)
+def test_any_bridge_setting_keeps_the_whole_bridge(
+    tmp_path: Path, extra: dict[str, str], data: dict[str, Any]
+) -> None:
+    """The engine runs alone only when nothing but the engine is configured."""
+    config = build_config(data, {**ENGINE_ENV, "HOME": str(tmp_path), **extra})
+    assert config.mode == "bridge"
+    assert not config.engine_only
+
+
+@pytest.mark.parametrize(
+    ("env", "why"),
+    [
+        ({k: v for k, v in ENGINE_ENV.items() if k != "SMARTSHOP_ENGINE_DATA"}, "no data dir"),
+        ({"SMARTSHOP_ENGINE_DATA": "/srv/faces"}, "no key pair"),
+        ({}, "nothing"),
+    ],
+)
+def test_engine_alone_needs_its_data_directory_and_a_key_pair(
+    tmp_path: Path, env: dict[str, str], why: str
+) -> None:
+    assert build_config({}, {**env, "HOME": str(tmp_path)}).mode == "bridge", why
+
+
+def test_engine_mode_asked_for_explicitly(tmp_path: Path) -> None:
+    """``SMARTSHOP_MODE=engine`` (or ``mode: engine``) runs the engine alone even with other
+    settings; without an engine data directory its files go under the bridge's."""
+    env = {
+        "HOME": str(tmp_path),
+        "SMARTSHOP_MODE": "ENGINE",
+        "SMARTSHOP_DATA": str(tmp_path / "state"),
+        "SMARTSHOP_ENGINE_ACCESS_KEY": "AKIDEXAMPLE",
+        "SMARTSHOP_ENGINE_SECRET_KEY": "example-secret-123",
+    }
+    config = build_config({}, env)
+    assert config.engine_only
+    assert config.mode_reason == "SMARTSHOP_MODE is engine"
+    assert config.engine.data_dir == tmp_path / "state" / "engine"
+    from_yaml = build_config(
+        {
+            "mode": "engine",
+            "engine": {"credentials": [{"access_key": "YAMLKEY", "secret_key": "yaml-secret"}]},
+        },
+        {"HOME": str(tmp_path)},
+    )
+    assert from_yaml.engine_only
+    assert from_yaml.mode_reason == "mode is engine"
+    # The environment wins over the file.
+    assert not build_config({"mode": "engine"}, {"SMARTSHOP_MODE": "bridge"}).engine_only
+
+
+ENGINE_MODE_CASES: list[tuple[str, dict[str, Any], dict[str, str], str]] = [
+    ("bad mode", {}, {"SMARTSHOP_MODE": "camera"}, "SMARTSHOP_MODE: must be 'bridge' or"),
+    ("bad yaml mode", {"mode": "both"}, {}, "mode: must be 'bridge' or 'engine', got 'both'"),
+    ("no key pair", {"mode": "engine"}, {}, "engine.credentials: the engine runs alone here"),
+    (
+        "cameras",
+        {"mode": "engine", "cameras": [{"id": "a", "source": 0}]},
+        ENGINE_ENV,
+        "cameras: the engine runs alone here (mode is engine) and reads no camera",
+    ),
+    (
+        "engine off",
+        {"engine": {"enabled": False}},
+        {**ENGINE_ENV, "SMARTSHOP_MODE": "engine"},
+        "engine.enabled: the engine runs alone here",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("data", "env", "message"),
+    [c[1:] for c in ENGINE_MODE_CASES],
+    ids=[c[0] for c in ENGINE_MODE_CASES],
+)
+def test_engine_mode_mistakes_are_refused(
+    data: dict[str, Any], env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        build_config(data, env)
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
 def test_nothing_configured_is_valid_with_the_engine_on_the_pairing_key(tmp_path: Path) -> None:
     config = load_config(None, {"HOME": str(tmp_path)})
+    assert config.mode == "bridge"
     assert config.engine.enabled
     assert config.engine.credentials == {}  # its only key pair is the pairing key, added at start
     assert config.engine.data_dir == config.data_dir / "engine"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+import secrets
 import socket
 from typing import Any
 
@@ -59,8 +60,10 @@ def test_local_addresses() -> None:
 
 
 async def test_register_browse_and_withdraw_on_loopback() -> None:
+    # A name of its own: another run of the suite on this machine advertises on loopback too.
+    bridge_id = f"loopback-test-{secrets.token_hex(4)}"
     ad = Advertisement(
-        bridge_id="loopback-test", api_port=18765, engine_port=None, addresses=("127.0.0.1",)
+        bridge_id=bridge_id, api_port=18765, engine_port=None, addresses=("127.0.0.1",)
     )
     advertiser = Advertiser(DiscoverySettings(interfaces=("127.0.0.1",)), ad)
     browser_zc = AsyncZeroconf(interfaces=["127.0.0.1"])
@@ -85,7 +88,7 @@ async def test_register_browse_and_withdraw_on_loopback() -> None:
         assert info is not None
         assert info.port == 18765
         assert info.parsed_addresses() == ["127.0.0.1"]
-        assert info.properties[b"id"] == b"loopback-test"
+        assert info.properties[b"id"] == bridge_id.encode()
         await advertiser.stop()
         await asyncio.wait_for(removed.wait(), GUARD_S)
     finally:

@@ -15,7 +15,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, SSLError
 import pytest
 
-from edge_bridge.auth import CLIENTS_FILE, LEGACY_KEY_FILE, PAIRING_FILE, ClientRegistry
+from edge_bridge.auth import (
+    CLIENTS_FILE,
+    LEGACY_KEY_FILE,
+    PAIRING_FILE,
+    ClientRegistry,
+    PairingGuard,
+)
 from edge_bridge.metrics import REFUSALS
 from edge_bridge.protocol import (
     CREDENTIALS_PATH,
@@ -35,6 +41,7 @@ from tests.edge_bridge.helpers_bridge import (
 )
 
 LEGACY_KEY = "legacy-pairing-key-0123456789abcdef"
+GUESSER = "127.0.0.2"  # another host, as far as the bridge can tell
 
 
 @pytest.fixture
@@ -102,8 +109,8 @@ async def _collections(
     return list(answer["CollectionIds"])
 
 
-async def _paired(bridge: Bridge, secret: bytes) -> PairedCredentials:
-    status, body, nonce = await request_pairing(bridge, secret)
+async def _paired(bridge: Bridge, secret: bytes, source: str | None = None) -> PairedCredentials:
+    status, body, nonce = await request_pairing(bridge, secret, source=source)
     assert status == 200, body
     answer = PairResponse.from_wire(body)
     expected = bridge_proof(secret, bridge.cert_sha256, nonce, answer.credentials)
@@ -153,14 +160,73 @@ async def test_expired_code_is_refused(bridge: Bridge) -> None:
     assert status == 401
 
 
-async def test_failed_attempts_are_limited_for_everyone(bridge: Bridge) -> None:
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_failed_attempts_lock_out_their_address_only(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Ten wrong codes from one host lock that host out; the owner's still pairs."""
+    caplog.set_level(logging.WARNING, logger="edge_bridge.pairing_api")
     code = bridge.access.pairing.new_code()
-    for _ in range(bridge.access.guard.max_failures):
-        status, _, _ = await request_pairing(bridge, b"guess-guess")
+    for _ in range(bridge.access.guard.per_source):
+        status, _, _ = await request_pairing(bridge, b"guess-guess", source=GUESSER)
         assert status == 401
-    status, body, _ = await request_pairing(bridge, code.secret)
+    before = REFUSALS.get("api", "pairing_locked")
+    # Locked out, even with the right code.
+    status, body, _ = await request_pairing(bridge, code.secret, source=GUESSER)
     assert status == 429
-    assert "too many failed pairing attempts" in str(body)
+    assert "too many failed pairing attempts from this address" in str(body)
+    assert REFUSALS.get("api", "pairing_locked") == before + 1
+    assert f"pairing refused for {GUESSER}" in caplog.text
+    # Another address pairs with the code.
+    await _paired(bridge, code.secret)
+
+
+async def test_ceiling_over_all_addresses_locks_everyone_until_the_window_passes(
+    bridge: Bridge, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Guessers on many addresses, each under its own limit, reach the ceiling together: then
+    nobody pairs until the window has passed."""
+    caplog.set_level(logging.WARNING, logger="edge_bridge.pairing_api")
+    clock = _Clock()
+    guard = PairingGuard(per_source=3, ceiling=6, window_s=600, clock=clock)
+    object.__setattr__(bridge.access, "guard", guard)  # a smaller ceiling and a test clock
+    code = bridge.access.pairing.new_code()
+    for source in ("127.0.0.2", "127.0.0.3", "127.0.0.4"):
+        for _ in range(2):
+            status, _, _ = await request_pairing(bridge, b"guess-guess", source=source)
+            assert status == 401
+    status, body, _ = await request_pairing(bridge, code.secret)  # from 127.0.0.1
+    assert status == 429
+    assert "too many failed pairing attempts from all addresses" in str(body)
+    assert "pairing refused for everyone" in caplog.text
+    assert "6 failed attempts from 3 source(s)" in caplog.text
+    clock.now += 600  # the lockout expires
+    await _paired(bridge, code.secret)
+
+
+async def test_address_lockout_expires(bridge: Bridge) -> None:
+    clock = _Clock()
+    guard = PairingGuard(per_source=2, ceiling=100, window_s=600, clock=clock)
+    object.__setattr__(bridge.access, "guard", guard)
+    code = bridge.access.pairing.new_code()
+    for _ in range(2):
+        status, _, _ = await request_pairing(bridge, b"guess-guess", source=GUESSER)
+        assert status == 401
+    status, _, _ = await request_pairing(bridge, code.secret, source=GUESSER)
+    assert status == 429
+    clock.now += 599
+    status, body, _ = await request_pairing(bridge, code.secret, source=GUESSER)
+    assert status == 429
+    assert "try again in 1 minute(s)" in str(body)
+    clock.now += 1
+    await _paired(bridge, code.secret, source=GUESSER)
 
 
 @pytest.mark.parametrize(
