@@ -15,7 +15,14 @@ from .const import DOMAIN
 
 # Rekognition operations billed per image (the rest, like collection management, are free).
 BILLABLE_OPERATIONS: Final = frozenset(
-    {"CompareFaces", "DetectFaces", "SearchFacesByImage", "IndexFaces", "SearchFaces"}
+    {
+        "CompareFaces",
+        "DetectFaces",
+        "SearchFacesByImage",
+        "SearchUsersByImage",
+        "IndexFaces",
+        "SearchFaces",
+    }
 )
 
 

@@ -42,6 +42,8 @@ def test_meter_counts_deltas_and_days() -> None:
     meter.restore(date(2026, 11, 20), 7)
     assert meter.searches_today == 40
     assert billable_total({"CreateCollection": 9}) == 0
+    # A store whose entries are users searches per person: those searches count too.
+    assert billable_total({"SearchUsersByImage": 2, "CreateUser": 1, "ListUsers": 3}) == 2
 
 
 async def test_sensors_follow_searches(
