@@ -282,7 +282,8 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _from_row(row: sqlite3.Row) -> Incident:
+def incident_from_row(row: sqlite3.Row) -> Incident:
+    """An incident from its database row (every column, times parsed as UTC)."""
     data = dict(row)
     occurred = _utc(data.pop("occurred_at"))
     assert occurred is not None
@@ -369,7 +370,7 @@ class IncidentStore:
             row = connection.execute(
                 "SELECT * FROM incidents WHERE incident_id = ?", (incident_id,)
             ).fetchone()
-        return None if row is None else _from_row(row)
+        return None if row is None else incident_from_row(row)
 
     def query(
         self,
@@ -400,7 +401,7 @@ class IncidentStore:
                 f"SELECT * FROM incidents {where} ORDER BY occurred_at DESC LIMIT ?",  # noqa: S608
                 (*params, limit),
             ).fetchall()
-        return [_from_row(row) for row in rows]
+        return [incident_from_row(row) for row in rows]
 
     def review(
         self, incident_id: str, status: ReviewStatus, *, by: str, reason: str, at: datetime
@@ -520,7 +521,7 @@ class IncidentStore:
             ).fetchall()
             connection.execute("DELETE FROM incidents WHERE person_id = ?", (person_id,))
             connection.execute("COMMIT")
-        return [_from_row(row) for row in rows]
+        return [incident_from_row(row) for row in rows]
 
     def delete_store(self, store_id: str) -> int:
         """Erase a removed store's incidents."""
