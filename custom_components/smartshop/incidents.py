@@ -264,6 +264,30 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             WHERE reviewed_at IS NOT NULL""",
         "ANALYZE",
     ),
+    (
+        # Which export files hold which person's data (export_records.py), so that erasure
+        # reaches them. Files written before are known from the audit log's export rows about a
+        # person (subject-access archives, and evidence packs marked as such).
+        """CREATE TABLE export_files (
+            file TEXT NOT NULL,
+            person_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            held_reason TEXT,
+            held_at TEXT,
+            PRIMARY KEY (file, person_id)
+        )""",
+        "CREATE INDEX export_files_person ON export_files (person_id)",
+        """INSERT OR IGNORE INTO export_files (file, person_id, kind, created_at)
+            SELECT json_extract(details, '$.file'), subject,
+                CASE WHEN json_extract(details, '$.kind') = 'evidence_pack'
+                     THEN 'evidence_pack' ELSE 'subject_access' END,
+                at
+            FROM audit_log
+            WHERE action = 'export' AND subject != ''
+                AND CASE WHEN json_valid(details)
+                         THEN json_type(details, '$.file') = 'text' ELSE 0 END""",
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
