@@ -6,14 +6,17 @@ cameras are called "Demo: …", the location is "Demo history", the reviewer is 
 every review reason starts with "demo history". The people are random UUIDs that are on no
 watchlist. The history is written once, straight into the integration's database, and only while
 that database holds no incident at all (a demo that already saw a match keeps what it has).
-Retention applies as to any incident: the daily purge removes the unconfirmed ones older than the
-store's retention.
+
+It is generated as the daily privacy purge with the default retention leaves it: unconfirmed
+incidents older than the link retention (30 days) are anonymised (no person, similarity or review
+reason, and when that happened: at the first daily purge past their retention), so the console
+shows anonymised rows from the start. After that, retention applies as to any incident.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import random
@@ -21,7 +24,13 @@ from typing import Final
 import uuid
 
 from custom_components.smartshop.database import INCIDENT_DATABASE
-from custom_components.smartshop.incidents import Incident, IncidentStore, ReviewStatus
+from custom_components.smartshop.incidents import (
+    Incident,
+    IncidentStore,
+    RetentionPolicy,
+    ReviewStatus,
+)
+from custom_components.smartshop.retention import policy_from_options
 
 from .home_assistant import DemoError, WebSocket
 
@@ -35,6 +44,9 @@ CATEGORIES: Final = ("theft", "theft", "theft", "banned", "violence", "other")
 PEOPLE: Final = 40
 # Incidents per day: a few, more on Fridays and Saturdays.
 PER_DAY: Final = (2, 2, 3, 3, 5, 6, 1)  # Monday … Sunday
+# The retention a new store has (no option set): what the daily purge applies to the history.
+DEFAULT_RETENTION: Final = policy_from_options({})
+PURGE_EVERY: Final = timedelta(days=1)
 
 
 def generate_history(
@@ -50,7 +62,8 @@ def generate_history(
 
     Deterministic for a seed and ``now``. Shop hours 09:00-20:00 UTC, busiest in the
     afternoon; a handful of people come back often; older incidents are mostly reviewed (about
-    two thirds confirmed), the last two days still wait for staff.
+    two thirds confirmed), the last two days still wait for staff. Incidents past the default
+    retention's link are anonymised as the daily purge leaves them (see :func:`purged`).
     """
     rng = random.Random(seed)  # noqa: S311 (made-up demo data, no secret)
     people = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(PEOPLE)]
@@ -91,7 +104,32 @@ def generate_history(
                 )
             )
         day += timedelta(days=1)
-    return sorted(incidents, key=lambda incident: incident.occurred_at)
+    return sorted(
+        (purged(incident, now, DEFAULT_RETENTION) for incident in incidents),
+        key=lambda incident: incident.occurred_at,
+    )
+
+
+def purged(incident: Incident, now: datetime, policy: RetentionPolicy) -> Incident:
+    """The incident as the privacy purge, run every day at ``now``'s time of day, leaves it by
+    ``now``: past its link retention, anonymised (person, evidence, similarity and review reason
+    gone) at the first purge that found it past (``IncidentStore.apply_retention``'s rule)."""
+    confirmed = incident.review_status is ReviewStatus.CONFIRMED
+    days = policy.link_confirmed if confirmed else policy.link_unconfirmed
+    due = incident.occurred_at + timedelta(days=days)
+    if due >= now:
+        return incident
+    # The purge at ``at`` anonymises what occurred before ``at`` less the retention: the first
+    # run after ``due`` is ``now`` less the whole days that still fit strictly after it.
+    at = now - (-((due - now) // PURGE_EVERY) - 1) * PURGE_EVERY
+    return replace(
+        incident,
+        person_id="",
+        snapshot_ref=None,
+        similarity=None,
+        review_reason=None,
+        anonymised_at=at,
+    )
 
 
 def _review(
@@ -114,6 +152,9 @@ def write_history(store: IncidentStore, incidents: list[Incident]) -> int:
         row["occurred_at"] = incident.occurred_at.astimezone(UTC).isoformat()
         row["reviewed_at"] = (
             incident.reviewed_at.astimezone(UTC).isoformat() if incident.reviewed_at else None
+        )
+        row["anonymised_at"] = (
+            incident.anonymised_at.astimezone(UTC).isoformat() if incident.anonymised_at else None
         )
         row["review_status"] = str(incident.review_status)
         rows.append(row)

@@ -6,8 +6,10 @@ the row before, so an edited, inserted or deleted row breaks the chain from that
 ``verify`` names the first broken row. SQLite triggers refuse UPDATE and DELETE, so nothing in
 SmartShop can rewrite history by mistake; the chain catches anyone who edits the file directly.
 
-Rows hold identifiers, field names and counts — never a face, a photo, a name or a reason — so the
-log can outlive an erasure and still prove it happened.
+Rows hold identifiers, file names, field names and counts — never a face, a photo, a name or an
+entry's reason — so the log can outlive an erasure and still prove it happened. The one free text
+is the legal claim an owner gives for keeping evidence packs at an erasure, refused when it holds
+the person's name.
 
 No Home Assistant imports in the blocking part (``AuditLog``); ``async_audit`` is the one way the
 integration writes a row.

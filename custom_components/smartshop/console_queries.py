@@ -28,7 +28,7 @@ import sqlite3
 from typing import Any, Final
 
 from .audit import AuditAction
-from .incidents import Incident, IncidentStore, ReviewStatus
+from .incidents import Incident, IncidentStore, ReviewStatus, incident_from_row
 
 MAX_PAGE_SIZE: Final = 200
 REPEAT_VISITORS_LIMIT: Final = 50
@@ -121,19 +121,6 @@ def _reading(
             connection.execute("COMMIT")
 
 
-def _incident(row: sqlite3.Row) -> Incident:
-    data = dict(row)
-    reviewed = data["reviewed_at"]
-    return Incident(
-        **data
-        | {
-            "occurred_at": datetime.fromisoformat(data["occurred_at"]).astimezone(UTC),
-            "reviewed_at": datetime.fromisoformat(reviewed).astimezone(UTC) if reviewed else None,
-            "review_status": ReviewStatus(data["review_status"]),
-        }
-    )
-
-
 # --- paging ------------------------------------------------------------------------------------
 
 
@@ -181,7 +168,7 @@ def page(
             "ORDER BY occurred_at DESC, incident_id DESC LIMIT ?",
             (*params, *(after or ()), limit + 1),
         ).fetchall()
-    incidents = [_incident(row) for row in rows[:limit]]
+    incidents = [incident_from_row(row) for row in rows[:limit]]
     more = len(rows) > limit
     return Page(incidents, encode_cursor(incidents[-1]) if more else None)
 

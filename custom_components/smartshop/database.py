@@ -1,4 +1,5 @@
-"""The integration's one database file (incidents and the audit log), one instance per HA."""
+"""The integration's one database file (incidents, the audit log and the records of which export
+files hold whose data), one instance per HA."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .audit import AuditAction, AuditEntry, AuditLog
 from .const import DOMAIN
+from .export_records import ExportKind, ExportRecords
 from .incidents import IncidentStore
 
 INCIDENT_DATABASE: Final = "smartshop.db"
 DATA_INCIDENTS: HassKey[IncidentStore] = HassKey(f"{DOMAIN}_incidents")
 DATA_AUDIT: HassKey[AuditLog] = HassKey(f"{DOMAIN}_audit")
+DATA_EXPORT_RECORDS: HassKey[ExportRecords] = HassKey(f"{DOMAIN}_export_records")
 
 
 def incident_store(hass: HomeAssistant) -> IncidentStore:
@@ -33,6 +37,22 @@ def audit_log(hass: HomeAssistant) -> AuditLog:
     if (log := hass.data.get(DATA_AUDIT)) is None:
         log = hass.data[DATA_AUDIT] = AuditLog(incident_store(hass))
     return log
+
+
+def export_records(hass: HomeAssistant) -> ExportRecords:
+    """Which export files hold whose data, in the same database (and behind the same lock)."""
+    if (records := hass.data.get(DATA_EXPORT_RECORDS)) is None:
+        records = hass.data[DATA_EXPORT_RECORDS] = ExportRecords(incident_store(hass))
+    return records
+
+
+async def async_record_export(
+    hass: HomeAssistant, name: str, person_id: str, kind: ExportKind
+) -> None:
+    """Record that the export ``name`` holds the person's data (before it is written)."""
+    await hass.async_add_executor_job(
+        partial(export_records(hass).add, name, person_id, kind, at=dt_util.utcnow())
+    )
 
 
 async def async_audit(

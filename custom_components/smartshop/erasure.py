@@ -7,19 +7,30 @@ Removing a person deletes, in this order:
    share);
 2. on this Home Assistant: the entry (metadata), its reference photo and stored photos, every
    incident about the person (whichever store recorded it) with its evidence crop, and a pending
-   suggestion to review the entry.
+   suggestion to review the entry;
+3. in the exports folder: every file recorded as holding the person's data (subject-access
+   archives and evidence packs, see export_records.py), except the evidence packs the owner keeps
+   for a legal claim (``keep_evidence_for``: the claim, kept with them and listed in the receipt).
+   A recorded file that is no longer there (deleted by hand) counts as already gone; one that
+   cannot be deleted makes the receipt's status ``exports_not_deleted`` and is listed with why.
 
 When the backend cannot be reached, what is held here is removed anyway and the backend part is
 remembered (:class:`PendingErasures`, in Home Assistant's private storage): it is retried when
 the store sets up and every ``ERASURE_RETRY_INTERVAL`` while it runs, and a repair issue says so
 until the backend confirms. The receipt (returned to the caller) lists what was removed, when,
 by whom and whether the erasure is complete; its counts and ids are the REMOVE row of the audit
-log — never a name, a reason or a photo.
+log — never a name, a photo or the entry's reason (the one text in it is the owner's ground for
+keeping an evidence pack, which may not name the person).
+
+The local part runs under ``exports_lock``: an export of the person being written meanwhile is
+finished and recorded first (and deleted), or starts after and finds nobody.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Final
 
 from homeassistant.core import Context, HomeAssistant, callback
@@ -31,7 +42,9 @@ from homeassistant.util.hass_dict import HassKey
 from .audit import AuditAction
 from .const import DOMAIN, ISSUE_ERASURE_INCOMPLETE, LOGGER
 from .data import SmartShopConfigEntry
-from .database import async_actor, async_audit
+from .database import async_actor, async_audit, export_records
+from .export_records import ExportKind, ExportRecords
+from .exports import exports_dir, exports_lock, is_export_name
 from .incidents import IncidentStore
 from .people import Person
 from .recognition import CollectionNotFoundError, RecognitionClient, RecognitionError
@@ -43,6 +56,7 @@ STORAGE_VERSION: Final = 1
 DATA_PENDING: HassKey[PendingErasures] = HassKey(f"{DOMAIN}_pending_erasures")
 STATUS_COMPLETE: Final = "complete"
 STATUS_PENDING: Final = "pending_backend"
+STATUS_EXPORTS_LEFT: Final = "exports_not_deleted"
 
 
 @dataclass(slots=True, kw_only=True)
@@ -204,6 +218,62 @@ def _forget_locally(
     return LocalErasure(photos=photos, incidents=len(deleted), snapshots=crops)
 
 
+@dataclass(slots=True)
+class ExportErasure:
+    """What became of the export files holding the person's data."""
+
+    deleted: list[str] = field(default_factory=list)
+    already_gone: list[str] = field(default_factory=list)
+    kept: list[dict[str, str]] = field(default_factory=list)
+    not_deleted: list[dict[str, str]] = field(default_factory=list)
+
+
+def _unlink(path: Path) -> bool:
+    """Delete a file: True if it was there, False if it was not. Raises OSError otherwise."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _erase_exports(
+    folder: Path,
+    records: ExportRecords,
+    person_id: str,
+    keep_evidence_for: str | None,
+    now: datetime,
+) -> ExportErasure:
+    """Delete every export file recorded as holding the person's data (and the temporary of a
+    write cut short), except evidence packs kept for a legal claim, which are marked as held.
+    The records of files gone are dropped; a file that cannot be deleted keeps its record and
+    is reported (blocking: run in an executor)."""
+    result = ExportErasure()
+    for record in records.of_person(person_id):
+        kind = str(record.kind)
+        if keep_evidence_for and record.kind is ExportKind.EVIDENCE_PACK:
+            records.hold(record.file, person_id, reason=keep_evidence_for, at=now)
+            result.kept.append({"file": record.file, "kind": kind, "reason": keep_evidence_for})
+            continue
+        if not is_export_name(record.file):
+            error = "not a file name of the exports folder"
+            result.not_deleted.append({"file": record.file, "kind": kind, "error": error})
+            continue
+        path = folder / record.file
+        try:
+            _unlink(path.with_name(f".{record.file}.tmp"))
+            deleted = _unlink(path)
+        except OSError as err:
+            LOGGER.warning("Export %s of entry %s not deleted: %s", record.file, person_id, err)
+            result.not_deleted.append(
+                {"file": record.file, "kind": kind, "error": err.strerror or type(err).__name__}
+            )
+            continue
+        (result.deleted if deleted else result.already_gone).append(record.file)
+        records.forget(record.file, person_id)
+    return result
+
+
 def _collection_of(entry: SmartShopConfigEntry, person: Person) -> str | None:
     """The collection holding the person's faces: their watchlist's, or the one remembered for
     a watchlist no longer configured."""
@@ -215,9 +285,18 @@ def _collection_of(entry: SmartShopConfigEntry, person: Person) -> str | None:
 
 
 async def async_erase_person(
-    hass: HomeAssistant, entry: SmartShopConfigEntry, person: Person, context: Context
+    hass: HomeAssistant,
+    entry: SmartShopConfigEntry,
+    person: Person,
+    context: Context,
+    *,
+    keep_evidence_for: str | None = None,
 ) -> dict[str, Any]:
-    """Erase one person everywhere; returns the receipt (also the audit row's details)."""
+    """Erase one person everywhere; returns the receipt (also the audit row's details).
+
+    ``keep_evidence_for``, the legal claim the owner keeps the person's evidence packs for
+    (checked by the caller not to name the person), keeps them in the exports folder.
+    """
     data = entry.runtime_data
     now = dt_util.utcnow()
     collection_id = _collection_of(entry, person)
@@ -246,14 +325,27 @@ async def async_erase_person(
         queue = await async_pending_erasures(hass)
         await queue.async_add(pending)
         async_sync_erasure_issue(hass, entry, queue.of_store(entry.entry_id))
-    data.watchlists.store.pop(person.person_id)
-    await data.watchlists.store.async_save()
-    local = await hass.async_add_executor_job(
-        _forget_locally, data.snapshots, data.incidents, person
-    )
+    async with exports_lock(hass):
+        data.watchlists.store.pop(person.person_id)
+        await data.watchlists.store.async_save()
+        local = await hass.async_add_executor_job(
+            _forget_locally, data.snapshots, data.incidents, person
+        )
+        exports = await hass.async_add_executor_job(
+            _erase_exports,
+            exports_dir(hass),
+            export_records(hass),
+            person.person_id,
+            keep_evidence_for,
+            now,
+        )
     async_delete_review_issue(hass, person.person_id, user_id=context.user_id)
+    if exports.not_deleted:
+        status = STATUS_EXPORTS_LEFT
+    else:
+        status = STATUS_PENDING if pending is not None else STATUS_COMPLETE
     details: dict[str, Any] = {
-        "status": STATUS_PENDING if pending is not None else STATUS_COMPLETE,
+        "status": status,
         "removed_at": now.isoformat(),
         "collection_ids": [collection_id] if collection_id is not None else [],
         "faces_deleted": list(deleted_faces),
@@ -264,7 +356,12 @@ async def async_erase_person(
             "photos": local.photos,
             "incidents": local.incidents,
             "snapshots": local.snapshots,
+            "exports": len(exports.deleted),
+            "exports_already_gone": len(exports.already_gone),
         },
+        "exports_deleted": exports.deleted,
+        "exports_kept": exports.kept,
+        "exports_not_deleted": exports.not_deleted,
     }
     actor = await async_actor(hass, context)
     await async_audit(

@@ -3,7 +3,9 @@
 ``smartshop.create_evidence_pack`` writes one PDF into the exports folder: both photos (the
 camera's match crop and the watchlist reference photo), time, store, camera, location, reviewer
 and reason, and the SHA-256 of each image. Only a *confirmed* incident has one: a match nobody
-confirmed is not evidence of anything. Administrators only; every pack is audit-logged.
+confirmed is not evidence of anything. Administrators only; every pack is audit-logged, and
+recorded as holding its person's data (export_records.py): erasing the person deletes it unless
+the owner keeps it for a legal claim.
 """
 
 from __future__ import annotations
@@ -24,8 +26,15 @@ import probatio
 
 from .audit import AuditAction
 from .const import DOMAIN
-from .database import async_audit, incident_store
-from .exports import download_path, export_name, exports_dir, write_export
+from .database import async_audit, async_record_export, incident_store
+from .export_records import ExportKind
+from .exports import (
+    download_path,
+    export_name,
+    exports_dir,
+    exports_lock,
+    write_export,
+)
 from .incidents import Incident, ReviewStatus
 from .permissions import async_register_action
 from .report_pdf import EvidencePack, render_evidence_pdf, sha256_hex
@@ -56,6 +65,23 @@ def _images(snapshots: SnapshotStore, incident: Incident) -> tuple[bytes | None,
 
 
 async def _async_create(call: ServiceCall) -> ServiceResponse:
+    hass = call.hass
+    async with exports_lock(hass):  # an erasure meanwhile finds the pack, or took the incident
+        name, incident, hashes = await _async_write(call)
+    await async_audit(
+        hass,
+        call.context,
+        AuditAction.EXPORT,
+        store_id=incident.store_id,
+        subject=incident.person_id,
+        details={"kind": "evidence_pack", "incident": incident.incident_id, "file": name},
+    )
+    return {"file": name, "download_path": download_path(name), **hashes}
+
+
+async def _async_write(call: ServiceCall) -> tuple[str, Incident, dict[str, str | None]]:
+    """Render the pack, record it as holding the person's data, then write it; its name, the
+    incident and the SHA-256 of each image."""
     hass = call.hass
     incident_id = call.data[ATTR_INCIDENT_ID].strip()
     incident = await hass.async_add_executor_job(incident_store(hass).get, incident_id)
@@ -88,6 +114,8 @@ async def _async_create(call: ServiceCall) -> ServiceResponse:
     )
     name = export_name(f"evidence-{incident.incident_id[:8]}", ".pdf")
     pdf = await hass.async_add_executor_job(render_evidence_pdf, pack)
+    if incident.person_id:  # an anonymised incident shows no one: no crop, no reference
+        await async_record_export(hass, name, incident.person_id, ExportKind.EVIDENCE_PACK)
     try:
         await hass.async_add_executor_job(write_export, exports_dir(hass), name, pdf)
     except OSError as err:
@@ -100,15 +128,7 @@ async def _async_create(call: ServiceCall) -> ServiceResponse:
         "match_sha256": sha256_hex(match) if match else None,
         "reference_sha256": sha256_hex(reference) if reference else None,
     }
-    await async_audit(
-        hass,
-        call.context,
-        AuditAction.EXPORT,
-        store_id=incident.store_id,
-        subject=incident.person_id,
-        details={"kind": "evidence_pack", "incident": incident.incident_id, "file": name},
-    )
-    return {"file": name, "download_path": download_path(name), **hashes}
+    return name, incident, hashes
 
 
 @callback

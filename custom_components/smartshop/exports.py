@@ -1,6 +1,6 @@
-"""The folder of files SmartShop writes for the owner (subject-access archives, audit CSVs,
-reports) and the authenticated view that lets an administrator download them (a period report
-also through a signed link, since it holds no personal data).
+"""The folder of files SmartShop writes for the owner (subject-access archives, evidence packs,
+audit CSVs, reports) and the authenticated view that lets an administrator download them (a period
+report also through a signed link, since it holds no personal data).
 
 Files live in ``<config>/smartshop/exports`` (0700; each file 0600). They hold personal data, so
 the view is for administrators only (``permissions.py``) and never cached; a name is a plain file
@@ -8,10 +8,16 @@ name in that folder (no paths), and a symbolic link or anything that is not a re
 is refused, so a request cannot reach anything else. A signed link counts only when its signature
 is valid for exactly that file: it then acts as whom it was signed for (an administrator's
 console), or, for a period report, opens that one report.
+
+A file that shows or names a person is recorded with the person's id before it is written
+(``database.async_record_export``, see export_records.py), and written while holding
+``exports_lock``, which an erasure holds too: an export either is complete and recorded before
+the erasure looks for the person's files, or starts after it and finds nobody.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from http import HTTPStatus
 import os
@@ -24,6 +30,7 @@ from aiohttp import web
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .permissions import VIEW_EXPORTS, VIEWS, is_allowed, request_user, signed_request_user
@@ -33,6 +40,7 @@ EXPORTS_FOLDER: Final = "exports"
 # for notifications) may be opened without an administrator's sign-in.
 REPORT_PREFIX: Final = "report-"
 URL_TEMPLATE: Final = "/api/smartshop/exports/{name}"
+DATA_EXPORTS_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_exports_lock")
 _NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _CONTENT_TYPES: Final = {
     ".zip": "application/zip",
@@ -45,6 +53,18 @@ _CONTENT_TYPES: Final = {
 def exports_dir(hass: HomeAssistant) -> Path:
     """The exports folder (not created here: ``prepare_export_path`` does, in an executor)."""
     return Path(hass.config.path(DOMAIN, EXPORTS_FOLDER))
+
+
+def exports_lock(hass: HomeAssistant) -> asyncio.Lock:
+    """Held while a file about a person is written and recorded, and while a person is erased."""
+    if (lock := hass.data.get(DATA_EXPORTS_LOCK)) is None:
+        lock = hass.data[DATA_EXPORTS_LOCK] = asyncio.Lock()
+    return lock
+
+
+def is_export_name(name: str) -> bool:
+    """Whether ``name`` can be a file of the exports folder (a plain name, not hidden)."""
+    return bool(_NAME.match(name)) and not name.startswith(".")
 
 
 def export_name(kind: str, extension: str, now: datetime | None = None) -> str:

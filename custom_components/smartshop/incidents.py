@@ -264,6 +264,30 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
             WHERE reviewed_at IS NOT NULL""",
         "ANALYZE",
     ),
+    (
+        # Which export files hold which person's data (export_records.py), so that erasure
+        # reaches them. Files written before are known from the audit log's export rows about a
+        # person (subject-access archives, and evidence packs marked as such).
+        """CREATE TABLE export_files (
+            file TEXT NOT NULL,
+            person_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            held_reason TEXT,
+            held_at TEXT,
+            PRIMARY KEY (file, person_id)
+        )""",
+        "CREATE INDEX export_files_person ON export_files (person_id)",
+        """INSERT OR IGNORE INTO export_files (file, person_id, kind, created_at)
+            SELECT json_extract(details, '$.file'), subject,
+                CASE WHEN json_extract(details, '$.kind') = 'evidence_pack'
+                     THEN 'evidence_pack' ELSE 'subject_access' END,
+                at
+            FROM audit_log
+            WHERE action = 'export' AND subject != ''
+                AND CASE WHEN json_valid(details)
+                         THEN json_type(details, '$.file') = 'text' ELSE 0 END""",
+    ),
 )
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -282,7 +306,8 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _from_row(row: sqlite3.Row) -> Incident:
+def incident_from_row(row: sqlite3.Row) -> Incident:
+    """An incident from its database row (every column, times parsed as UTC)."""
     data = dict(row)
     occurred = _utc(data.pop("occurred_at"))
     assert occurred is not None
@@ -369,7 +394,7 @@ class IncidentStore:
             row = connection.execute(
                 "SELECT * FROM incidents WHERE incident_id = ?", (incident_id,)
             ).fetchone()
-        return None if row is None else _from_row(row)
+        return None if row is None else incident_from_row(row)
 
     def query(
         self,
@@ -400,7 +425,7 @@ class IncidentStore:
                 f"SELECT * FROM incidents {where} ORDER BY occurred_at DESC LIMIT ?",  # noqa: S608
                 (*params, limit),
             ).fetchall()
-        return [_from_row(row) for row in rows]
+        return [incident_from_row(row) for row in rows]
 
     def review(
         self, incident_id: str, status: ReviewStatus, *, by: str, reason: str, at: datetime
@@ -520,7 +545,7 @@ class IncidentStore:
             ).fetchall()
             connection.execute("DELETE FROM incidents WHERE person_id = ?", (person_id,))
             connection.execute("COMMIT")
-        return [_from_row(row) for row in rows]
+        return [incident_from_row(row) for row in rows]
 
     def delete_store(self, store_id: str) -> int:
         """Erase a removed store's incidents."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+import re
 from typing import Any, Final, NoReturn
 
 from homeassistant.components.camera import async_get_image
@@ -100,6 +101,7 @@ ATTR_THRESHOLD: Final = "threshold"
 ATTR_JUSTIFICATION: Final = "justification"
 ATTR_ATTEST_ADULT: Final = "attest_adult"
 ATTR_ATTEST_NOT_VULNERABLE: Final = "attest_not_vulnerable"
+ATTR_KEEP_EVIDENCE_FOR: Final = "keep_evidence_for"
 ATTESTATIONS: Final = (ATTR_ATTEST_ADULT, ATTR_ATTEST_NOT_VULNERABLE)
 # Fields of an entry update_person may change (the audit log names those that changed).
 UPDATABLE: Final = ("category", "reason", "incident_reference", "expires_at", "review_at")
@@ -146,7 +148,13 @@ UPDATE_SCHEMA = probatio.Schema(
         probatio.Optional(ATTR_REVIEW_DATE): cv.date,
     }
 )
-REMOVE_SCHEMA = probatio.Schema({**_ENTRY, probatio.Required(ATTR_PERSON_ID): IDENT})
+REMOVE_SCHEMA = probatio.Schema(
+    {
+        **_ENTRY,
+        probatio.Required(ATTR_PERSON_ID): IDENT,
+        probatio.Optional(ATTR_KEEP_EVIDENCE_FOR): REASON,
+    }
+)
 LIST_SCHEMA = probatio.Schema({**_ENTRY, probatio.Optional(ATTR_WATCHLIST): IDENT})
 REVIEW_SCHEMA = probatio.Schema(
     {
@@ -483,7 +491,29 @@ def _held_person(call: ServiceCall) -> tuple[SmartShopConfigEntry, Person]:
 async def _async_remove(call: ServiceCall) -> ServiceResponse:
     """Erase the person everywhere; the receipt (see erasure.py)."""
     entry, person = _held_person(call)
-    return await async_erase_person(call.hass, entry, person, call.context)
+    return await async_erase_person(
+        call.hass, entry, person, call.context, keep_evidence_for=_legal_claim(call, person)
+    )
+
+
+def _legal_claim(call: ServiceCall, person: Person) -> str | None:
+    """The legal claim the person's evidence packs are kept for, if the owner keeps them.
+
+    It stays in the audit log after the erasure, so it must say what the claim is, never who:
+    a text holding the person's name, or any word of it of three letters or more, is refused.
+    """
+    if ATTR_KEEP_EVIDENCE_FOR not in call.data:
+        return None
+    claim = " ".join(str(call.data[ATTR_KEEP_EVIDENCE_FOR]).split())
+    if not claim:
+        raise _error("keep_evidence_for_empty")
+    words = set(re.findall(r"\w+", claim.casefold()))
+    name = " ".join(person.display_name.casefold().split())
+    if (name and name in claim.casefold()) or any(
+        len(part) >= 3 and part in words for part in re.findall(r"\w+", name)
+    ):
+        raise _error("keep_evidence_for_names_person")
+    return claim
 
 
 async def _async_find_by_face(call: ServiceCall) -> ServiceResponse:

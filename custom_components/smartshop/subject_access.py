@@ -13,7 +13,8 @@ The archive, written to the exports folder (0600) for an administrator to downlo
 It is built in an executor, under a temporary name renamed when complete, so a half-written
 archive is never offered. Every ``PROGRESS_EVERY`` images (and once at the end) a
 ``smartshop_export_progress`` event reports ``{export, done, total}``. The export itself is an
-EXPORT row of the audit log (file name and counts).
+EXPORT row of the audit log (file name and counts), and the archive is recorded as holding the
+person's data (export_records.py): erasing the person deletes it.
 """
 
 from __future__ import annotations
@@ -27,13 +28,21 @@ from typing import Any, Final
 import zipfile
 
 from homeassistant.core import Context, HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 
 from .audit import AuditAction, AuditEntry
-from .const import EVENT_EXPORT_PROGRESS
+from .const import DOMAIN, EVENT_EXPORT_PROGRESS
 from .data import SmartShopConfigEntry
-from .database import async_audit, audit_log
-from .exports import download_path, export_name, exports_dir, prepare_export_path
+from .database import async_audit, async_record_export, audit_log
+from .export_records import ExportKind
+from .exports import (
+    download_path,
+    export_name,
+    exports_dir,
+    exports_lock,
+    prepare_export_path,
+)
 from .incidents import Incident, IncidentStore
 from .people import Person
 from .snapshots import SnapshotKind, SnapshotStore
@@ -188,16 +197,6 @@ async def async_export_person(
     """Write the person's archive; the action's response (file, download path, counts)."""
     made_at = dt_util.utcnow()
     name = export_name(f"subject-access-{person.person_id[:8]}", ".zip", made_at)
-    watchlist = entry.runtime_data.watchlists.watchlists.get(person.watchlist_id)
-    data = await hass.async_add_executor_job(
-        _gather,
-        hass,
-        entry.runtime_data.incidents,
-        Person.from_dict(person.as_dict()),  # a copy: staff may change the entry meanwhile
-        entry.title,
-        watchlist.name if watchlist is not None else person.watchlist_id,
-    )
-    path = await hass.async_add_executor_job(prepare_export_path, exports_dir(hass), name)
 
     def progress(done: int, total: int) -> None:
         # Called in the executor: Bus.fire hands the event to the event loop.
@@ -205,9 +204,29 @@ async def async_export_person(
             EVENT_EXPORT_PROGRESS, {"export": name, "done": done, "total": total}, context=context
         )
 
-    counts = await hass.async_add_executor_job(
-        write_archive, path, data, entry.runtime_data.snapshots, made_at, progress
-    )
+    # An erasure meanwhile either waits for the archive (and deletes it) or has already taken
+    # the person: then there is nothing to export.
+    async with exports_lock(hass):
+        if entry.runtime_data.watchlists.store.get(person.person_id) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="person_not_found",
+                translation_placeholders={"person_id": person.person_id},
+            )
+        watchlist = entry.runtime_data.watchlists.watchlists.get(person.watchlist_id)
+        data = await hass.async_add_executor_job(
+            _gather,
+            hass,
+            entry.runtime_data.incidents,
+            Person.from_dict(person.as_dict()),  # a copy: staff may change the entry meanwhile
+            entry.title,
+            watchlist.name if watchlist is not None else person.watchlist_id,
+        )
+        path = await hass.async_add_executor_job(prepare_export_path, exports_dir(hass), name)
+        await async_record_export(hass, name, person.person_id, ExportKind.SUBJECT_ACCESS)
+        counts = await hass.async_add_executor_job(
+            write_archive, path, data, entry.runtime_data.snapshots, made_at, progress
+        )
     await async_audit(
         hass,
         context,

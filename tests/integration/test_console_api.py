@@ -37,6 +37,7 @@ from custom_components.smartshop.const import (
 from custom_components.smartshop.database import audit_log, incident_store
 from custom_components.smartshop.incidents import Incident, ReviewStatus
 from custom_components.smartshop.people import Person
+from custom_components.smartshop.retention import async_privacy_purge
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, Rekognition, StillCamera, setup_store, store_entry
@@ -271,6 +272,95 @@ async def test_paging_through_filtered_incidents(
     assert bad_cursor["error"]["code"] == ERR_INVALID_FORMAT
     elsewhere = await _call(client, "incidents/list", store_ids=[OTHER_STORE])
     assert elsewhere["error"]["code"] == ERR_UNAUTHORIZED
+
+
+async def test_paging_through_anonymised_incidents(
+    hass: HomeAssistant, rekognition: Rekognition, hass_ws_client: WebSocketGenerator
+) -> None:
+    """After the privacy purge anonymised the old unconfirmed incidents (day 31 on with the
+    default retention), every page of the list still answers, anonymised rows included (no
+    person, similarity or reference photo; when they were anonymised), and the detail of an
+    anonymised incident shows it without an entry."""
+    entry = await _store(hass, rekognition)
+    _put_person(entry)
+    day = 60 * 24
+    incidents = [
+        _incident(
+            entry,
+            n,
+            minutes_ago=n * day - 60,  # n days ago, less an hour
+            camera=CAMERAS[n % 2],
+            status=ReviewStatus.CONFIRMED if n % 4 == 0 else ReviewStatus.PENDING,
+        )
+        for n in range(1, 61)
+    ]
+    await _seed(hass, incidents)
+    await _save_image(hass, entry, SnapshotKind.REFERENCE, PERSON)
+    purged_at = dt_util.utcnow()
+    report = await async_privacy_purge(hass, entry, purged_at)
+    assert report is not None
+    anonymised = {
+        incident.incident_id
+        for n, incident in enumerate(incidents, start=1)
+        if n > 30 and incident.review_status is not ReviewStatus.CONFIRMED
+    }
+    assert report.counts["anonymised_unconfirmed"] == len(anonymised) == 22
+
+    client = await hass_ws_client(hass)
+    seen: list[dict[str, Any]] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        fields: dict[str, Any] = {"limit": 20} | ({"cursor": cursor} if cursor else {})
+        result = await _ok(client, "incidents/list", **fields)
+        seen += result["incidents"]
+        pages += 1
+        if (cursor := result["next_cursor"]) is None:
+            break
+    assert pages == 3
+    assert [row["incident_id"] for row in seen] == [i.incident_id for i in incidents]
+    for row in seen:
+        if row["incident_id"] in anonymised:
+            assert (row["person_id"], row["similarity"], row["reference_url"]) == ("", None, None)
+            assert dt_util.parse_datetime(row["anonymised_at"]) == purged_at
+        else:
+            assert (row["person_id"], row["similarity"], row["anonymised_at"]) == (
+                PERSON,
+                97.5,
+                None,
+            )
+            assert row["reference_url"].startswith(f"/api/smartshop/snapshot/reference/{PERSON}")
+    # Only the anonymised rows of one camera, through the filters.
+    filtered = await _ok(
+        client, "incidents/list", camera=CAMERAS[1], review_status="pending", limit=200
+    )
+    till_pending = [
+        i.incident_id
+        for i in incidents
+        if i.camera == CAMERAS[1] and i.review_status is ReviewStatus.PENDING
+    ]
+    assert [row["incident_id"] for row in filtered["incidents"]] == till_pending
+    assert len(anonymised.intersection(till_pending)) == 15
+
+    oldest = incidents[-2]
+    assert oldest.incident_id in anonymised
+    await hass.async_add_executor_job(
+        lambda: audit_log(hass).append(
+            AuditAction.REVIEW,
+            actor="Sam (u1)",
+            store_id=entry.entry_id,
+            subject=oldest.incident_id,
+            details={"decision": "dismiss"},
+        )
+    )
+    detail = await _ok(client, "incidents/get", incident_id=oldest.incident_id)
+    assert detail["person"] is None
+    assert detail["incident"]["incident_id"] == oldest.incident_id
+    assert detail["incident"]["person_id"] == ""
+    assert detail["incident"]["similarity"] is None
+    assert detail["incident"]["review_reason"] is None
+    assert dt_util.parse_datetime(detail["incident"]["anonymised_at"]) == purged_at
+    assert [row["actor"] for row in detail["review_history"]] == ["Sam (u1)"]
 
 
 async def test_incident_detail_with_the_entry_and_review_history(

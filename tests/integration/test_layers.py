@@ -14,8 +14,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         # The wire contract shared with the edge bridge, when it is there: standard library only.
         "bridge_protocol",
         "const imaging incidents bridge_client report_pdf",
-        "recognition alert_rules cost people usage snapshots compliance audit permissions"
-        " text_limits",
+        "recognition alert_rules cost people usage snapshots compliance audit export_records"
+        " permissions text_limits",
         "views watchlist bridge_connection errors database exports console_queries",
         "data",
         "review entity key_rotation person_lookup retention settings_audit console_images",
@@ -38,6 +38,7 @@ HOME_ASSISTANT_FREE = (
         "alert_rules",
         "cost",
         "audit",
+        "export_records",
         "console_queries",
         "report_pdf",
     }

@@ -444,7 +444,16 @@ async def test_erasure_with_the_backend_down_is_completed_by_the_retry(
     assert receipt["collection_ids"] == [COLLECTION]
     assert receipt["faces_deleted"] == []
     assert receipt["faces_pending"] == [FACE_A]
-    assert receipt["counts"] == {"faces": 1, "photos": 2, "incidents": 1, "snapshots": 1}
+    assert receipt["counts"] == {
+        "faces": 1,
+        "photos": 2,
+        "incidents": 1,
+        "snapshots": 1,
+        "exports": 0,
+        "exports_already_gone": 0,
+    }
+    assert (receipt["exports_deleted"], receipt["exports_kept"]) == ([], [])
+    assert receipt["exports_not_deleted"] == []
     assert receipt["removed_by"].startswith("Manager Sam (")
     # Everything held here is gone at once.
     assert entry.runtime_data.watchlists.store.get(person_id) is None
