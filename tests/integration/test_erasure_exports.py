@@ -38,6 +38,7 @@ from custom_components.smartshop.incidents import Incident, ReviewStatus
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, FIXTURES, Rekognition, setup_store, store_entry
+from .helpers import as_admin
 from .test_rights import FACE_A, FACE_B, _audit, _enrol
 
 ALICE = "Alice Example"
@@ -153,7 +154,12 @@ async def _evidence_pack(hass: HomeAssistant, admin: User, incident_id: str) -> 
 
 async def _archive(hass: HomeAssistant, person_id: str) -> str:
     response = await hass.services.async_call(
-        DOMAIN, "export_person_data", {"person_id": person_id}, blocking=True, return_response=True
+        DOMAIN,
+        "export_person_data",
+        {"person_id": person_id},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     return str(response["file"])
 
@@ -182,6 +188,7 @@ async def _remove(hass: HomeAssistant, person_id: str, **fields: Any) -> dict[st
         {"person_id": person_id, **fields},
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
     assert receipt is not None
     return dict(receipt)
@@ -231,10 +238,20 @@ async def test_erasure_leaves_no_byte_of_the_person_in_the_exports_folder(
         await _archive(hass, bob),
     }
     audit_csv = await hass.services.async_call(
-        DOMAIN, "export_audit_log", {}, blocking=True, return_response=True
+        DOMAIN,
+        "export_audit_log",
+        {},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     report = await hass.services.async_call(
-        DOMAIN, "generate_report", {}, blocking=True, return_response=True
+        DOMAIN,
+        "generate_report",
+        {},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
     others = bob_files | {audit_csv["file"], report["pdf"], report["csv"]}
     assert len(alice_files) == 3

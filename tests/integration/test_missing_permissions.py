@@ -28,6 +28,7 @@ from custom_components.smartshop.recognition import REKOGNITION_OPERATIONS
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
+from .helpers import as_admin
 from .test_image_processing import ONE_FACE, _person, _scan
 
 FACE_ID = "11111111-1111-1111-1111-111111111111"
@@ -99,6 +100,7 @@ async def _enrol(hass: HomeAssistant, photo: str) -> dict[str, Any]:
         },
         blocking=True,
         return_response=True,
+        context=await as_admin(hass),
     )
 
 
@@ -205,7 +207,12 @@ def _searched_nobody(rekognition: Rekognition) -> None:
 
 async def _find_by_face(hass: HomeAssistant, photo: str) -> dict[str, Any]:
     return await hass.services.async_call(
-        DOMAIN, "find_person_by_face", {"image_path": photo}, blocking=True, return_response=True
+        DOMAIN,
+        "find_person_by_face",
+        {"image_path": photo},
+        blocking=True,
+        return_response=True,
+        context=await as_admin(hass),
     )
 
 
