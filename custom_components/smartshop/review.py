@@ -171,12 +171,14 @@ async def async_review(
     reviewer: str,
     reason: str,
     user_id: str | None = None,
+    context: Context | None = None,
 ) -> Incident:
     """Record the decision, announce it, and flag entries staff keep dismissing.
 
     A dismissal deletes the incident's evidence crop at once, unlinks the incident from the
     entry and raises the entry's own threshold above the dismissed similarity (``user_id``: the
-    reviewer's Home Assistant user). ``incident`` is the incident as it was before the review.
+    reviewer's Home Assistant user; ``context``: the call's, for the audit row). ``incident`` is
+    the incident as it was before the review.
     """
     data = entry.runtime_data
     changed, reviewed = await hass.async_add_executor_job(
@@ -195,7 +197,7 @@ async def async_review(
     event_type = EVENT_CONFIRMED if status is ReviewStatus.CONFIRMED else EVENT_DISMISSED
     await async_audit(
         hass,
-        Context(user_id=user_id),
+        context or Context(user_id=user_id),
         AuditAction.REVIEW,
         store_id=entry.entry_id,
         subject=reviewed.incident_id,

@@ -613,6 +613,7 @@ async def _async_review(call: ServiceCall) -> ServiceResponse:
             reviewer=reviewer,
             reason=reason,
             user_id=call.context.user_id,
+            context=call.context,
         )
     except AlreadyReviewedError as err:
         if err.incident.review_status is decision:

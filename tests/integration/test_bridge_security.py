@@ -29,6 +29,7 @@ from custom_components.smartshop.const import (
     CONF_PAIRING_KEY,
     DOMAIN,
 )
+from custom_components.smartshop.database import audit_log
 from custom_components.smartshop.recognition import CertificateMismatchError
 from edge_bridge.tls import BridgeCertificate
 
@@ -303,6 +304,55 @@ async def test_rotate_bridge_credentials(
     )
     with pytest.raises(BridgeAuthError):
         await stale.info()
+    assert not _reauth_flows(hass)
+    rekognition.assert_done()
+
+
+async def test_concurrent_rotations_are_one_at_a_time_and_audited(
+    hass: HomeAssistant, rekognition: Rekognition, fake_bridge: FakeBridge
+) -> None:
+    """Five rotations at once: one rotates, the others are refused while it runs; the store
+    comes back on the new credentials with no re-authentication flow left; one audit row names
+    the new client. A rotation afterwards works again, from the saved credentials."""
+    entry = bridge_store_entry(fake_bridge)
+    await setup_store(hass, rekognition, entry)
+    old = dict(entry.data)
+    rekognition.credentials_ok()  # the reload's set-up
+    admin = await as_admin(hass)
+    results = await asyncio.gather(
+        *(
+            hass.services.async_call(
+                DOMAIN, ROTATE, {"config_entry_id": entry.entry_id}, blocking=True, context=admin
+            )
+            for _ in range(5)
+        ),
+        return_exceptions=True,
+    )
+    await hass.async_block_till_done()
+    refused = [result for result in results if isinstance(result, ServiceValidationError)]
+    assert [err.translation_key for err in refused] == ["rotation_in_progress"] * 4
+    assert results.count(None) == 1
+    assert entry.state is ConfigEntryState.LOADED, entry.reason
+    assert entry.data[CONF_API_TOKEN] != old[CONF_API_TOKEN]
+    assert set(fake_bridge.tokens) == {entry.data[CONF_API_TOKEN]}
+    assert not _reauth_flows(hass)
+    rows = [
+        row
+        for row in await hass.async_add_executor_job(audit_log(hass).entries)
+        if row.action == "credentials_rotated"
+    ]
+    assert [row.details for row in rows] == [{"client_id": entry.data[CONF_CLIENT_ID]}]
+    assert rows[0].actor.startswith("Manager Sam (")
+
+    rekognition.credentials_ok()
+    first = entry.data[CONF_API_TOKEN]
+    await hass.services.async_call(
+        DOMAIN, ROTATE, {"config_entry_id": entry.entry_id}, blocking=True, context=admin
+    )
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED, entry.reason
+    assert entry.data[CONF_API_TOKEN] not in (first, old[CONF_API_TOKEN])
+    assert set(fake_bridge.tokens) == {entry.data[CONF_API_TOKEN]}
     assert not _reauth_flows(hass)
     rekognition.assert_done()
 

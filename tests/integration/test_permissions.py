@@ -13,24 +13,34 @@ from __future__ import annotations
 from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from homeassistant.auth.models import User
 from homeassistant.components.http.auth import async_sign_path
 from homeassistant.components.websocket_api import ERR_UNAUTHORIZED
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, Unauthorized
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError, Unauthorized
 from homeassistant.util import dt as dt_util
 import probatio
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    MockUser,
+    async_capture_events,
+)
 from pytest_homeassistant_custom_component.typing import (
     ClientSessionGenerator,
     WebSocketGenerator,
 )
 
-from custom_components.smartshop.const import CONF_CONSOLE_FOR_STAFF, DOMAIN
-from custom_components.smartshop.database import incident_store
+from custom_components.smartshop.const import (
+    CONF_CONSOLE_FOR_STAFF,
+    DOMAIN,
+    EVENT_CONFIRMED,
+    EVENT_MATCH,
+)
+from custom_components.smartshop.database import audit_log, incident_store
 from custom_components.smartshop.exports import ExportView, exports_dir, write_export
 from custom_components.smartshop.incidents import Incident, ReviewStatus
 from custom_components.smartshop.permissions import ACTIONS, COMMANDS, VIEWS, Role
@@ -38,6 +48,8 @@ from custom_components.smartshop.snapshots import SnapshotKind
 from custom_components.smartshop.views import SnapshotView
 
 from .conftest import Rekognition, setup_store, store_entry
+from .helpers import as_admin
+from .test_rights import OTHER_COLLECTION, _second_store
 
 INCIDENT = "00000000-0000-4000-8000-000000000001"
 PERSON = "0f7c1d2e-3b4a-4c5d-8e9f-a0b1c2d3e4f5"
@@ -364,3 +376,141 @@ async def test_symbolic_links_in_the_exports_folder_are_refused(
     assert (await client.get(f"/api/{DOMAIN}/exports/report-real.pdf")).status == HTTPStatus.OK
     response = await client.get(f"/api/{DOMAIN}/exports/report-link.pdf")
     assert response.status == HTTPStatus.NOT_FOUND
+
+
+async def test_staff_reach_only_their_own_store(
+    hass: HomeAssistant, rekognition: Rekognition, tmp_path: Path, face_jpeg: bytes
+) -> None:
+    """Staff of the store whose console is open to them list, review and search there; the
+    store next door (console closed) refuses them and is not searched for them."""
+    closed = await _store_for(hass, rekognition, Role.OTHER_USER)  # holds INCIDENT
+    opened = _second_store(
+        SimpleNamespace(data=closed.data, options={**closed.options, CONF_CONSOLE_FOR_STAFF: True})
+    )
+    await setup_store(hass, rekognition, opened)
+    assert opened.options[CONF_CONSOLE_FOR_STAFF] is True
+    kim = MockUser(name="Kim").add_to_hass(hass)  # not the first user, so not the owner
+    assert not kim.is_admin
+    as_kim = Context(user_id=kim.id)
+
+    listed = await hass.services.async_call(
+        DOMAIN,
+        "list_people",
+        {"config_entry_id": opened.entry_id},
+        blocking=True,
+        context=as_kim,
+        return_response=True,
+    )
+    assert listed == {"people": []}
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "list_people",
+            {"config_entry_id": closed.entry_id},
+            blocking=True,
+            context=as_kim,
+            return_response=True,
+        )
+    with pytest.raises(Unauthorized):
+        await hass.services.async_call(
+            DOMAIN,
+            "review_match",
+            {"incident_id": INCIDENT, "decision": "confirm", "reason": "Seen"},
+            blocking=True,
+            context=as_kim,
+        )
+    incident = await hass.async_add_executor_job(closed.runtime_data.incidents.get, INCIDENT)
+    assert incident.review_status is ReviewStatus.PENDING
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "photo.jpg").write_bytes(face_jpeg)
+    hass.config.allowlist_external_dirs = {str(folder)}
+    rekognition.search([], collection_id=OTHER_COLLECTION)  # only the open store's list
+    found = await hass.services.async_call(
+        DOMAIN,
+        "find_person_by_face",
+        {"image_path": str(folder / "photo.jpg")},
+        blocking=True,
+        context=as_kim,
+        return_response=True,
+    )
+    rekognition.assert_done()
+    assert found["stores_searched"] == ["Market Square"]
+
+
+async def test_a_reviewer_cannot_be_forged(
+    hass: HomeAssistant, rekognition: Rekognition, hass_admin_user: User
+) -> None:
+    """A signed-in user reviews as themselves (another name is refused); an automation's name
+    is recorded as named by it, alike in the incident, the event and the audit row."""
+    entry = await _store_for(hass, rekognition, Role.STAFF)
+    kim = await hass.auth.async_create_user("Kim", group_ids=["system-users"])
+    review = {"incident_id": INCIDENT, "decision": "confirm", "reason": "Seen on CCTV"}
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "review_match",
+            review | {"reviewer": "Somebody Else"},
+            blocking=True,
+            context=Context(user_id=kim.id),
+        )
+    assert err.value.translation_key == "name_from_login"
+    confirmed = async_capture_events(hass, EVENT_CONFIRMED)
+    answer = await hass.services.async_call(
+        DOMAIN,
+        "review_match",
+        review | {"reviewer": "Sam"},
+        blocking=True,
+        context=Context(parent_id="01JAUTOMATIONRUN0000000000"),  # an automation's run
+        return_response=True,
+    )
+    recorded = "Sam (named by an automation)"
+    assert answer["incident"]["reviewed_by"] == recorded
+    assert confirmed[0].data["reviewer"] == recorded
+    rows = await hass.async_add_executor_job(audit_log(hass).entries)
+    (row,) = [row for row in rows if row.action == "review"]
+    assert (row.actor, row.details["reviewer"]) == ("automation", recorded)
+    assert entry.entry_id
+
+
+@pytest.mark.parametrize(
+    ("field", "length"),
+    [("name", 1_000_000), ("reason", 8 * 1024 * 1024), ("incident_reference", 201)],
+)
+async def test_long_text_is_refused_before_anything_is_stored(
+    hass: HomeAssistant, rekognition: Rekognition, field: str, length: int
+) -> None:
+    """A megabyte name or an 8 MB reason is refused by the action's schema with the limit."""
+    entry = await _store_for(hass, rekognition, Role.ADMINISTRATOR)
+    data = _action_data(entry.entry_id)["enroll_person"] | {field: "x" * length}
+    with pytest.raises(probatio.Invalid, match="at most"):
+        await hass.services.async_call(
+            DOMAIN, "enroll_person", data, blocking=True, context=await as_admin(hass)
+        )
+    assert list(entry.runtime_data.watchlists.store.people()) == []
+
+
+async def test_live_matches_stop_for_a_demoted_administrator(
+    hass: HomeAssistant, rekognition: Rekognition, hass_ws_client: WebSocketGenerator
+) -> None:
+    """Rights are checked per match: an administrator made an ordinary user (the store's
+    console closed to staff) receives no more matches on the subscription already open."""
+    entry = await _store_for(hass, rekognition, Role.OTHER_USER)
+    alex = await hass.auth.async_create_user("Alex", group_ids=["system-admin"])
+    token = await hass.auth.async_create_refresh_token(alex, "https://console.test/")
+    client = await hass_ws_client(hass, hass.auth.async_create_access_token(token))
+    await client.send_json_auto_id({"type": "smartshop/subscribe_matches"})
+    subscribed = await client.receive_json()
+    assert subscribed["success"]
+    match = {"config_entry_id": entry.entry_id, "incident_id": INCIDENT, "person_id": PERSON}
+    hass.bus.async_fire(EVENT_MATCH, match)
+    forwarded = await client.receive_json()
+    assert forwarded["event"]["incident_id"] == INCIDENT
+
+    await hass.auth.async_update_user(alex, group_ids=["system-users"])
+    assert not alex.is_admin
+    hass.bus.async_fire(EVENT_MATCH, match | {"incident_id": "after-demotion"})
+    # A command answered after the event proves the event was not sent before it.
+    await client.send_json_auto_id({"type": "ping"})
+    assert (await client.receive_json())["type"] == "pong"
