@@ -514,3 +514,22 @@ async def test_live_matches_stop_for_a_demoted_administrator(
     # A command answered after the event proves the event was not sent before it.
     await client.send_json_auto_id({"type": "ping"})
     assert (await client.receive_json())["type"] == "pong"
+
+
+def test_the_docs_show_the_same_table() -> None:
+    """docs/security.md's three tables say, row for row, what permissions.py decides."""
+    text = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+    roles = [Role.ADMINISTRATOR, Role.STAFF, Role.OTHER_USER, Role.AUTOMATION]
+    documented: dict[str, frozenset[Role]] = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 6 or not cells[0].startswith("`"):
+            continue
+        name = cells[0].strip("`").removeprefix(f"{DOMAIN}.")
+        documented[name] = frozenset(
+            role for role, cell in zip(roles, cells[1:5], strict=True) if cell == "yes"
+        )
+    expected = {
+        name: rule.allowed for table in (ACTIONS, COMMANDS, VIEWS) for name, rule in table.items()
+    }
+    assert documented == expected
