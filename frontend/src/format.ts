@@ -30,8 +30,9 @@ export function day(hass: HomeAssistant | undefined, iso: string | null | undefi
   );
 }
 
-/** A similarity (0–100) as a percentage with one decimal. */
-export function percent(similarity: number): string {
+/** A similarity (0–100) as a percentage with one decimal; a dash once anonymised (kept no more). */
+export function percent(similarity: number | null): string {
+  if (similarity === null) return "—";
   return `${similarity.toFixed(1)}%`;
 }
 

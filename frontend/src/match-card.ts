@@ -12,7 +12,7 @@ export interface MatchView {
   incident_id: string;
   snapshot_url: string | null;
   reference_url: string | null;
-  similarity: number;
+  similarity: number | null;
   camera: string;
   location: string;
   store_name: string;

@@ -75,7 +75,7 @@ export interface Incident {
   watchlist: string;
   category: string;
   person_id: string;
-  similarity: number;
+  similarity: number | null; // null once the incident is anonymised
   review_status: ReviewStatus;
   reviewed_by: string | null;
   reviewed_at: string | null;

@@ -6,6 +6,7 @@ Screenshots land in ``.screenshots/`` (git-ignored); docs/images/ holds copies f
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 import json
 import os
@@ -15,10 +16,11 @@ import shutil
 import subprocess
 from urllib.parse import urlparse
 
+import aiohttp
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 import pytest
 
-from demo.home_assistant import PASSWORD, USERNAME, error_lines
+from demo.home_assistant import PASSWORD, USERNAME, DemoError, WebSocket, error_lines
 from tests.demo.conftest import REPO, DemoProcess, start_demo, write_atomically
 
 SCREENSHOTS = REPO / ".screenshots"
@@ -168,6 +170,140 @@ def test_home_assistant_ui_in_a_browser(running_demo: DemoProcess, page: Page) -
     assert not page.get_by_text("Loading...").is_visible()
     assert not page.get_by_text("Confirm new HTTP server configuration").is_visible()
     assert errors == []
+
+
+ORDINARY_USER = "floor"
+ORDINARY_PASSWORD = "floor-staff-password"
+
+
+async def _token(session: aiohttp.ClientSession, url: str, username: str, password: str) -> str:
+    """A user's access token through Home Assistant's own login flow."""
+    client_id = f"{url}/"
+    async with session.post(
+        f"{url}/auth/login_flow",
+        json={
+            "client_id": client_id,
+            "handler": ["homeassistant", None],
+            "redirect_uri": client_id,
+        },
+    ) as response:
+        flow = await response.json()
+    async with session.post(
+        f"{url}/auth/login_flow/{flow['flow_id']}",
+        json={"client_id": client_id, "username": username, "password": password},
+    ) as response:
+        code = (await response.json())["result"]
+    async with session.post(
+        f"{url}/auth/token",
+        data={"grant_type": "authorization_code", "code": code, "client_id": client_id},
+    ) as response:
+        return str((await response.json())["access_token"])
+
+
+async def _try_as_ordinary_user(url: str) -> dict[str, int | str]:
+    """The attacker's round on the running demo, as a signed-in user who is not an
+    administrator (the demo store's console is closed to staff, as by default)."""
+    outcome: dict[str, int | str] = {}
+    async with aiohttp.ClientSession() as session:
+        ws = await WebSocket.connect(session, await _token(session, url, USERNAME, PASSWORD), url)
+        incidents = await ws.call("smartshop/incidents/list")
+        incident_id = incidents["incidents"][0]["incident_id"]
+        person = (await ws.call("smartshop/watchlist/list"))["people"][0]
+        report = await ws.call("smartshop/reports/generate", start="2026-01-01", end="2026-12-31")
+        created = await ws.call(
+            "config/auth/create", name="Shop floor", group_ids=["system-users"], local_only=False
+        )
+        await ws.call(
+            "config/auth_provider/homeassistant/create",
+            user_id=created["user"]["id"],
+            username=ORDINARY_USER,
+            password=ORDINARY_PASSWORD,
+        )
+        await ws.close()
+
+        token = await _token(session, url, ORDINARY_USER, ORDINARY_PASSWORD)
+        bearer = {"Authorization": f"Bearer {token}"}
+        calls = {
+            "list_people": {},
+            "find_person_by_face": {"camera_entity_id": "camera.demo_shop_front_door"},
+            "enroll_person": {
+                "watchlist": "Demo",
+                "name": "Innocent",
+                "reason": "grudge",
+                "incident_reference": "X",
+                "camera_entity_id": "camera.demo_shop_front_door",
+                "justification": "repeat_offender",
+                "attest_adult": True,
+                "attest_not_vulnerable": True,
+            },
+            "remove_person": {"person_id": person["person_id"]},
+            "review_match": {
+                "incident_id": incident_id,
+                "decision": "dismiss",
+                "reason": "x",
+                "reviewer": "Somebody Else",
+            },
+            "rotate_bridge_credentials": {"config_entry_id": person["store_id"]},
+            "generate_report": {"start": "2026-01-01", "end": "2026-01-07"},
+        }
+        for action, data in calls.items():
+            async with session.post(
+                f"{url}/api/services/smartshop/{action}?return_response", json=data, headers=bearer
+            ) as response:
+                outcome[action] = response.status
+        for kind, ident in (("incident", incident_id), ("reference", person["person_id"])):
+            async with session.get(
+                f"{url}/api/smartshop/snapshot/{kind}/{ident}", headers=bearer
+            ) as response:
+                outcome[f"snapshot/{kind}"] = response.status
+        async with session.get(
+            f"{url}/api/smartshop/exports/{report['pdf']}?authSig=junk", headers=bearer
+        ) as response:
+            outcome["report with a made-up signature"] = response.status
+        ordinary = await WebSocket.connect(session, token, url)
+        for command in ("smartshop/stores", "smartshop/incidents/list"):
+            try:
+                await ordinary.call(command)
+            except DemoError as err:
+                outcome[command] = "refused" if "unauthorized" in str(err) else str(err)
+            else:
+                outcome[command] = "answered"
+        await ordinary.close()
+        admin_ws = await WebSocket.connect(
+            session, await _token(session, url, USERNAME, PASSWORD), url
+        )
+        still = await admin_ws.call("smartshop/incidents/get", incident_id=incident_id)
+        outcome["incident after"] = still["incident"]["review_status"]
+        outcome["people after"] = len((await admin_ws.call("smartshop/watchlist/list"))["people"])
+        await admin_ws.close()
+    return outcome
+
+
+@pytest.mark.slow
+def test_an_ordinary_user_of_the_demo_gets_nothing(running_demo: DemoProcess) -> None:
+    """A user who is not an administrator reads no name, no face and no report, changes
+    nothing and cannot forge a reviewer, over the REST and WebSocket APIs of the running demo."""
+    outcome = asyncio.run(_try_as_ordinary_user(running_demo.ha_url))
+    refused = {key: value for key, value in outcome.items() if key not in PEOPLE_AND_INCIDENT}
+    assert refused == {
+        "list_people": 401,
+        "find_person_by_face": 401,
+        "enroll_person": 401,
+        "remove_person": 401,
+        "review_match": 401,
+        "rotate_bridge_credentials": 401,
+        "generate_report": 401,
+        "snapshot/incident": 403,
+        "snapshot/reference": 403,
+        "report with a made-up signature": 401,
+        "smartshop/stores": "refused",
+        "smartshop/incidents/list": "refused",
+    }
+    assert outcome["people after"] == 1
+    assert outcome["incident after"] != "dismissed"
+
+
+PEOPLE_AND_INCIDENT = ("people after", "incident after")
 
 
 @pytest.mark.slow
