@@ -39,6 +39,7 @@ from .const import (
     CONF_DAILY_BUDGET,
     CONF_DEFAULT_EXPIRY_DAYS,
     CONF_ENDPOINT_URL,
+    CONF_ENGINE_CERT_SHA256,
     CONF_ENGINE_ON_BRIDGE,
     CONF_ENGINE_PORT,
     CONF_INCIDENT_RETENTION_DAYS,
@@ -88,6 +89,7 @@ from .flow_schemas import (
     clean_credentials,
     compliance_schema,
     credentials_schema,
+    engine_pin_error,
     has_word,
     insecure_url_refused,
     url_ok,
@@ -399,6 +401,8 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors[CONF_ENDPOINT_URL] = "invalid_url"
             elif self._backend is Backend.ENGINE and insecure_url_refused(data):
                 errors[CONF_ENDPOINT_URL] = "insecure_url"
+            elif self._backend is Backend.ENGINE and (pin_error := engine_pin_error(data)):
+                errors[CONF_ENGINE_CERT_SHA256] = pin_error
             else:
                 errors, found = await validate_backend(data)
                 placeholders |= found
@@ -557,6 +561,8 @@ class SmartShopConfigFlow(ConfigFlow, domain=DOMAIN):
                 errors[CONF_ENDPOINT_URL] = "invalid_url"
             elif backend is Backend.ENGINE and own_keys and insecure_url_refused(data):
                 errors[CONF_ENDPOINT_URL] = "insecure_url"
+            elif backend is Backend.ENGINE and own_keys and (pin_error := engine_pin_error(data)):
+                errors[CONF_ENGINE_CERT_SHA256] = pin_error
             else:
                 errors, found = await self._async_recheck(
                     entry,

@@ -19,6 +19,8 @@ CONF_ACCESS_KEY_ID: Final = "access_key_id"
 CONF_SECRET_ACCESS_KEY: Final = "secret_access_key"  # noqa: S105 (a key name)
 CONF_REGION: Final = "region"
 CONF_ENDPOINT_URL: Final = "endpoint_url"
+# An engine by URL that serves its own certificate (the engine alone): its SHA-256, pinned.
+CONF_ENGINE_CERT_SHA256: Final = "engine_cert_sha256"
 
 # The store's edge bridge (optional)
 CONF_BRIDGE_ID: Final = "bridge_id"

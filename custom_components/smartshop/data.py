@@ -29,6 +29,7 @@ from .const import (
     CONF_CLIENT_ID,
     CONF_ENDPOINT_URL,
     CONF_ENGINE_ACCESS_KEY_ID,
+    CONF_ENGINE_CERT_SHA256,
     CONF_ENGINE_ON_BRIDGE,
     CONF_ENGINE_PORT,
     CONF_ENGINE_SECRET_ACCESS_KEY,
@@ -220,9 +221,12 @@ def backend_config(data: Mapping[str, Any]) -> BackendConfig:
             cert_sha256=cert_pin(data),
         )
     engine = Backend(data[CONF_BACKEND]) is Backend.ENGINE
+    pin = data.get(CONF_ENGINE_CERT_SHA256) if engine else None
     return BackendConfig(
         access_key_id=data[CONF_ACCESS_KEY_ID],
         secret_access_key=data[CONF_SECRET_ACCESS_KEY],
         region=data.get(CONF_REGION) or DEFAULT_REGION,
         endpoint_url=data[CONF_ENDPOINT_URL] if engine else None,
+        # The engine alone serves its own certificate: trusted by its pinned SHA-256.
+        cert_sha256=bytes.fromhex(pin) if pin else None,
     )

@@ -16,6 +16,7 @@ from .const import (
     CONF_BACKEND,
     CONF_CATEGORY,
     CONF_ENDPOINT_URL,
+    CONF_ENGINE_CERT_SHA256,
     CONF_REGION,
     CONF_SECRET_ACCESS_KEY,
     DEFAULT_REGION,
@@ -76,6 +77,12 @@ def credentials_schema(backend: Backend, defaults: Mapping[str, Any]) -> probati
     else:
         fields[
             probatio.Optional(
+                CONF_ENGINE_CERT_SHA256,
+                default=defaults.get(CONF_ENGINE_CERT_SHA256, probatio.UNDEFINED),
+            )
+        ] = str
+        fields[
+            probatio.Optional(
                 CONF_ALLOW_INSECURE_HTTP,
                 default=bool(defaults.get(CONF_ALLOW_INSECURE_HTTP, False)),
             )
@@ -93,7 +100,23 @@ def clean_credentials(backend: Backend, user_input: Mapping[str, Any]) -> dict[s
         data[CONF_ENDPOINT_URL] = data[CONF_ENDPOINT_URL].rstrip("/")
         data.setdefault(CONF_REGION, DEFAULT_REGION)
         data[CONF_ALLOW_INSECURE_HTTP] = bool(user_input.get(CONF_ALLOW_INSECURE_HTTP, False))
+        # As the engine prints it (upper case, colons) or plain hex; nothing given: no pin.
+        pin = "".join(data.pop(CONF_ENGINE_CERT_SHA256, "").replace(":", "").split()).lower()
+        if pin:
+            data[CONF_ENGINE_CERT_SHA256] = pin
     return data
+
+
+def engine_pin_error(data: Mapping[str, Any]) -> str | None:
+    """Why a pinned engine certificate cannot be used (the form's error key), or None."""
+    pin = data.get(CONF_ENGINE_CERT_SHA256)
+    if pin is None:
+        return None
+    if len(pin) != 64 or any(char not in "0123456789abcdef" for char in pin):
+        return "invalid_cert_pin"
+    if not str(data[CONF_ENDPOINT_URL]).lower().startswith("https://"):
+        return "cert_pin_needs_https"
+    return None
 
 
 def insecure_url_refused(data: Mapping[str, Any]) -> bool:
