@@ -16,7 +16,6 @@ import shutil
 import threading
 from typing import Any
 from unittest.mock import patch
-import uuid
 import zipfile
 import zlib
 
@@ -34,11 +33,11 @@ from custom_components.smartshop.data import SmartShopConfigEntry
 from custom_components.smartshop.database import export_records
 from custom_components.smartshop.export_records import ExportKind
 from custom_components.smartshop.exports import exports_dir
-from custom_components.smartshop.incidents import Incident, ReviewStatus
+from custom_components.smartshop.incidents import ReviewStatus
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, FIXTURES, Rekognition, setup_store, store_entry
-from .helpers import as_admin
+from .helpers import as_admin, incident_with_crop
 from .test_rights import FACE_A, FACE_B, _audit, _enrol
 
 ALICE = "Alice Example"
@@ -108,25 +107,7 @@ async def _confirmed_incident(
 ) -> str:
     """An incident about the person with its evidence crop (as a sighting records it),
     confirmed by staff."""
-    incident_id = str(uuid.uuid4())
-    incident = Incident(
-        incident_id=incident_id,
-        dedup_key=incident_id,
-        occurred_at=dt_util.utcnow() - timedelta(hours=1),
-        store_id=entry.entry_id,
-        store_name=entry.title,
-        camera="camera.front_door",
-        location="Front door",
-        watchlist_id=next(iter(entry.runtime_data.watchlists.watchlists)),
-        watchlist="Theft",
-        category="theft",
-        person_id=person_id,
-        similarity=97.5,
-        snapshot_ref=incident_id,
-    )
-    snapshots = entry.runtime_data.snapshots
-    await hass.async_add_executor_job(snapshots.save, SnapshotKind.INCIDENT, incident_id, crop)
-    assert await hass.async_add_executor_job(entry.runtime_data.incidents.add, incident)
+    incident = await incident_with_crop(hass, entry, person_id, crop)
     await hass.async_add_executor_job(
         partial(
             entry.runtime_data.incidents.review,

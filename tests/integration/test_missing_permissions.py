@@ -7,28 +7,23 @@ errors to the user, re-authentication); the operation's next success removes it.
 
 from __future__ import annotations
 
-from datetime import timedelta
 import logging
 from pathlib import Path
 from typing import Any
-import uuid
 
 from botocore.stub import ANY
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.util import dt as dt_util
 import pytest
 
 from custom_components.smartshop.const import DOMAIN, ISSUE_MISSING_PERMISSION
 from custom_components.smartshop.data import SmartShopConfigEntry
 from custom_components.smartshop.errors import missing_permission_issue_id
-from custom_components.smartshop.incidents import Incident
 from custom_components.smartshop.recognition import REKOGNITION_OPERATIONS
-from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
-from .helpers import as_admin
+from .helpers import as_admin, incident_with_crop
 from .test_image_processing import ONE_FACE, _person, _scan
 
 FACE_ID = "11111111-1111-1111-1111-111111111111"
@@ -167,30 +162,6 @@ async def test_create_user_refused_at_enrolment(
     assert _permission_issues(hass) == {}
 
 
-async def _incident_with_crop(
-    hass: HomeAssistant, entry: SmartShopConfigEntry, person_id: str, crop: bytes
-) -> Incident:
-    incident = Incident(
-        incident_id=str(uuid.uuid4()),
-        dedup_key=str(uuid.uuid4()),
-        occurred_at=dt_util.utcnow() - timedelta(hours=1),
-        store_id=entry.entry_id,
-        store_name=entry.title,
-        camera="camera.front_door",
-        location="Front door",
-        watchlist_id=next(iter(entry.runtime_data.watchlists.watchlists)),
-        watchlist="Theft",
-        category="theft",
-        person_id=person_id,
-        similarity=97.5,
-    )
-    assert await hass.async_add_executor_job(entry.runtime_data.incidents.add, incident)
-    await hass.async_add_executor_job(
-        entry.runtime_data.snapshots.save, SnapshotKind.INCIDENT, incident.incident_id, crop
-    )
-    return incident
-
-
 def _searched_nobody(rekognition: Rekognition) -> None:
     rekognition.ok(
         "search_users_by_image",
@@ -228,7 +199,7 @@ async def test_compare_faces_refused_in_find_by_face(
     rekognition.index(face_id=FACE_ID)
     _user_made(rekognition)
     person_id = (await _enrol(hass, photo))["person_id"]
-    incident = await _incident_with_crop(hass, entry, person_id, face_jpeg)
+    incident = await incident_with_crop(hass, entry, person_id, face_jpeg)
 
     _searched_nobody(rekognition)
     _refuse(rekognition, "CompareFaces", "compare_faces")

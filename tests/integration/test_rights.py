@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
-import uuid
 import zipfile
 
 from botocore.stub import ANY
@@ -53,7 +52,7 @@ from custom_components.smartshop.review import review_issue_id
 from custom_components.smartshop.snapshots import SnapshotKind
 
 from .conftest import COLLECTION, Rekognition, setup_store, store_entry
-from .helpers import as_admin
+from .helpers import as_admin, incident_with_crop
 
 ONE_FACE = (0.3, 0.1, 0.3, 0.4)
 FACE_A = "aaaaaaaa-1111-1111-1111-111111111111"
@@ -120,25 +119,7 @@ async def _incident(
     crop: bytes,
 ) -> Incident:
     """An incident about the person with its evidence crop, as a sighting records them."""
-    incident = Incident(
-        incident_id=str(uuid.uuid4()),
-        dedup_key=str(uuid.uuid4()),
-        occurred_at=occurred_at,
-        store_id=entry.entry_id,
-        store_name=entry.title,
-        camera="camera.front_door",
-        location="Front door",
-        watchlist_id=next(iter(entry.runtime_data.watchlists.watchlists)),
-        watchlist="Theft",
-        category="theft",
-        person_id=person_id,
-        similarity=97.5,
-    )
-    assert await hass.async_add_executor_job(entry.runtime_data.incidents.add, incident)
-    await hass.async_add_executor_job(
-        entry.runtime_data.snapshots.save, SnapshotKind.INCIDENT, incident.incident_id, crop
-    )
-    return incident
+    return await incident_with_crop(hass, entry, person_id, crop, occurred_at)
 
 
 def _second_store(first: MockConfigEntry) -> MockConfigEntry:
