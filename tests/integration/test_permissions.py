@@ -309,26 +309,25 @@ async def test_signed_links_count_only_by_their_signature(
     response = await kim_client.get(f"/api/{DOMAIN}/snapshot/incident/{INCIDENT}?authSig=junk")
     assert response.status == HTTPStatus.FORBIDDEN
 
-    # A link signed for the user themselves opens no more than they may see.
-    own = async_sign_path(
-        hass,
-        f"/api/{DOMAIN}/exports/subject-access-x.zip",
-        timedelta(minutes=5),
-        refresh_token_id=kim_token.id,
-    )
-    assert (await anonymous.get(own)).status == HTTPStatus.UNAUTHORIZED
-    own_image = async_sign_path(
-        hass,
-        f"/api/{DOMAIN}/snapshot/incident/{INCIDENT}",
-        timedelta(minutes=5),
-        refresh_token_id=kim_token.id,
-    )
-    assert (await anonymous.get(own_image)).status == HTTPStatus.FORBIDDEN
+    archive = f"/api/{DOMAIN}/exports/subject-access-x.zip"
+    image = f"/api/{DOMAIN}/snapshot/incident/{INCIDENT}"
 
-    # A period report's own signed link opens that report, for anyone holding it.
-    report = async_sign_path(
-        hass, f"/api/{DOMAIN}/exports/report-2026.pdf", timedelta(minutes=5), use_content_user=True
-    )
+    def signed(path: str, token_id: str | None = None) -> str:
+        """A link signed for a user's sign-in, or (no token) by the integration itself."""
+        return async_sign_path(
+            hass,
+            path,
+            timedelta(minutes=5),
+            refresh_token_id=token_id,
+            use_content_user=token_id is None,
+        )
+
+    # A link signed for the user themselves opens no more than they may see.
+    assert (await anonymous.get(signed(archive, kim_token.id))).status == HTTPStatus.UNAUTHORIZED
+    assert (await anonymous.get(signed(image, kim_token.id))).status == HTTPStatus.FORBIDDEN
+
+    # A period report's own signed link opens that report, for anyone holding it...
+    report = signed(f"/api/{DOMAIN}/exports/report-2026.pdf")
     assert (await anonymous.get(report)).status == HTTPStatus.OK
     # ...and not another file under the same signature.
     other = report.replace("report-2026.pdf", "subject-access-x.zip")
@@ -338,21 +337,10 @@ async def test_signed_links_count_only_by_their_signature(
     admin_token = await hass.auth.async_create_refresh_token(
         hass_admin_user, "https://console.test/"
     )
-    admin_link = async_sign_path(
-        hass,
-        f"/api/{DOMAIN}/exports/subject-access-x.zip",
-        timedelta(minutes=5),
-        refresh_token_id=admin_token.id,
-    )
-    assert (await anonymous.get(admin_link)).status == HTTPStatus.OK
+    assert (await anonymous.get(signed(archive, admin_token.id))).status == HTTPStatus.OK
 
     # The integration's own alert link (Home Assistant's content user) opens that image.
-    alert = async_sign_path(
-        hass,
-        f"/api/{DOMAIN}/snapshot/incident/{INCIDENT}",
-        timedelta(hours=1),
-        use_content_user=True,
-    )
+    alert = signed(image)
     response = await anonymous.get(alert)
     assert response.status == HTTPStatus.OK
     assert await response.read() == JPEG
