@@ -78,7 +78,7 @@ from .evidence_pack import SERVICE_EVIDENCE_PACK
 from .exports import REPORT_PREFIX, download_path, exports_dir
 from .incidents import Incident, IncidentStore, ReviewStatus
 from .people import Person
-from .permissions import COMMANDS as PERMISSIONS, Access, is_allowed, user_access
+from .permissions import COMMANDS as PERMISSIONS, is_allowed
 from .reports import SERVICE_GENERATE_REPORT
 from .review import AlreadyReviewedError, async_review
 from .services import (
@@ -90,6 +90,7 @@ from .services import (
     async_enroll_image,
 )
 from .snapshots import SnapshotKind
+from .store_access import Access, user_access
 from .text_limits import IDENT, NAME, REASON, REFERENCE
 
 EXPIRES_SOON: Final = timedelta(days=14)

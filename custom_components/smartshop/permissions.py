@@ -17,10 +17,10 @@ view as each role and compares the answers with it, and fails for one without a 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from aiohttp import web
 from homeassistant.auth import jwt_wrapper
@@ -45,9 +45,6 @@ import jwt
 import probatio
 
 from .const import CONF_CONSOLE_FOR_STAFF, DOMAIN
-
-if TYPE_CHECKING:
-    from .data import SmartShopConfigEntry
 
 
 class Role(StrEnum):
@@ -145,34 +142,11 @@ VIEWS: Final[Mapping[str, Rule]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Access:
-    """The stores one user may see, and whether they administer them."""
-
-    admin: bool
-    stores: dict[str, SmartShopConfigEntry]  # by store id (config entry id)
-
-    def store_ids(self, wanted: Iterable[str] | None = None) -> tuple[str, ...]:
-        """The stores asked for (all this user may see when none are); a store the user may
-        not see is refused."""
-        chosen = tuple(dict.fromkeys(wanted or ()))
-        if not chosen:
-            return tuple(self.stores)
-        if any(store_id not in self.stores for store_id in chosen):
-            raise Unauthorized
-        return chosen
-
-
-def _loaded(hass: HomeAssistant) -> list[SmartShopConfigEntry]:
-    loaded: list[SmartShopConfigEntry] = hass.config_entries.async_loaded_entries(DOMAIN)
-    return loaded
-
-
 def staff_store_ids(hass: HomeAssistant) -> set[str]:
     """The stores whose console is open to staff."""
     return {
         entry.entry_id
-        for entry in _loaded(hass)
+        for entry in hass.config_entries.async_loaded_entries(DOMAIN)
         if entry.options.get(CONF_CONSOLE_FOR_STAFF, False)
     }
 
@@ -190,17 +164,6 @@ def role_of(hass: HomeAssistant, user: User | None, store_id: str | None = None)
     if store_id is None:
         return Role.STAFF if staff else Role.OTHER_USER
     return Role.STAFF if store_id in staff else Role.OTHER_USER
-
-
-def user_access(hass: HomeAssistant, user: User | None) -> Access | None:
-    """The stores a user (None: an automation) may see, or None when they may see none."""
-    if user is not None and not user.is_active:
-        return None
-    if user is None or user.is_admin:
-        return Access(user is not None, {entry.entry_id: entry for entry in _loaded(hass)})
-    staff = staff_store_ids(hass)
-    stores = {entry.entry_id: entry for entry in _loaded(hass) if entry.entry_id in staff}
-    return Access(False, stores) if stores else None
 
 
 def is_allowed(

@@ -58,7 +58,7 @@ from .footage_actions import IMAGE_SOURCES, ImageReader, async_setup_footage_act
 from .imaging import prepare_image
 from .incidents import ReviewStatus
 from .people import EntryValidationError, Person
-from .permissions import async_authorize_action, async_caller, async_register_action, user_access
+from .permissions import async_authorize_action, async_caller, async_register_action
 from .person_lookup import find_person
 from .recognition import FaceAssociationError, PhotoQualityError, RecognitionError
 from .reembed import async_setup_reembed_action
@@ -66,6 +66,7 @@ from .reports import async_setup_report_action
 from .review import AlreadyReviewedError, async_delete_review_issue, async_review
 from .sighting import forget_photo
 from .snapshots import SnapshotKind, SnapshotStore
+from .store_access import user_access
 from .subject_access import async_export_person
 from .text_limits import IDENT, NAME, REASON, REFERENCE
 from .watchlist import NewEntry

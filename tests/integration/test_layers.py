@@ -18,7 +18,8 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         " permissions text_limits",
         "views watchlist bridge_connection errors database exports console_queries",
         "data",
-        "review entity key_rotation person_lookup retention settings_audit console_images",
+        "review entity key_rotation person_lookup retention settings_audit console_images"
+        " store_access",
         "sighting footage_actions reembed audit_actions erasure find_by_face subject_access"
         " evidence_pack reports",
         "image_processing camera event binary_sensor sensor services repairs diagnostics"
