@@ -70,7 +70,7 @@ from .data import (
 )
 from .database import async_audit, incident_store
 from .entity import bridge_device_info, store_device_info
-from .erasure import async_forget_store_erasures, async_retry_erasures
+from .erasure import async_erase_exports, async_forget_store_erasures, async_retry_erasures
 from .errors import (
     ErrorKind,
     async_auth_failed,
@@ -428,15 +428,21 @@ async def _async_daily_purge(
 async def _async_audit_expired(
     hass: HomeAssistant, entry: SmartShopConfigEntry, people: list[Person]
 ) -> None:
-    """One audit row per entry the expiry purge removed (the system acted)."""
+    """Each entry the expiry purge removed takes its exports with it (subject-access archives,
+    evidence packs); one audit row each (the system acted)."""
     for person in people:
+        exports = await async_erase_exports(hass, person.person_id)
         await async_audit(
             hass,
             None,
             AuditAction.EXPIRE,
             store_id=entry.entry_id,
             subject=person.person_id,
-            details={"watchlist_id": person.watchlist_id},
+            details={
+                "watchlist_id": person.watchlist_id,
+                "exports_deleted": exports.deleted,
+                "exports_not_deleted": exports.not_deleted,
+            },
         )
 
 

@@ -284,6 +284,20 @@ def _collection_of(entry: SmartShopConfigEntry, person: Person) -> str | None:
     return known.collection_id if known is not None else None
 
 
+async def async_erase_exports(hass: HomeAssistant, person_id: str) -> ExportErasure:
+    """Delete every export file recorded as holding the person's data (an entry the expiry
+    purge removed: nothing of it is left to export, and its photos and incidents are gone)."""
+    async with exports_lock(hass):
+        return await hass.async_add_executor_job(
+            _erase_exports,
+            exports_dir(hass),
+            export_records(hass),
+            person_id,
+            None,
+            dt_util.utcnow(),
+        )
+
+
 async def async_erase_person(
     hass: HomeAssistant,
     entry: SmartShopConfigEntry,

@@ -17,7 +17,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.smartshop.const import DOMAIN
-from custom_components.smartshop.database import audit_log
+from custom_components.smartshop.database import async_record_export, audit_log
+from custom_components.smartshop.export_records import ExportKind
+from custom_components.smartshop.exports import exports_dir, write_export
 from custom_components.smartshop.recognition import RecognitionClient
 from custom_components.smartshop.watchlist import NewEntry
 
@@ -458,7 +460,8 @@ async def test_enrol_refused_while_recognition_off(
 async def test_expired_entry_purged(
     hass: HomeAssistant, rekognition: Rekognition, photo: str, freezer: FrozenDateTimeFactory
 ) -> None:
-    """An entry 1 s past its expiry is removed (faces deleted) by the next daily purge."""
+    """An entry 1 s past its expiry is removed (faces deleted) by the next daily purge, and
+    the exports made about it with it."""
     entry = store_entry(camera=None)
     await setup_store(hass, rekognition, entry)
     # Put in directly: with the clock frozen, the store's rate limiter would never refill.
@@ -479,6 +482,12 @@ async def test_expired_entry_purged(
     person.face_ids.append(FACE_ID)
     person.user_created = True
     manager.store.put(person)
+    # An archive made for the person and a file about nobody in the exports folder.
+    folder = exports_dir(hass)
+    archive = "subject-access-sam.zip"
+    await async_record_export(hass, archive, person.person_id, ExportKind.SUBJECT_ACCESS)
+    await hass.async_add_executor_job(write_export, folder, archive, b"PK Sam's archive")
+    await hass.async_add_executor_job(write_export, folder, "report-week.pdf", b"%PDF")
     freezer.move_to(person.expires_at + timedelta(seconds=1))
     user_deleted(rekognition, person.person_id)
     rekognition.ok(
@@ -494,7 +503,12 @@ async def test_expired_entry_purged(
     log = await hass.async_add_executor_job(audit_log(hass).entries)
     (expired,) = [row for row in log if row.action == "expire"]
     assert (expired.actor, expired.subject) == ("system", person.person_id)
-    assert expired.details == {"watchlist_id": person.watchlist_id}
+    assert expired.details == {
+        "watchlist_id": person.watchlist_id,
+        "exports_deleted": [archive],
+        "exports_not_deleted": [],
+    }
+    assert sorted(path.name for path in folder.iterdir()) == ["report-week.pdf"]
     purges = [row for row in log if row.action == "purge"]
     assert len(purges) == 2  # at set-up, and the daily one
     assert purges[-1].seq > expired.seq
