@@ -620,14 +620,20 @@ async def ws_watchlist_enroll(
 
 
 @websocket_command(
-    {probatio.Required("type"): "smartshop/watchlist/remove", probatio.Required("person_id"): str}
+    {
+        probatio.Required("type"): "smartshop/watchlist/remove",
+        probatio.Required("person_id"): str,
+        # The legal claim the person's evidence packs are kept for (see remove_person).
+        probatio.Optional("keep_evidence_for"): REASON,
+    }
 )
 @async_response
 async def ws_watchlist_remove(
     hass: HomeAssistant, connection: ActiveConnection, msg: dict[str, Any]
 ) -> None:
     """Remove an entry and everything held about it (administrators only), through the
-    ``remove_person`` action; answers with its erasure receipt."""
+    ``remove_person`` action (its evidence packs kept for a legal claim when one is named);
+    answers with its erasure receipt."""
     access = _access(hass, connection, msg)
     response = await hass.services.async_call(
         DOMAIN,
@@ -635,7 +641,8 @@ async def ws_watchlist_remove(
         {
             "person_id": msg["person_id"],
             "config_entry_id": _store_of(access, msg["person_id"]),
-        },
+        }
+        | ({"keep_evidence_for": msg["keep_evidence_for"]} if "keep_evidence_for" in msg else {}),
         blocking=True,
         context=connection.context(msg),
         return_response=True,

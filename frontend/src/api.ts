@@ -96,6 +96,8 @@ export interface PersonChanges {
   category?: string;
   reason?: string;
   expires?: string;
+  /** Remove only: the legal claim the evidence packs are kept for. */
+  keep_evidence_for?: string;
 }
 
 export async function updatePerson(
@@ -145,10 +147,16 @@ export function enrollPerson(hass: HomeAssistant, enrolment: Enrolment): Promise
   });
 }
 
-export function removePerson(hass: HomeAssistant, personId: string): Promise<ErasureReceipt> {
+/** Erase an entry; `keepEvidenceFor` names the legal claim its evidence packs are kept for. */
+export function removePerson(
+  hass: HomeAssistant,
+  personId: string,
+  keepEvidenceFor?: string,
+): Promise<ErasureReceipt> {
   return hass.connection.sendMessagePromise<ErasureReceipt>({
     type: "smartshop/watchlist/remove",
     person_id: personId,
+    ...(keepEvidenceFor ? { keep_evidence_for: keepEvidenceFor } : {}),
   });
 }
 

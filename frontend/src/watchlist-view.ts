@@ -239,7 +239,8 @@ export class SmartShopWatchlistView extends LitElement {
     this._error = "";
     try {
       if (this._editing?.mode === "remove") {
-        const receipt = await removePerson(this.hass, person.person_id);
+        const claim = this._draft.keep_evidence_for?.trim();
+        const receipt = await removePerson(this.hass, person.person_id, claim || undefined);
         this._receipt = { name: person.name, receipt };
         this._people = (this._people ?? []).filter((p) => p.person_id !== person.person_id);
       } else {
@@ -577,9 +578,21 @@ export class SmartShopWatchlistView extends LitElement {
     if (mode === "remove") {
       return html`<div class="form">
         <p>
-          Remove ${person.name} from the watchlist? Their photos, incidents and snapshots are
-          erased; you get a receipt.
+          Remove ${person.name} from the watchlist? Their photos, incidents, snapshots and the
+          exports made about them are erased; you get a receipt.
         </p>
+        <label
+          >Keep their evidence packs for a legal claim (optional: e.g. a police reference, never
+          their name)
+          <input
+            name="keep_evidence_for"
+            maxlength="2000"
+            .value=${this._draft.keep_evidence_for ?? ""}
+            @input=${(event: Event) => {
+              this._draft = { keep_evidence_for: (event.target as HTMLInputElement).value };
+            }}
+          />
+        </label>
         ${buttons}
       </div>`;
     }

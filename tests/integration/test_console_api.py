@@ -585,9 +585,16 @@ async def test_watchlist_update_and_remove_through_the_actions(
     rekognition.ok(
         "delete_faces", {"DeletedFaces": [FACE]}, {"CollectionId": COLLECTION, "FaceIds": [FACE]}
     )
-    receipt = await _ok(client, "watchlist/remove", person_id=PERSON)
+    # A legal claim that names the person is refused by the action, and nothing is erased.
+    named = await _call(
+        client, "watchlist/remove", person_id=PERSON, keep_evidence_for=f"Case against {NAME}"
+    )
+    assert named["error"]["translation_key"] == "keep_evidence_for_names_person"
+    assert entry.runtime_data.watchlists.store.get(PERSON) is not None
+    receipt = await _ok(client, "watchlist/remove", person_id=PERSON, keep_evidence_for="CRN 42")
     assert receipt["person_id"] == PERSON
     assert receipt["faces_deleted"] == [FACE]
+    assert receipt["exports_kept"] == []  # no evidence pack was made of this entry
     rekognition.assert_done()
     assert entry.runtime_data.watchlists.store.get(PERSON) is None
     assert await hass.async_add_executor_job(incident_store(hass).count) == 0
