@@ -100,6 +100,18 @@ def face_jpeg() -> bytes:
     return (FIXTURES / "faces" / "astronaut.jpg").read_bytes()
 
 
+@pytest.fixture
+def photo(hass: HomeAssistant, tmp_path: Path, face_jpeg: bytes) -> str:
+    """A photo in a directory Home Assistant may read (outside SmartShop's own folders); a
+    module may define its own."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    hass.config.allowlist_external_dirs = {str(folder)}
+    path = folder / "photo.jpg"
+    path.write_bytes(face_jpeg)
+    return str(path)
+
+
 class Rekognition:
     """A real boto3 Rekognition client whose answers are scripted with botocore's Stubber.
 

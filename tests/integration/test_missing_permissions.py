@@ -8,7 +8,6 @@ errors to the user, re-authentication); the operation's next success removes it.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from botocore.stub import ANY
@@ -65,17 +64,6 @@ def _assert_issue(hass: HomeAssistant, entry: SmartShopConfigEntry, operation: s
     assert issue.severity is ir.IssueSeverity.ERROR
     assert issue.is_persistent
     assert not issue.is_fixable
-
-
-@pytest.fixture
-def photo(hass: HomeAssistant, tmp_path: Path, face_jpeg: bytes) -> str:
-    """An enrolment photo in a directory Home Assistant may read."""
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    hass.config.allowlist_external_dirs = {str(folder)}
-    path = folder / "photo.jpg"
-    path.write_bytes(face_jpeg)
-    return str(path)
 
 
 async def _enrol(hass: HomeAssistant, photo: str) -> dict[str, Any]:

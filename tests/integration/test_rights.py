@@ -60,17 +60,6 @@ FACE_B = "bbbbbbbb-2222-2222-2222-222222222222"
 OTHER_COLLECTION = "smartshop-market-square-banned"
 
 
-@pytest.fixture
-def photo(hass: HomeAssistant, tmp_path: Path, face_jpeg: bytes) -> str:
-    """A photo in a directory Home Assistant may read (outside SmartShop's own folders)."""
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    hass.config.allowlist_external_dirs = {str(folder)}
-    path = folder / "photo.jpg"
-    path.write_bytes(face_jpeg)
-    return str(path)
-
-
 async def _enrol(
     hass: HomeAssistant,
     rekognition: Rekognition,
